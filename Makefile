@@ -1,0 +1,51 @@
+# Cruddur Messages. `make test` is what CI runs; every target installs what it needs into .venv first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+# sam build needs a real python3.12 first on PATH; the venv's is one.
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export SAM_CLI_TELEMETRY := 0
+export AWS_DEFAULT_REGION ?= us-east-1
+
+.PHONY: help install lint format validate build unit integration test clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(STAMP): requirements-dev.txt layers/messaging/requirements.txt
+	@python=$$(scripts/find-python312) && echo "Using $$python" && \
+	  { [ -x $(BIN)/python3.12 ] || "$$python" -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+install: $(STAMP) ## Create .venv (Python 3.12) with the pinned requirements
+
+lint: $(STAMP) ## ruff check and ruff format --check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP) ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+validate: $(STAMP) ## sam validate --lint (cfn-lint) on template.yaml
+	$(BIN)/sam validate --lint
+
+build: $(STAMP) ## sam build (no container needed)
+	$(BIN)/sam build
+
+unit: $(STAMP) ## Unit tests only
+	$(BIN)/pytest tests/unit
+
+integration: $(STAMP) ## Integration tests (start moto server and PostgreSQL themselves)
+	$(BIN)/pytest tests/integration
+
+test: lint validate build ## Everything CI checks: lint, template, build, all tests
+	$(BIN)/pytest
+
+clean: ## Remove the venv, build output and local state
+	rm -rf $(VENV) .aws-sam .local .pytest_cache .ruff_cache

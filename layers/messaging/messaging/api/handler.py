@@ -1,0 +1,31 @@
+"""Turns an endpoint ``(HttpRequest) -> HttpResponse`` into a Lambda handler with logging, metrics and errors."""
+
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from messaging.api.errors import error_response
+from messaging.api.request import HttpRequest
+from messaging.api.response import HttpResponse
+from messaging.observability import logger, metrics
+
+type Endpoint = Callable[[HttpRequest], HttpResponse]
+type LambdaHandler = Callable[[Mapping[str, Any], LambdaContext], dict[str, Any]]
+
+
+def http_handler(endpoint: Endpoint) -> LambdaHandler:
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
+    @metrics.log_metrics
+    @functools.wraps(endpoint)
+    def handler(event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        try:
+            response = endpoint(HttpRequest(event, context))
+        except Exception as error:
+            response = error_response(error)
+        logger.info("request served", extra={"route": event.get("routeKey"), "status": response.status})
+        return response.to_lambda()
+
+    return handler

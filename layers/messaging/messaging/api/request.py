@@ -1,0 +1,100 @@
+"""A parsed API Gateway HTTP API (v2) request: every way client input enters the service is validated here."""
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
+from uuid import UUID
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import BaseModel, ValidationError
+
+from messaging.errors import InvalidJson, InvalidRequest, PayloadTooLarge, Unauthenticated
+from messaging.models import PageQuery
+
+MAX_BODY_BYTES = 16 * 1024
+_MAX_IDEMPOTENCY_KEY_LENGTH = 128
+
+
+class HttpRequest:
+    def __init__(self, event: Mapping[str, Any], context: LambdaContext) -> None:
+        self.event = event
+        self.context = context
+
+    @property
+    def route_key(self) -> str:
+        return self.event.get("routeKey", "")
+
+    @property
+    def path(self) -> str:
+        return self.event.get("rawPath", "")
+
+    @cached_property
+    def headers(self) -> dict[str, str]:
+        return {name.lower(): value for name, value in (self.event.get("headers") or {}).items()}
+
+    @cached_property
+    def caller_id(self) -> str:
+        """The Cognito ``sub`` of the caller, as the HTTP API JWT authorizer verified it."""
+        claims = self.event.get("requestContext", {}).get("authorizer", {}).get("jwt", {}).get("claims", {})
+        sub = claims.get("sub")
+        if not isinstance(sub, str) or not sub:
+            raise Unauthenticated("The request carries no verified identity.")
+        return sub
+
+    def path_uuid(self, name: str) -> UUID:
+        value = (self.event.get("pathParameters") or {}).get(name, "")
+        try:
+            return UUID(value)
+        except (ValueError, TypeError, AttributeError):
+            raise InvalidRequest(
+                f"{name} must be a UUID.", details=[{"field": name, "message": "must be a UUID"}]
+            ) from None
+
+    def page_query(self) -> PageQuery:
+        return _validated(PageQuery, self.event.get("queryStringParameters") or {})
+
+    def json_body[M: BaseModel](self, model: type[M]) -> M:
+        return _validated(model, self._json_document())
+
+    @cached_property
+    def idempotency_key(self) -> str | None:
+        key = self.headers.get("idempotency-key")
+        if key is None:
+            return None
+        if not 0 < len(key) <= _MAX_IDEMPOTENCY_KEY_LENGTH or not key.isascii() or not key.isprintable():
+            raise InvalidRequest(
+                "Idempotency-Key must be 1 to 128 printable ASCII characters.",
+                details=[{"field": "Idempotency-Key", "message": "1 to 128 printable ASCII characters"}],
+            )
+        return key
+
+    def _json_document(self) -> Any:
+        body = self.event.get("body") or ""
+        try:
+            raw = base64.b64decode(body, validate=True) if self.event.get("isBase64Encoded") else body.encode()
+        except (binascii.Error, ValueError):
+            raise InvalidJson("The request body is not valid base64.") from None
+        if len(raw) > MAX_BODY_BYTES:
+            raise PayloadTooLarge(f"The request body exceeds {MAX_BODY_BYTES} bytes.")
+        if not raw.strip():
+            raise InvalidJson("The request body must be a JSON object.")
+        try:
+            return json.loads(raw)
+        except (ValueError, RecursionError):
+            raise InvalidJson("The request body is not valid JSON.") from None
+
+
+def _validated[M: BaseModel](model: type[M], data: Any) -> M:
+    if not isinstance(data, dict):
+        raise InvalidRequest("The request body must be a JSON object.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        details = [
+            {"field": ".".join(str(part) for part in problem["loc"]) or "body", "message": problem["msg"]}
+            for problem in error.errors(include_url=False, include_input=False)
+        ]
+        raise InvalidRequest("Some fields are invalid.", details=details) from None

@@ -1,0 +1,47 @@
+"""JSON responses in the Lambda proxy format, with the pagination ``Link`` header."""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Self
+from urllib.parse import urlencode
+
+from pydantic import BaseModel
+
+from messaging.api.request import HttpRequest
+from messaging.domain import Page
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status: int
+    body: Any
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def json(cls, status: int, model: BaseModel) -> Self:
+        return cls(status, model.model_dump(mode="json"))
+
+    @classmethod
+    def page[T](cls, request: HttpRequest, page: Page[T], view: Callable[[T], BaseModel]) -> Self:
+        body = [view(item).model_dump(mode="json") for item in page.items]
+        headers = {}
+        if page.next_cursor is not None:
+            query = urlencode({"limit": request.page_query().limit, "cursor": page.next_cursor})
+            headers["link"] = f'<{request.path}?{query}>; rel="next"'
+        return cls(200, body, headers)
+
+    def to_lambda(self) -> dict[str, Any]:
+        return {
+            "statusCode": self.status,
+            "headers": {"content-type": "application/json", **self.headers},
+            "body": json.dumps(self.body, ensure_ascii=False, separators=(",", ":")),
+        }
+
+    def to_record(self) -> dict[str, Any]:
+        """What the idempotency store keeps, to answer a retry exactly as the first attempt."""
+        return {"status": self.status, "body": self.body, "headers": self.headers}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Self:
+        return cls(record["status"], record["body"], record.get("headers", {}))

@@ -1,0 +1,1 @@
+"""Data access: DynamoDB (messages, conversations) and PostgreSQL (user profiles)."""

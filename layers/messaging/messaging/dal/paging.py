@@ -1,0 +1,29 @@
+"""One paginated Query, shared by every listing: newest first, ``limit`` items, an opaque cursor if more exist."""
+
+from collections.abc import Sequence
+from typing import Any
+
+from messaging.dal.aws import dynamodb
+from messaging.dal.cursor import decode_cursor, encode_cursor
+
+
+def query_page(
+    query: dict[str, Any],
+    *,
+    partition: str,
+    limit: int,
+    cursor: str | None,
+    cursor_attributes: Sequence[str],
+) -> tuple[list[dict[str, Any]], str | None]:
+    """Runs ``query`` (a Query request without paging fields) for the newest ``limit`` items of ``partition``."""
+    request = {**query, "ScanIndexForward": False, "Limit": limit + 1}
+    if cursor is not None:
+        request["ExclusiveStartKey"] = decode_cursor(cursor, cursor_attributes, partition)
+    response = dynamodb().query(**request)
+    items = response.get("Items", [])
+    # Asking for one item more tells whether another page exists without a second call; a page cut short by
+    # DynamoDB's 1 MB limit (LastEvaluatedKey with few items) also has more.
+    has_more = len(items) > limit or "LastEvaluatedKey" in response
+    items = items[:limit]
+    next_cursor = encode_cursor(items[-1], cursor_attributes) if has_more and items else None
+    return items, next_cursor

@@ -1,0 +1,68 @@
+"""Domain errors. Each carries a stable snake_case code; ``api.errors`` maps them to HTTP in one place."""
+
+from typing import Any
+
+
+class MessagingError(Exception):
+    code = "error"
+
+    def __init__(self, message: str, details: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class Unauthenticated(MessagingError):
+    code = "unauthorized"
+
+
+class InvalidJson(MessagingError):
+    code = "invalid_json"
+
+
+class InvalidCursor(MessagingError):
+    code = "invalid_cursor"
+
+
+class InvalidRequest(MessagingError):
+    code = "validation_error"
+
+
+class PayloadTooLarge(MessagingError):
+    code = "payload_too_large"
+
+
+class UserNotRegistered(MessagingError):
+    code = "user_not_registered"
+
+
+class NotAMember(MessagingError):
+    code = "not_a_member"
+
+
+class UserNotFound(MessagingError):
+    code = "user_not_found"
+
+
+class CannotMessageSelf(MessagingError):
+    code = "cannot_message_self"
+
+
+class IdempotencyKeyReused(MessagingError):
+    code = "idempotency_key_reused"
+
+
+class RequestInProgress(MessagingError):
+    code = "request_in_progress"
+
+
+class DependencyUnavailable(MessagingError):
+    """A backing store is down or throttling: the client may retry later."""
+
+    code = "service_unavailable"
+
+
+class GroupMembersNotVisible(MessagingError):
+    """The GSI does not show both members yet (it is eventually consistent): the stream record must be retried."""
+
+    code = "group_members_not_visible"

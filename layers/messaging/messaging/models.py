@@ -1,0 +1,81 @@
+"""Pydantic models of the HTTP edge: what a client may send and exactly what it gets back."""
+
+from typing import Annotated, Self
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from messaging.domain import Message, MessageGroup
+
+MAX_MESSAGE_LENGTH = 1024
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+# Length counts code points of the trimmed text, which is what gets stored.
+MessageText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_LENGTH)]
+Handle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class _Request(BaseModel):
+    # The original Cruddur frontend sends extra fields (e.g. both handle and message_group_uuid): tolerate them.
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class CreateMessageRequest(_Request):
+    message_group_uuid: UUID
+    message: MessageText
+
+
+class CreateMessageGroupRequest(_Request):
+    handle: Handle
+    message: MessageText
+
+
+class PageQuery(_Request):
+    limit: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
+    cursor: str | None = Field(None, min_length=1, max_length=2048)
+
+
+class MessageView(BaseModel):
+    uuid: str
+    display_name: str
+    handle: str
+    message: str
+    created_at: str
+
+    @classmethod
+    def of(cls, message: Message) -> Self:
+        sender = message.sender
+        return cls(
+            uuid=message.uuid,
+            display_name=sender.display_name,
+            handle=sender.handle,
+            message=message.text,
+            created_at=message.created_at,
+        )
+
+
+class PostedMessageView(MessageView):
+    message_group_uuid: str
+
+    @classmethod
+    def of(cls, message: Message) -> Self:
+        return cls(message_group_uuid=message.group_uuid, **MessageView.of(message).model_dump())
+
+
+class MessageGroupView(BaseModel):
+    uuid: str
+    display_name: str
+    handle: str
+    message: str
+    created_at: str
+
+    @classmethod
+    def of(cls, group: MessageGroup) -> Self:
+        return cls(
+            uuid=group.uuid,
+            display_name=group.other.display_name,
+            handle=group.other.handle,
+            message=group.last_message,
+            created_at=group.last_message_at,
+        )

@@ -1,0 +1,92 @@
+"""The local stack assembled: servers, schema and tables, the template's functions and the stream poller.
+
+``make dev`` and the integration tests start this same object, on fixed or free ports.
+"""
+
+import os
+from pathlib import Path
+from typing import Any, Self
+
+import boto3
+
+from local.lambdas import LocalFunctions
+from local.servers import EmbeddedPostgres, MotoServer, run_sql_files
+from local.stream_poller import StreamPoller
+from local.tables import ensure_table, table_definitions
+from local.template import PROJECT_ROOT, Template
+
+SCHEMA_SQL = PROJECT_ROOT / "db" / "schema.sql"
+SEED_SQL = PROJECT_ROOT / "db" / "seed.sql"
+STREAM_FUNCTION = "MessageStreamFunction"
+_LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
+
+
+class LocalStack:
+    def __init__(
+        self,
+        *,
+        moto_port: int,
+        state_dir: Path,
+        connection_url: str | None = None,
+        region: str = "us-east-1",
+        parameter_overrides: dict[str, str] | None = None,
+    ) -> None:
+        self.region = region
+        self.state_dir = state_dir
+        self.moto = MotoServer(moto_port, log_path=state_dir / "moto.log")
+        self.postgres = None if connection_url else EmbeddedPostgres(state_dir / "postgres")
+        self.connection_url = connection_url or ""
+        self.template = Template(parameter_overrides=parameter_overrides, region=region)
+        self.functions: LocalFunctions
+        self.stream: StreamPoller
+
+    def start(self) -> Self:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.moto.start()
+        try:
+            if self.postgres is not None:
+                self.connection_url = self.postgres.start()
+            run_sql_files(self.connection_url, SCHEMA_SQL, SEED_SQL)
+            # The stack's process is the Lambdas' process: boto3 here and in the handlers reads the same settings.
+            os.environ.update(self.environment)
+            for definition in table_definitions(self.template):
+                ensure_table(self.client("dynamodb"), definition)
+            self.functions = LocalFunctions(self.template, self.environment)
+            self.stream = StreamPoller(
+                self.functions,
+                self.client("dynamodb"),
+                self.client("dynamodbstreams"),
+                STREAM_FUNCTION,
+                self.template.table_name("MessagesTable"),
+            )
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        self.moto.stop()
+        if self.postgres is not None:
+            self.postgres.stop()
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """What the functions get on top of their template environment, instead of AWS."""
+        return {
+            **_LOCAL_CREDENTIALS,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+            "AWS_ENDPOINT_URL": self.moto.url,
+            "CONNECTION_URL": self.connection_url,
+            "CONNECTION_URL_PARAMETER": "",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+        }
+
+    def client(self, service: str) -> Any:
+        return boto3.client(
+            service, region_name=self.region, endpoint_url=self.moto.url, **_lowercase(_LOCAL_CREDENTIALS)
+        )
+
+
+def _lowercase(values: dict[str, str]) -> dict[str, str]:
+    return {name.lower(): value for name, value in values.items()}
