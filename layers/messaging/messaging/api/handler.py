@@ -21,8 +21,10 @@ def http_handler(endpoint: Endpoint) -> LambdaHandler:
     @metrics.log_metrics
     @functools.wraps(endpoint)
     def handler(event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        request = HttpRequest(event, context)
         try:
-            response = endpoint(HttpRequest(event, context))
+            _ = request.caller_id  # authenticate before reading any input
+            response = endpoint(request)
         except Exception as error:
             response = error_response(error)
         logger.info("request served", extra={"route": event.get("routeKey"), "status": response.status})

@@ -1,0 +1,72 @@
+"""Shared fixtures: one local stack (moto server + PostgreSQL) per test session, and users made per test."""
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from local.servers import free_port
+from local.stack import LocalStack
+from tests.api_client import ApiClient
+
+TEST_POOL = {"UserPoolId": "us-east-1_testpool", "UserPoolClientId": "testclient"}
+
+
+@dataclass(frozen=True)
+class TestUser:
+    __test__ = False  # not a test class, whatever its name
+
+    uuid: str
+    handle: str
+    display_name: str
+    sub: str  # the Cognito identity the JWT authorizer would have verified
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    # CONNECTION_URL points the tests at a PostgreSQL of your own; otherwise an embedded one is started.
+    local = LocalStack(
+        moto_port=free_port(),
+        state_dir=Path(tmp_path_factory.mktemp("stack")),
+        connection_url=os.environ.get("CONNECTION_URL"),
+        parameter_overrides=TEST_POOL,
+    )
+    local.start()
+    yield local
+    local.stop()
+
+
+@pytest.fixture(scope="session")
+def database(stack: LocalStack) -> Iterator[psycopg2.extensions.connection]:
+    connection = psycopg2.connect(stack.connection_url)
+    connection.autocommit = True
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def new_user(database: psycopg2.extensions.connection) -> Callable[..., TestUser]:
+    """Makes users of our own per test, so tests never share a conversation by accident."""
+
+    def make(display_name: str = "Test User", *, registered: bool = True) -> TestUser:
+        handle = f"user_{uuid.uuid4().hex[:12]}"
+        sub = str(uuid.uuid4())
+        with database.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO users (display_name, handle, email, cognito_user_id) VALUES (%s, %s, %s, %s)"
+                " RETURNING uuid::text",
+                (display_name, handle, f"{handle}@test.example", sub if registered else None),
+            )
+            (user_uuid,) = cursor.fetchone()
+        return TestUser(user_uuid, handle, display_name, sub)
+
+    return make
+
+
+@pytest.fixture
+def api(stack: LocalStack) -> ApiClient:
+    return ApiClient(stack)

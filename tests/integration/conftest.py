@@ -1,0 +1,32 @@
+"""Helpers for the integration tests: conversations set up through the API itself."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+
+from tests.api_client import ApiClient
+from tests.conftest import TestUser
+
+
+@dataclass(frozen=True)
+class Conversation:
+    group_uuid: str
+    starter: TestUser
+    other: TestUser
+
+
+@pytest.fixture
+def start_conversation(api: ApiClient, new_user: Callable[..., TestUser]) -> Callable[..., Conversation]:
+    def start(first_message: str = "hello there") -> Conversation:
+        starter, other = new_user("Starter"), new_user("Other")
+        response = api.post("/api/message_groups", starter, {"handle": other.handle, "message": first_message})
+        assert response.status == 201, response.body
+        return Conversation(response.body["message_group_uuid"], starter, other)
+
+    return start
+
+
+@pytest.fixture
+def conversation(start_conversation: Callable[..., Conversation]) -> Conversation:
+    return start_conversation()
