@@ -1,10 +1,12 @@
 """Helpers for the integration tests: conversations set up through the API itself."""
 
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
 
+from messaging.dal.aws import dynamodb
 from tests.api_client import ApiClient
 from tests.conftest import TestUser
 
@@ -30,3 +32,17 @@ def start_conversation(api: ApiClient, new_user: Callable[..., TestUser]) -> Cal
 @pytest.fixture
 def conversation(start_conversation: Callable[..., Conversation]) -> Conversation:
     return start_conversation()
+
+
+@pytest.fixture
+def dynamodb_calls() -> Iterator[Counter]:
+    """Counts the DynamoDB operations the functions make (botocore's own event hooks)."""
+    calls: Counter = Counter()
+
+    def count(model, **_kwargs) -> None:
+        calls[model.name] += 1
+
+    events = dynamodb().meta.events
+    events.register("before-call.dynamodb.*", count)
+    yield calls
+    events.unregister("before-call.dynamodb.*", count)

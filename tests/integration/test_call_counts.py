@@ -1,0 +1,53 @@
+"""SPEC section 9: each pattern makes the fewest DynamoDB calls its contract allows, and user lookups are cached."""
+
+from collections import Counter
+
+import pytest
+
+from messaging.dal import users
+from tests.api_client import ApiClient
+from tests.integration.conftest import Conversation
+
+
+@pytest.fixture
+def user_queries(monkeypatch: pytest.MonkeyPatch) -> Counter:
+    queries: Counter = Counter()
+    real = users.fetch_one
+
+    def counting(query_name: str, params: dict) -> tuple | None:
+        queries[query_name] += 1
+        return real(query_name, params)
+
+    monkeypatch.setattr(users, "fetch_one", counting)
+    return queries
+
+
+def test_each_route_makes_its_minimum_dynamodb_calls(
+    api: ApiClient, conversation: Conversation, new_user, dynamodb_calls: Counter
+) -> None:
+    group, me = conversation.group_uuid, conversation.starter
+    expectations = [
+        (lambda: api.get(f"/api/messages/{group}", me), {"GetItem": 1, "Query": 1}),
+        (lambda: api.get("/api/message_groups", me), {"Query": 1}),
+        (
+            lambda: api.post("/api/messages", me, {"message_group_uuid": group, "message": "x"}),
+            {"GetItem": 1, "PutItem": 1},
+        ),
+        (
+            lambda: api.post("/api/message_groups", me, {"handle": new_user().handle, "message": "x"}),
+            {"TransactWriteItems": 1},
+        ),
+    ]
+    for call, expected in expectations:
+        dynamodb_calls.clear()
+        assert call().status in {200, 201}
+        assert dynamodb_calls == Counter(expected)
+
+
+def test_user_lookups_are_served_from_the_warm_container_cache(
+    api: ApiClient, conversation: Conversation, user_queries: Counter
+) -> None:
+    users.clear_cache()
+    for _ in range(3):
+        assert api.get("/api/message_groups", conversation.starter).status == 200
+    assert user_queries == Counter({"user_by_cognito_user_id": 1})

@@ -1,0 +1,170 @@
+"""Pattern E: stream records of new messages keep both members' conversation items showing the newest message."""
+
+import uuid
+from collections import Counter
+
+from local.events import stream_batch
+from local.stack import STREAM_FUNCTION, LocalStack
+from tests.api_client import ApiClient
+from tests.integration.conftest import Conversation
+
+
+def stream_records(stack: LocalStack) -> list[dict]:
+    """Every record in the table's stream, as GetRecords returns them."""
+    streams = stack.client("dynamodbstreams")
+    records = []
+    for shard in streams.describe_stream(StreamArn=stack.stream.stream_arn)["StreamDescription"]["Shards"]:
+        iterator = streams.get_shard_iterator(
+            StreamArn=stack.stream.stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        while iterator:
+            page = streams.get_records(ShardIterator=iterator, Limit=1000)
+            if not page["Records"]:
+                break
+            records.extend(page["Records"])
+            iterator = page.get("NextShardIterator")
+    return records
+
+
+def message_inserts(stack: LocalStack, group_uuid: str) -> list[dict]:
+    return [
+        r
+        for r in stream_records(stack)
+        if r["eventName"] == "INSERT" and r["dynamodb"]["Keys"]["pk"]["S"] == f"MSG#{group_uuid}"
+    ]
+
+
+def apply(stack: LocalStack, records: list[dict]) -> list[str]:
+    """Runs the stream function on one batch; returns the sequence numbers it reports failed."""
+    response = stack.functions.invoke(STREAM_FUNCTION, stream_batch(records, stack.stream.stream_arn))
+    return [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
+
+
+def shown(api: ApiClient, conversation: Conversation) -> set[tuple[str, str]]:
+    """What each member's conversation list shows as the last message of this conversation."""
+    result = set()
+    for member in (conversation.starter, conversation.other):
+        (group,) = [g for g in api.get("/api/message_groups", member).body if g["uuid"] == conversation.group_uuid]
+        result.add((group["message"], group["created_at"]))
+    return result
+
+
+def post(api: ApiClient, conversation: Conversation, text: str) -> dict:
+    body = {"message_group_uuid": conversation.group_uuid, "message": text}
+    response = api.post("/api/messages", conversation.starter, body)
+    assert response.status == 201
+    return response.body
+
+
+def put_orphan_message(stack: LocalStack, conversation: Conversation, text: str) -> str:
+    """Writes a message into a new group whose member items do not exist (as if the GSI lagged); returns it."""
+    orphan = str(uuid.uuid4())
+    created_at = "2030-01-01T00:00:00.000000+00:00"
+    sender = conversation.starter
+    stack.client("dynamodb").put_item(
+        TableName=stack.template.table_name("MessagesTable"),
+        Item={
+            "pk": {"S": f"MSG#{orphan}"},
+            "sk": {"S": f"{created_at}#{uuid.uuid4()}"},
+            "message_uuid": {"S": str(uuid.uuid4())},
+            "message": {"S": text},
+            "created_at": {"S": created_at},
+            "user_uuid": {"S": sender.uuid},
+            "user_display_name": {"S": sender.display_name},
+            "user_handle": {"S": sender.handle},
+        },
+    )
+    return orphan
+
+
+def test_both_members_see_the_newest_message(api: ApiClient, stack: LocalStack, conversation: Conversation) -> None:
+    post(api, conversation, "older")
+    newest = post(api, conversation, "newest")
+    assert apply(stack, message_inserts(stack, conversation.group_uuid)) == []
+    assert shown(api, conversation) == {("newest", newest["created_at"])}
+
+
+def test_redelivery_and_out_of_order_delivery_leave_the_newest(
+    api: ApiClient, stack: LocalStack, conversation: Conversation
+) -> None:
+    post(api, conversation, "older")
+    newest = post(api, conversation, "newest")
+    first, older, latest = message_inserts(stack, conversation.group_uuid)
+
+    assert apply(stack, [latest]) == []
+    assert apply(stack, [latest]) == []  # a duplicate
+    assert apply(stack, [older]) == []  # an older record after a newer one
+    assert apply(stack, [latest, older, first]) == []  # a batch out of order
+    assert shown(api, conversation) == {("newest", newest["created_at"])}
+
+
+def test_a_burst_costs_one_query_and_one_update_per_member(
+    api: ApiClient, stack: LocalStack, conversation: Conversation, dynamodb_calls: Counter
+) -> None:
+    for i in range(10):
+        post(api, conversation, f"burst {i}")
+    records = message_inserts(stack, conversation.group_uuid)
+    dynamodb_calls.clear()
+
+    assert apply(stack, records) == []
+    assert dynamodb_calls == Counter({"Query": 1, "UpdateItem": 2})
+    assert {text for text, _ in shown(api, conversation)} == {"burst 9"}
+
+
+def test_a_group_whose_members_are_not_visible_is_a_failed_record(
+    api: ApiClient, stack: LocalStack, conversation: Conversation
+) -> None:
+    orphan = put_orphan_message(stack, conversation, "lost?")
+    newest = post(api, conversation, "fine")
+    (orphan_record,) = message_inserts(stack, orphan)
+    healthy = message_inserts(stack, conversation.group_uuid)[-1]
+
+    failed = apply(stack, [orphan_record, healthy])
+    assert failed == [orphan_record["dynamodb"]["SequenceNumber"]]
+    assert shown(api, conversation) == {("fine", newest["created_at"])}
+
+
+def test_records_that_are_not_message_inserts_change_nothing(
+    api: ApiClient, stack: LocalStack, conversation: Conversation
+) -> None:
+    post(api, conversation, "latest")
+    stack.stream.drain()
+    before = shown(api, conversation)
+    group_changes = [
+        r
+        for r in stream_records(stack)
+        if r["eventName"] == "MODIFY" and r["dynamodb"]["Keys"]["sk"]["S"] == f"GRP#{conversation.group_uuid}"
+    ]
+    assert group_changes  # pattern E's own updates are in the stream...
+
+    assert apply(stack, group_changes) == []  # ...and applying them is a no-op, not an error
+    assert shown(api, conversation) == before
+
+
+def test_a_message_record_without_message_fields_is_failed(stack: LocalStack) -> None:
+    record = {
+        "eventID": "1",
+        "eventName": "INSERT",
+        "dynamodb": {
+            "Keys": {"pk": {"S": "MSG#x"}, "sk": {"S": "2030#y"}},
+            "NewImage": {"pk": {"S": "MSG#x"}, "sk": {"S": "2030#y"}},
+            "SequenceNumber": "42",
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        },
+    }
+    assert apply(stack, [record]) == ["42"]
+
+
+def test_the_poller_parks_a_poison_record_and_later_records_still_flow(
+    api: ApiClient, stack: LocalStack, conversation: Conversation
+) -> None:
+    stack.stream.drain()
+    parked = len(stack.stream.dead_letters)
+    orphan = put_orphan_message(stack, conversation, "poison")
+    after = post(api, conversation, "after the poison")
+
+    stack.stream.drain()
+
+    (dead,) = stack.stream.dead_letters[parked:]
+    assert dead["dynamodb"]["Keys"]["pk"]["S"] == f"MSG#{orphan}"
+    assert shown(api, conversation) == {("after the poison", after["created_at"])}
