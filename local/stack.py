@@ -77,6 +77,7 @@ class LocalStack:
             "AWS_DEFAULT_REGION": self.region,
             "AWS_REGION": self.region,
             "AWS_ENDPOINT_URL": self.moto.url,
+            "AWS_ENDPOINT_URL_DYNAMODB": self.moto.url,  # the template declares it (empty) for sam local
             "CONNECTION_URL": self.connection_url,
             "CONNECTION_URL_PARAMETER": "",
             "POWERTOOLS_TRACE_DISABLED": "true",
