@@ -3,9 +3,9 @@
 import importlib.util
 import os
 import sys
+import threading
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,12 +34,23 @@ class LambdaContext:
 
 
 class LocalFunctions:
-    """The template's functions, loaded once, invoked with their template environment plus local overrides."""
+    """The template's functions, loaded once and invoked one at a time, like one warm container each.
 
-    def __init__(self, template: Template, environment: dict[str, str]) -> None:
+    They run in this process, which is therefore given their environment: the template's (the same for every
+    function: they share Globals) with the local stack's overrides on top.
+    """
+
+    def __init__(self, template: Template, overrides: dict[str, str]) -> None:
         self.template = template
-        self.environment = environment
         self._handlers: dict[str, Handler] = {}
+        # Layer modules hold per-container state (clients, connection, metrics): one invocation at a time.
+        self._lock = threading.Lock()
+        environment: dict[str, str] = {}
+        for spec in template.functions.values():
+            for name, value in spec.environment.items():
+                if environment.setdefault(name, value) != value:
+                    raise RuntimeError(f"functions disagree on {name}; the in-process runner cannot host both")
+        os.environ.update({**environment, **overrides})
         if str(LAYER_DIR) not in sys.path:
             sys.path.insert(0, str(LAYER_DIR))  # where the layer sits in Lambda: /opt/python
 
@@ -48,9 +59,10 @@ class LocalFunctions:
 
     def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
         spec = self.spec(logical_id)
-        with self._function_environment(spec):
-            handler = self._handler(spec)
-            return handler(event, LambdaContext(function_name=logical_id, aws_request_id=str(uuid.uuid4())))
+        context = LambdaContext(function_name=logical_id, aws_request_id=str(uuid.uuid4()))
+        with self._lock:
+            os.environ["AWS_LAMBDA_FUNCTION_NAME"] = logical_id
+            return self._handler(spec)(event, context)
 
     def _handler(self, spec: FunctionSpec) -> Handler:
         if spec.logical_id not in self._handlers:
@@ -63,17 +75,3 @@ class LocalFunctions:
             module_spec.loader.exec_module(module)
             self._handlers[spec.logical_id] = getattr(module, function_name)
         return self._handlers[spec.logical_id]
-
-    @contextmanager
-    def _function_environment(self, spec: FunctionSpec) -> Iterator[None]:
-        wanted = {**spec.environment, "AWS_LAMBDA_FUNCTION_NAME": spec.logical_id, **self.environment}
-        saved = {name: os.environ.get(name) for name in wanted}
-        os.environ.update(wanted)
-        try:
-            yield
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value

@@ -3,7 +3,6 @@
 ``make dev`` and the integration tests start this same object, on fixed or free ports.
 """
 
-import os
 from pathlib import Path
 from typing import Any, Self
 
@@ -47,11 +46,9 @@ class LocalStack:
             if self.postgres is not None:
                 self.connection_url = self.postgres.start()
             run_sql_files(self.connection_url, SCHEMA_SQL, SEED_SQL)
-            # The stack's process is the Lambdas' process: boto3 here and in the handlers reads the same settings.
-            os.environ.update(self.environment)
+            self.functions = LocalFunctions(self.template, self.environment)
             for definition in table_definitions(self.template):
                 ensure_table(self.client("dynamodb"), definition)
-            self.functions = LocalFunctions(self.template, self.environment)
             self.stream = StreamPoller(
                 self.functions,
                 self.client("dynamodb"),
