@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install lint format validate build unit integration test clean
+.PHONY: help install dev lint format validate build unit integration test clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ $(STAMP): requirements-dev.txt layers/messaging/requirements.txt
 	@touch $@
 
 install: $(STAMP) ## Create .venv (Python 3.12) with the pinned requirements
+
+dev: $(STAMP) ## Run the whole product locally: API on :3000, moto on :8000, PostgreSQL under .local/
+	$(BIN)/python -m local.dev
 
 lint: $(STAMP) ## ruff check and ruff format --check
 	$(BIN)/ruff check .

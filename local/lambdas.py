@@ -2,16 +2,14 @@
 
 import importlib.util
 import os
-import sys
 import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from local.template import PROJECT_ROOT, FunctionSpec, Template
+from local.template import FunctionSpec, Template
 
-LAYER_DIR = PROJECT_ROOT / "layers" / "messaging"
 type Handler = Callable[[dict[str, Any], Any], Any]
 
 
@@ -51,8 +49,6 @@ class LocalFunctions:
                 if environment.setdefault(name, value) != value:
                     raise RuntimeError(f"functions disagree on {name}; the in-process runner cannot host both")
         os.environ.update({**environment, **overrides})
-        if str(LAYER_DIR) not in sys.path:
-            sys.path.insert(0, str(LAYER_DIR))  # where the layer sits in Lambda: /opt/python
 
     def spec(self, logical_id: str) -> FunctionSpec:
         return self.template.functions[logical_id]

@@ -1,5 +1,7 @@
 """The embedded servers of the local stack: moto in server mode and PostgreSQL from the pgserver wheel."""
 
+import ctypes
+import signal
 import socket
 import subprocess
 import sys
@@ -23,6 +25,13 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
         return probe.connect_ex((host, port)) == 0
 
 
+def _die_with_parent() -> None:
+    """Linux: the child gets SIGTERM when its parent dies, even by SIGKILL, so no server outlives the stack."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 class MotoServer:
     """``moto_server`` in a child process: DynamoDB, DynamoDB Streams and Cognito over real HTTP."""
 
@@ -42,6 +51,7 @@ class MotoServer:
             [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(self.port)],
             stdout=log,
             stderr=subprocess.STDOUT,
+            preexec_fn=_die_with_parent,  # noqa: PLW1509 - only sets a signal; no threads touched yet
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any, Self
 
 import boto3
+import psycopg2
+import psycopg2.extensions
 
 from local.lambdas import LocalFunctions
 from local.servers import EmbeddedPostgres, MotoServer, run_sql_files
@@ -28,11 +30,12 @@ class LocalStack:
         state_dir: Path,
         connection_url: str | None = None,
         region: str = "us-east-1",
+        host: str = "127.0.0.1",
         parameter_overrides: dict[str, str] | None = None,
     ) -> None:
         self.region = region
         self.state_dir = state_dir
-        self.moto = MotoServer(moto_port, log_path=state_dir / "moto.log")
+        self.moto = MotoServer(moto_port, host=host, log_path=state_dir / "moto.log")
         self.postgres = None if connection_url else EmbeddedPostgres(state_dir / "postgres")
         self.connection_url = connection_url or ""
         self.template = Template(parameter_overrides=parameter_overrides, region=region)
@@ -79,6 +82,9 @@ class LocalStack:
             "CONNECTION_URL_PARAMETER": "",
             "POWERTOOLS_TRACE_DISABLED": "true",
         }
+
+    def postgres_connection(self) -> psycopg2.extensions.connection:
+        return psycopg2.connect(self.connection_url)
 
     def client(self, service: str) -> Any:
         return boto3.client(

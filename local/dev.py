@@ -1,0 +1,163 @@
+"""`make dev`: the whole product on this machine, no Docker, no AWS account.
+
+Starts moto (DynamoDB, Streams, Cognito) and PostgreSQL, loads schema, seed users (in PostgreSQL and Cognito) and
+a seeded conversation, runs the stream poller in the background and serves the API on SAM CLI's emulator.
+Ctrl-C stops everything it started.
+"""
+
+import argparse
+import json
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+
+from local.authorizer import JwtAuthorizer
+from local.cognito import LOCAL_PASSWORD, ensure_user_pool, ensure_users, sync_cognito_user_ids
+from local.gateway import create_gateway
+from local.servers import port_in_use
+from local.stack import LocalStack
+from local.template import PROJECT_ROOT
+
+logger = logging.getLogger("cruddur.dev")
+STATE_FILE = "stack.json"
+POLL_INTERVAL_SECONDS = 0.5
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _arguments(argv)
+    _quiet_logging()
+    for name, port in (("API", args.api_port), ("moto", args.moto_port)):
+        if port_in_use(port, args.host):
+            print(
+                f"error: port {port} ({name}) on {args.host} is already in use; stop what runs there or pass "
+                f"--{name.lower()}-port",
+                file=sys.stderr,
+            )
+            return 1
+    stack = LocalStack(
+        moto_port=args.moto_port,
+        state_dir=args.state_dir,
+        connection_url=os.environ.get("CONNECTION_URL"),
+        host=args.host,
+    )
+    stop = threading.Event()
+    try:
+        stack.start()
+        pool = ensure_user_pool(stack.client("cognito-idp"), stack.region)
+        stack.template.parameters.update({"UserPoolId": pool.pool_id, "UserPoolClientId": pool.client_id})
+        _seed(stack, pool)
+        poller = threading.Thread(target=_poll_forever, args=(stack, stop), name="stream-poller", daemon=True)
+        poller.start()
+        authorizer = JwtAuthorizer(
+            jwks_url=f"{stack.moto.url}/{pool.pool_id}/.well-known/jwks.json",
+            issuer=pool.issuer,
+            audience=[pool.client_id],
+        )
+        static_dir = PROJECT_ROOT / "web"
+        gateway = create_gateway(
+            stack.template,
+            stack.functions,
+            authorizer,
+            host=args.host,
+            port=args.api_port,
+            static_dir=static_dir if static_dir.is_dir() else None,
+        )
+        api_url = f"http://{args.host}:{args.api_port}"
+        _write_state(args.state_dir, api_url, stack, pool)
+        _banner(api_url, stack)
+        gateway.run()  # blocks until Ctrl-C or SIGTERM
+    except KeyboardInterrupt:
+        pass
+    except Exception as error:
+        if type(error).__name__ != "ProcessSigTermException":
+            logger.exception("local stack failed")
+            print(f"error: the local stack stopped: {error}", file=sys.stderr)
+            return 1
+    finally:
+        stop.set()
+        stack.stop()
+        (args.state_dir / STATE_FILE).unlink(missing_ok=True)
+        print("local stack stopped", file=sys.stderr)
+    return 0
+
+
+def _quiet_logging() -> None:
+    """Our own progress and request lines; the libraries' chatter only when it matters."""
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    for name in ("cruddur.dev", "local", "werkzeug"):
+        logging.getLogger(name).setLevel(logging.INFO)
+    # SAM's emulator warns on every route that it skips JWT authorizers: checking tokens is our runner's job.
+    logging.getLogger("samcli.lib.providers.api_collector").setLevel(logging.ERROR)
+
+
+def _seed(stack: LocalStack, pool) -> None:  # noqa: ANN001
+    from local.seed import seed_conversation  # noqa: PLC0415 - needs the functions' environment first
+
+    cognito = stack.client("cognito-idp")
+    with stack.postgres_connection() as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT handle, email FROM users ORDER BY handle")
+        seed_users = cursor.fetchall()
+    created = ensure_users(cognito, pool, seed_users, LOCAL_PASSWORD)
+    linked = sync_cognito_user_ids(cognito, pool.pool_id, stack.connection_url)
+    written = seed_conversation()
+    drained = stack.stream.drain()
+    logger.info(
+        "seeded: %d Cognito users created, %d linked, %d messages written, %d stream records applied",
+        len(created),
+        len(linked),
+        written,
+        drained,
+    )
+
+
+def _poll_forever(stack: LocalStack, stop: threading.Event) -> None:
+    while not stop.is_set():
+        try:
+            stack.stream.poll_once()
+        except Exception:
+            logger.exception("stream poll failed; retrying")
+        stop.wait(POLL_INTERVAL_SECONDS)
+
+
+def _write_state(state_dir: Path, api_url: str, stack: LocalStack, pool) -> None:  # noqa: ANN001
+    state = {
+        "api_url": api_url,
+        "aws_endpoint_url": stack.moto.url,
+        "region": stack.region,
+        "user_pool_id": pool.pool_id,
+        "user_pool_client_id": pool.client_id,
+        "connection_url": stack.connection_url,
+        "messages_table": stack.template.table_name("MessagesTable"),
+        "pid": os.getpid(),
+    }
+    (state_dir / STATE_FILE).write_text(json.dumps(state, indent=2))
+
+
+def _banner(api_url: str, stack: LocalStack) -> None:
+    print(
+        f"""
+Cruddur Messages is running (Ctrl-C stops everything).
+
+  API         {api_url}   (moto: {stack.moto.url}, PostgreSQL: {stack.connection_url})
+  Users       andrewbrown, bayko, londo, worf, garek    password: {LOCAL_PASSWORD}
+
+  TOKEN=$(bin/cognito/token andrewbrown)
+  curl -s -H "Authorization: Bearer $TOKEN" {api_url}/api/message_groups
+""",
+        flush=True,
+    )
+
+
+def _arguments(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="make dev", description=__doc__.splitlines()[0])
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--api-port", type=int, default=int(os.environ.get("API_PORT", "3000")))
+    parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", "8000")))
+    parser.add_argument("--state-dir", type=Path, default=PROJECT_ROOT / ".local")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

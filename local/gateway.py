@@ -1,0 +1,95 @@
+"""The local API Gateway on SAM CLI's own emulator: routes, v2 events and CORS come from template.yaml.
+
+SAM's emulator ignores JWT authorizers, so the in-process runner plays the HTTP API JWT authorizer itself: no
+valid access token, no handler run, and API Gateway's own ``401 {"message": "Unauthorized"}``.
+"""
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from local.authorizer import JwtAuthorizer, Unauthorized
+from local.lambdas import LocalFunctions
+from local.template import TEMPLATE_PATH, Template
+
+logger = logging.getLogger(__name__)
+
+_UNAUTHORIZED = {
+    "statusCode": 401,
+    "headers": {"content-type": "application/json", "www-authenticate": "Bearer"},
+    "body": json.dumps({"message": "Unauthorized"}),
+}
+
+
+class AuthorizingRunner:
+    """What SAM's LocalApigwService calls to run a function: checks the token, then invokes in-process."""
+
+    def __init__(self, functions: LocalFunctions, authorizer: JwtAuthorizer, expose_headers: list[str]) -> None:
+        self.functions = functions
+        self.authorizer = authorizer
+        self.expose_headers = ", ".join(expose_headers)
+
+    def is_debugging(self) -> bool:
+        return False
+
+    def invoke(self, function_name: str, event: str, stdout: Any, stderr: Any = None, tenant_id: Any = None) -> None:
+        stdout.write_str(json.dumps(self.respond(function_name, json.loads(event))))
+
+    def respond(self, function_name: str, event: dict[str, Any]) -> dict[str, Any]:
+        try:
+            claims = self.authorizer.claims(event.get("headers") or {})
+        except Unauthorized as refusal:
+            logger.info("401 from the JWT authorizer: %s", refusal)
+            return _UNAUTHORIZED
+        event.setdefault("requestContext", {})["authorizer"] = {
+            "jwt": {"claims": {name: _claim_text(value) for name, value in claims.items()}, "scopes": None}
+        }
+        try:
+            result = self.functions.invoke(function_name, event)
+        except Exception:
+            # What API Gateway answers when the integration fails; our handlers should never get here.
+            logger.exception("function %s raised", function_name)
+            return {"statusCode": 500, "body": json.dumps({"message": "Internal Server Error"})}
+        if self.expose_headers and "origin" in {name.lower() for name in event.get("headers") or {}}:
+            # SAM's emulator does not model CorsConfiguration.ExposeHeaders; API Gateway adds it.
+            result.setdefault("headers", {})["access-control-expose-headers"] = self.expose_headers
+        return result
+
+
+def _claim_text(value: Any) -> str:
+    # API Gateway hands claims to the function as strings (lists in its bracketed form).
+    if isinstance(value, list):
+        return "[" + " ".join(map(str, value)) + "]"
+    return str(value)
+
+
+def create_gateway(
+    template: Template,
+    functions: LocalFunctions,
+    authorizer: JwtAuthorizer,
+    *,
+    host: str,
+    port: int,
+    static_dir: Path | None = None,
+) -> Any:
+    """A ready LocalApigwService; call ``run()`` from the main thread (it installs signal handlers)."""
+    # SAM CLI is heavy to import and only the gateway needs it.
+    from samcli.lib.providers.api_provider import ApiProvider  # noqa: PLC0415
+    from samcli.lib.providers.sam_stack_provider import SamLocalStackProvider  # noqa: PLC0415
+    from samcli.local.apigw.local_apigw_service import LocalApigwService  # noqa: PLC0415
+
+    stacks, _ = SamLocalStackProvider.get_stacks(str(TEMPLATE_PATH), parameter_overrides=template.parameters)
+    api = ApiProvider(stacks).api
+    expose = _expose_headers(template)
+    runner = AuthorizingRunner(functions, authorizer, expose)
+    service = LocalApigwService(api, runner, port=port, host=host, static_dir=str(static_dir) if static_dir else None)
+    service.create()
+    return service
+
+
+def _expose_headers(template: Template) -> list[str]:
+    for api in template.resources_of_type("AWS::Serverless::HttpApi").values():
+        cors = api["Properties"].get("CorsConfiguration") or {}
+        return [str(h) for h in template.resolve(cors.get("ExposeHeaders", []))]
+    return []
