@@ -9,7 +9,7 @@ from local.template import PROJECT_ROOT
 STATE_PATH = PROJECT_ROOT / ".local" / "stack.json"
 
 
-class StackNotRunning(Exception):  # noqa: N818 - a condition the operator must fix
+class StackNotRunning(Exception):
     pass
 
 
