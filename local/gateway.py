@@ -85,7 +85,13 @@ def create_gateway(
     runner = AuthorizingRunner(functions, authorizer, expose)
     service = LocalApigwService(api, runner, port=port, host=host, static_dir=str(static_dir) if static_dir else None)
     service.create()
+    # SAM answers unknown routes as a REST API does (403 "Missing Authentication Token"); an HTTP API says 404.
+    service._app.register_error_handler(404, _not_found)  # pinned aws-sam-cli; the e2e tests guard this
     return service
+
+
+def _not_found(_error: Exception) -> tuple[str, int, dict[str, str]]:
+    return json.dumps({"message": "Not Found"}), 404, {"content-type": "application/json"}
 
 
 def _expose_headers(template: Template) -> list[str]:

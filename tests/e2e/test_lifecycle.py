@@ -1,0 +1,49 @@
+"""Restarting `make dev` keeps data without duplicating the seed; Ctrl-C leaves nothing running."""
+
+from pathlib import Path
+
+import psycopg2
+
+from local.servers import port_in_use
+from tests.e2e.conftest import start_dev_stack
+from tests.e2e.web_client import call
+
+SEEDED_GROUP = "5ae290ed-55d1-47a0-bc6d-fe2bc2700399"
+
+
+def test_a_restart_neither_duplicates_seed_data_nor_fails(tmp_path: Path) -> None:
+    first = start_dev_stack(tmp_path)
+    seeded = call("GET", f"{first.api_url}/api/messages/{SEEDED_GROUP}?limit=100", token=first.token("andrewbrown"))
+    assert first.stop() == 0
+
+    second = start_dev_stack(tmp_path)
+    try:
+        token = second.token("andrewbrown")  # the seed users exist again, in a new user pool, linked by sub
+        again = call("GET", f"{second.api_url}/api/messages/{SEEDED_GROUP}?limit=100", token=token)
+        groups = call("GET", f"{second.api_url}/api/message_groups", token=token)
+        with psycopg2.connect(second.state["connection_url"]) as connection, connection.cursor() as cursor:
+            cursor.execute("SELECT handle, count(*) FROM users GROUP BY handle HAVING count(*) > 1")
+            duplicated_users = cursor.fetchall()
+            cursor.execute("SELECT count(*) FROM users")
+            (user_count,) = cursor.fetchone()
+        connection.close()
+    finally:
+        assert second.stop() == 0
+    assert [m["message"] for m in again.body] == [m["message"] for m in seeded.body]
+    assert [g["uuid"] for g in groups.body] == [SEEDED_GROUP]
+    assert duplicated_users == []
+    assert user_count == 5
+
+
+def test_ctrl_c_stops_every_process_it_started(tmp_path: Path) -> None:
+    stack = start_dev_stack(tmp_path)
+    api_port = int(stack.api_url.rsplit(":", 1)[1])
+    moto_port = int(stack.state["aws_endpoint_url"].rsplit(":", 1)[1])
+    postgres_socket_dir = Path(stack.state["connection_url"].split("host=", 1)[1])
+
+    assert stack.stop() == 0
+
+    assert not port_in_use(api_port)
+    assert not port_in_use(moto_port)
+    assert not list(postgres_socket_dir.glob(".s.PGSQL.*"))
+    assert not (stack.state_dir / "stack.json").exists()
