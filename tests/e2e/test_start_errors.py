@@ -1,0 +1,41 @@
+"""`make dev` explains what stops it: a port already taken, no Python 3.12."""
+
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from local.template import PROJECT_ROOT
+
+
+def test_a_taken_port_is_named_in_one_clear_line(tmp_path: Path) -> None:
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        port = squatter.getsockname()[1]
+        result = subprocess.run(  # noqa: S603 - our own module
+            [sys.executable, "-m", "local.dev", "--api-port", str(port), "--state-dir", str(tmp_path)],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert f"port {port} (API) on 127.0.0.1 is already in use" in result.stderr
+
+
+@pytest.mark.skipif(
+    any(Path(p).exists() for p in ("/usr/local/bin/python3.12", "/usr/bin/python3.12")),
+    reason="a system-wide Python 3.12 exists here",
+)
+def test_a_missing_python_312_is_explained(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    result = subprocess.run(  # noqa: S603
+        [str(PROJECT_ROOT / "scripts" / "find-python312")], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 1
+    assert "Python 3.12 not found" in result.stderr
+    assert "PYTHON312=" in result.stderr
