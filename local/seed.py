@@ -1,62 +1,62 @@
-"""The seeded conversation of the local stack: andrewbrown and bayko, written through the layer's own code.
+"""The seeded conversation between andrewbrown and bayko, written through the layer's own code.
 
-Keys are derived from fixed uuids, so seeding twice writes nothing new: the pair item already names the group.
+Used by `make dev` and `bin/ddb/seed`. Keys derive from fixed uuids and the pair item names the group, so seeding
+twice writes nothing new. Both members' conversation items end up showing the last message, as pattern E leaves
+them, with the same conditional update.
 """
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from local.template import PROJECT_ROOT
 from messaging.dal import groups, messages, users
 from messaging.domain import Message, User
+from messaging.logic.group_activity import show_as_last_message
 
 SEED_GROUP_UUID = "5ae290ed-55d1-47a0-bc6d-fe2bc2700399"
-SEED_HANDLES = ("andrewbrown", "bayko")
-
-CONVERSATION = [
-    ("andrewbrown", "Have you had a chance to look at the new message groups?"),
-    ("bayko", "I have. The list finally shows the latest conversation on top."),
-    ("andrewbrown", "That's the stream processor doing its job."),
-    ("bayko", "How does it know which message is the newest if the stream redelivers?"),
-    ("andrewbrown", "Each update only applies when its sort key is newer than the one shown."),
-    ("bayko", "So a late duplicate can't roll the preview back. Nice."),
-    ("andrewbrown", "Exactly. And both of our items are updated from the same record."),
-    ("bayko", "What happens if I post twice in the same microsecond?"),
-    ("andrewbrown", "Both survive: the message uuid is part of the key."),
-    ("bayko", "I'll try to break it anyway. Coffee first though."),
-    ("andrewbrown", "Bring me one too, please!"),
-    ("bayko", "Deal. Back in ten minutes."),
-]
+CONVERSATION_PATH = PROJECT_ROOT / "db" / "seed_conversation.txt"
+_SPACING = timedelta(minutes=2)
 
 
-def seed_conversation(count: int | None = None) -> int:
-    """Writes the conversation (cycled up to ``count`` messages); returns how many messages were written."""
-    andrew, bayko = (_user(handle) for handle in SEED_HANDLES)
-    senders = {"andrewbrown": andrew, "bayko": bayko}
-    lines = [CONVERSATION[i % len(CONVERSATION)] for i in range(count or len(CONVERSATION))]
-    start = datetime.now(UTC) - timedelta(minutes=2 * len(lines))
+def conversation_lines(path: Path = CONVERSATION_PATH) -> list[tuple[str, str]]:
+    lines = []
+    for line in path.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            handle, _, text = line.partition(":")
+            lines.append((handle.strip(), text.strip()))
+    return lines
+
+
+def seed_conversation(now: datetime | None = None) -> int:
+    """Writes the conversation unless its pair already has one; returns how many messages were written."""
+    lines = conversation_lines()
+    senders = {handle: _user(handle) for handle in dict.fromkeys(handle for handle, _ in lines)}
+    start = (now or datetime.now(UTC)) - _SPACING * len(lines)
     history = [
         Message(
             group_uuid=SEED_GROUP_UUID,
             uuid=str(uuid.uuid5(uuid.UUID(SEED_GROUP_UUID), str(index))),
-            created_at=(start + timedelta(minutes=2 * index)).isoformat(timespec="microseconds"),
+            created_at=(start + _SPACING * index).isoformat(timespec="microseconds"),
             text=text,
             sender=senders[handle],
         )
         for index, (handle, text) in enumerate(lines)
     ]
     first, *rest = history
-    other = bayko if first.sender == andrew else andrew
+    (other,) = [user for user in senders.values() if user != first.sender]
     try:
         groups.create_group(first.sender, other, first)
     except groups.PairExists:
         return 0
     for message in rest:
         messages.put_message(message)
+    show_as_last_message(history[-1])
     return len(history)
 
 
 def _user(handle: str) -> User:
     user = users.user_by_handle(handle)
     if user is None:
-        raise RuntimeError(f"seed user {handle!r} is missing from PostgreSQL: load db/seed.sql first")
+        raise RuntimeError(f"seed user {handle!r} is missing from PostgreSQL: run bin/db/seed first")
     return user

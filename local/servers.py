@@ -11,8 +11,6 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-import psycopg2
-
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -93,10 +91,3 @@ class EmbeddedPostgres:
         if self._server is not None:
             self._server.cleanup()
             self._server = None
-
-
-def run_sql_files(connection_url: str, *paths: Path) -> None:
-    with psycopg2.connect(connection_url) as connection, connection.cursor() as cursor:
-        for path in paths:
-            cursor.execute(path.read_text())
-    connection.close()

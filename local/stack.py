@@ -11,7 +11,8 @@ import psycopg2
 import psycopg2.extensions
 
 from local.lambdas import LocalFunctions
-from local.servers import EmbeddedPostgres, MotoServer, run_sql_files
+from local.postgres_admin import LOCAL_DATABASE, create_database, run_sql_files, with_database
+from local.servers import EmbeddedPostgres, MotoServer
 from local.stream_poller import StreamPoller
 from local.tables import ensure_table, table_definitions
 from local.template import PROJECT_ROOT, Template
@@ -47,7 +48,8 @@ class LocalStack:
         self.moto.start()
         try:
             if self.postgres is not None:
-                self.connection_url = self.postgres.start()
+                self.connection_url = with_database(self.postgres.start(), LOCAL_DATABASE)
+            create_database(self.connection_url)
             run_sql_files(self.connection_url, SCHEMA_SQL, SEED_SQL)
             self.functions = LocalFunctions(self.template, self.environment)
             for definition in table_definitions(self.template):

@@ -10,6 +10,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from local.events import stream_batch
 from local.filters import compile_filters, passes
 from local.lambdas import LocalFunctions
@@ -31,7 +33,8 @@ class StreamPoller:
         self.batch_size = int(event.get("BatchSize", 100))
         self.max_retries = int(event.get("MaximumRetryAttempts", -1))
         self.patterns = compile_filters(event)
-        self.stream_arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+        self.dynamodb, self.table = dynamodb, table
+        self.stream_arn: str | None = None
         self.positions: dict[str, _ShardPosition] = {}
         self.dead_letters: list[dict[str, Any]] = []
 
@@ -48,6 +51,8 @@ class StreamPoller:
     def poll_once(self) -> tuple[int, bool]:
         """One GetRecords per shard. Returns (records delivered, whether any shard moved or retried)."""
         delivered, progressed = 0, False
+        if not self._follow_table():
+            return delivered, progressed
         shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
         for shard in shards:
             position = self.positions.setdefault(shard["ShardId"], _ShardPosition())
@@ -57,6 +62,18 @@ class StreamPoller:
             progressed = True
             delivered += self._deliver(records, position)
         return delivered, progressed
+
+    def _follow_table(self) -> bool:
+        """Tracks the table's current stream: a dropped and re-created table (bin/ddb) gets a new one."""
+        try:
+            arn = self.dynamodb.describe_table(TableName=self.table)["Table"].get("LatestStreamArn")
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ResourceNotFoundException":
+                return False
+            raise
+        if arn != self.stream_arn:
+            self.stream_arn, self.positions = arn, {}
+        return arn is not None
 
     def _read(self, shard_id: str, position: _ShardPosition) -> list[dict[str, Any]]:
         where = (

@@ -9,13 +9,18 @@ from tests.api_client import ApiClient
 from tests.integration.conftest import Conversation
 
 
+def stream_arn(stack: LocalStack) -> str:
+    table = stack.client("dynamodb").describe_table(TableName=stack.template.table_name("MessagesTable"))
+    return table["Table"]["LatestStreamArn"]
+
+
 def stream_records(stack: LocalStack) -> list[dict]:
     """Every record in the table's stream, as GetRecords returns them."""
     streams = stack.client("dynamodbstreams")
     records = []
-    for shard in streams.describe_stream(StreamArn=stack.stream.stream_arn)["StreamDescription"]["Shards"]:
+    for shard in streams.describe_stream(StreamArn=stream_arn(stack))["StreamDescription"]["Shards"]:
         iterator = streams.get_shard_iterator(
-            StreamArn=stack.stream.stream_arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+            StreamArn=stream_arn(stack), ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
         )["ShardIterator"]
         while iterator:
             page = streams.get_records(ShardIterator=iterator, Limit=1000)
@@ -36,7 +41,7 @@ def message_inserts(stack: LocalStack, group_uuid: str) -> list[dict]:
 
 def apply(stack: LocalStack, records: list[dict]) -> list[str]:
     """Runs the stream function on one batch; returns the sequence numbers it reports failed."""
-    response = stack.functions.invoke(STREAM_FUNCTION, stream_batch(records, stack.stream.stream_arn))
+    response = stack.functions.invoke(STREAM_FUNCTION, stream_batch(records, stream_arn(stack)))
     return [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
 
 
