@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 import threading
+import warnings
 from pathlib import Path
 
 from local.authorizer import JwtAuthorizer
@@ -88,6 +89,8 @@ def _quiet_logging() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     for name in ("cruddur.dev", "local", "werkzeug"):
         logging.getLogger(name).setLevel(logging.INFO)
+    # Read-only requests publish no application metric, which Powertools reports on every call.
+    warnings.filterwarnings("ignore", "No application metrics to publish", UserWarning)
     # SAM's emulator warns on every route that it skips JWT authorizers: checking tokens is our runner's job.
     logging.getLogger("samcli.lib.providers.api_collector").setLevel(logging.ERROR)
 

@@ -1,20 +1,23 @@
-"""What `make dev` wrote about the running local stack (.local/stack.json)."""
+"""What `make dev` wrote about the running local stack (.local/stack.json, or $CRUDDUR_LOCAL_STATE/stack.json)."""
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 from local.template import PROJECT_ROOT
-
-STATE_PATH = PROJECT_ROOT / ".local" / "stack.json"
 
 
 class StackNotRunning(Exception):
     pass
 
 
-def local_stack_state(path: Path = STATE_PATH) -> dict[str, Any]:
+def state_path() -> Path:
+    return Path(os.environ.get("CRUDDUR_LOCAL_STATE", PROJECT_ROOT / ".local")) / "stack.json"
+
+
+def local_stack_state() -> dict[str, Any]:
     try:
-        return json.loads(path.read_text())
+        return json.loads(state_path().read_text())
     except FileNotFoundError:
         raise StackNotRunning("the local stack is not running: start it with 'make dev'") from None

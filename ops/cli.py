@@ -1,0 +1,75 @@
+"""What every operator script shares: the ``prod`` argument, one-line failures, confirmation of destruction."""
+
+import argparse
+import sys
+from collections.abc import Callable
+
+import psycopg2
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+from ops.local_state import StackNotRunning
+from ops.target import LOCAL, PROD, ScriptError, Target, resolve_target
+
+type Script = Callable[[Target, argparse.Namespace], None]
+
+
+def parser(prog: str, description: str) -> argparse.ArgumentParser:
+    cli = argparse.ArgumentParser(prog=prog, description=description)
+    cli.add_argument(
+        "target",
+        nargs="?",
+        choices=[LOCAL, PROD],
+        default=LOCAL,
+        help="the running local stack (default) or AWS (see ops/target.py for the variables prod reads)",
+    )
+    return cli
+
+
+def run(cli: argparse.ArgumentParser, script: Script, argv: list[str] | None = None) -> int:
+    """Parses the arguments and runs ``script``; any failure is one line on stderr and exit code 1."""
+    args = cli.parse_args(argv)
+    try:
+        script(resolve_target(args.target), args)
+    except KeyboardInterrupt:
+        print(f"{cli.prog}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:
+        reason = failure_reason(error)
+        if reason is None:
+            raise
+        print(f"{cli.prog}: error: {reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def failure_reason(error: Exception) -> str | None:  # noqa: PLR0911 - one answer per expected failure
+    """The one line an operator needs for a failure we expect (None: a bug, let the traceback show)."""
+    match error:
+        case ScriptError() | StackNotRunning():
+            return str(error)
+        case NoCredentialsError():
+            return "no AWS credentials: configure a profile or the AWS_* variables"
+        case ClientError() if error.response["Error"].get("Code") == "ResourceNotFoundException":
+            return (
+                f"{error.response['Error'].get('Message') or 'not found'} (does the table exist? bin/ddb/schema-load)"
+            )
+        case ClientError():
+            return f"{error.response['Error'].get('Code')}: {error.response['Error'].get('Message')}"
+        case BotoCoreError():
+            return f"cannot reach AWS: {error} (is 'make dev' running?)"
+        case psycopg2.Error():
+            text = str(error).strip()
+            return f"PostgreSQL: {text.splitlines()[0] if text else type(error).__name__}"
+    return None
+
+
+def confirm(question: str, assume_yes: bool) -> None:
+    """Asks on the terminal; no answer (or no terminal) is a no, so nothing is destroyed by accident."""
+    if assume_yes:
+        return
+    print(f"{question} [y/N] ", end="", flush=True)
+    answer = sys.stdin.readline().strip().lower()
+    if not sys.stdin.isatty():
+        print()  # the answer came from a pipe, not a keyboard that ends the line itself
+    if answer not in {"y", "yes"}:
+        raise ScriptError("not confirmed; nothing changed (pass --yes to skip the question)")

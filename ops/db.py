@@ -1,0 +1,99 @@
+"""bin/db/*: the PostgreSQL scripts of the notes (the users table), and linking users to Cognito."""
+
+import argparse
+import sys
+
+import psycopg2
+
+from local.cognito import sync_cognito_user_ids
+from local.postgres_admin import create_database, database_name, drop_database, redact, run_sql_files
+from local.stack import SCHEMA_SQL, SEED_SQL
+from ops.cli import confirm, parser, run
+from ops.target import ScriptError, Target
+
+
+def create(target: Target, _args: argparse.Namespace) -> None:
+    url = target.require_connection_url()
+    created = create_database(url)
+    print(f"{'created database' if created else 'database exists:'} {database_name(url)} ({redact(url)})")
+
+
+def drop(target: Target, args: argparse.Namespace) -> None:
+    url = target.require_connection_url()
+    confirm(f"Drop database {database_name(url)} ({target.name})? This deletes every user profile.", args.yes)
+    dropped = drop_database(url)
+    print(f"{'dropped database' if dropped else 'no database to drop:'} {database_name(url)}")
+
+
+def schema_load(target: Target, _args: argparse.Namespace) -> None:
+    url = target.require_connection_url()
+    run_sql_files(url, SCHEMA_SQL)
+    print(f"loaded {SCHEMA_SQL.name} into {database_name(url)}")
+
+
+def seed(target: Target, _args: argparse.Namespace) -> None:
+    url = target.require_connection_url()
+    before = _user_count(url)
+    run_sql_files(url, SEED_SQL)
+    after = _user_count(url)
+    print(f"loaded {SEED_SQL.name} into {database_name(url)}: {after - before} user(s) added, {after} in all")
+
+
+def update_cognito_user_ids(target: Target, _args: argparse.Namespace) -> None:
+    linked = sync_cognito_user_ids(
+        target.client("cognito-idp"), target.require_user_pool_id(), target.require_connection_url()
+    )
+    for handle, sub in sorted(linked.items()):
+        print(f"{handle:<14} cognito_user_id = {sub}")
+    print(f"linked {len(linked)} user(s) to Cognito pool {target.user_pool_id}")
+
+
+def setup(target: Target, args: argparse.Namespace) -> None:
+    """drop, create, schema-load, seed, update_cognito_user_ids: a fresh users table, linked to Cognito."""
+    drop(target, args)
+    create(target, args)
+    schema_load(target, args)
+    seed(target, args)
+    if target.user_pool_id:
+        update_cognito_user_ids(target, args)
+    else:
+        print("no Cognito user pool configured (AWS_COGNITO_USER_POOL_ID): users left unlinked")
+
+
+def _user_count(url: str) -> int:
+    connection = psycopg2.connect(url)
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM users")
+            (count,) = cursor.fetchone()
+    except psycopg2.errors.UndefinedTable:
+        raise ScriptError("the users table does not exist: run bin/db/schema-load first") from None
+    finally:
+        connection.close()
+    return count
+
+
+COMMANDS = {
+    "create": (create, "Create the database of the connection URL unless it exists."),
+    "drop": (drop, "Drop the database of the connection URL (asks first)."),
+    "schema-load": (schema_load, "Create the users table (db/schema.sql); safe to run again."),
+    "seed": (seed, "Insert the seed users (db/seed.sql); safe to run again."),
+    "setup": (setup, setup.__doc__ or ""),
+    "update_cognito_user_ids": (update_cognito_user_ids, "Set users.cognito_user_id from the Cognito pool, by handle."),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] not in COMMANDS:
+        raise ScriptError(f"usage: python -m ops.db {{{','.join(COMMANDS)}}} ...")
+    name, *rest = argv
+    script, description = COMMANDS[name]
+    cli = parser(f"bin/db/{name}", description)
+    if name in {"drop", "setup"}:
+        cli.add_argument("--yes", action="store_true", help="do not ask before dropping the database")
+    return run(cli, script, rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

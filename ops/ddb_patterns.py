@@ -1,0 +1,84 @@
+"""bin/ddb/patterns/*: run an access pattern's query by hand, printing the query and its consumed capacity."""
+
+import argparse
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from local.seed import SEED_GROUP_UUID
+from messaging.dal import keys
+from ops.cli import parser, run
+from ops.ddb import plain
+from ops.target import ScriptError, Target
+
+
+def get_conversation(target: Target, args: argparse.Namespace) -> None:
+    """Pattern A: a group's messages of one year, newest first (printed oldest first)."""
+    query = {
+        "TableName": target.messages_table,
+        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :year)",
+        "ExpressionAttributeValues": {":pk": {"S": keys.messages_pk(args.group)}, ":year": {"S": args.year}},
+        "ScanIndexForward": False,
+        "Limit": args.limit,
+        "ReturnConsumedCapacity": "TOTAL",
+    }
+    response = _run(target, query)
+    for item in reversed(response["Items"]):
+        message = plain(item)
+        print(f"{message['user_handle']:<14} {message['created_at']}  {message['message']}")
+
+
+def list_conversations(target: Target, args: argparse.Namespace) -> None:
+    """Pattern B: a user's conversations, most recent activity first."""
+    target.export_for_layer()
+    from messaging.dal.users import user_by_handle  # noqa: PLC0415 - the layer reads the settings above
+
+    user = user_by_handle(args.handle)
+    if user is None:
+        raise ScriptError(f"no user with handle {args.handle!r} in PostgreSQL")
+    print(f"{args.handle}: {user.uuid}")
+    query = {
+        "TableName": target.messages_table,
+        "IndexName": keys.RECENT_GROUPS_INDEX,
+        "KeyConditionExpression": "pk = :pk",
+        "ExpressionAttributeValues": {":pk": {"S": keys.groups_pk(user.uuid)}},
+        "ScanIndexForward": False,
+        "Limit": args.limit,
+        "ReturnConsumedCapacity": "TOTAL",
+    }
+    response = _run(target, query)
+    for item in response["Items"]:
+        group = plain(item)
+        print(
+            f"{group['message_group_uuid']}  {group['user_handle']:<14} {group['last_message_at']}  {group['message']}"
+        )
+
+
+def _run(target: Target, query: dict[str, Any]) -> dict[str, Any]:
+    print(json.dumps(query, indent=2))
+    response = target.client("dynamodb").query(**query)
+    capacity = response.get("ConsumedCapacity", {}).get("CapacityUnits", 0)
+    print(f"{response['Count']} item(s), consumed capacity: {capacity} RCU")
+    return response
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] not in {"get-conversation", "list-conversations"}:
+        raise ScriptError("usage: python -m ops.ddb_patterns {get-conversation,list-conversations} ...")
+    name, *rest = argv
+    if name == "get-conversation":
+        cli = parser(f"bin/ddb/patterns/{name}", get_conversation.__doc__ or "")
+        cli.add_argument("--group", default=SEED_GROUP_UUID, help="message group uuid (default: the seeded one)")
+        cli.add_argument("--year", default=str(datetime.now(UTC).year), help="year of the messages (default: this)")
+        cli.add_argument("--limit", type=int, default=20)
+        return run(cli, get_conversation, rest)
+    cli = parser(f"bin/ddb/patterns/{name}", list_conversations.__doc__ or "")
+    cli.add_argument("--handle", default="andrewbrown", help="whose conversations (default andrewbrown)")
+    cli.add_argument("--limit", type=int, default=20)
+    return run(cli, list_conversations, rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

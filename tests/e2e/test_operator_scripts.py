@@ -1,0 +1,230 @@
+"""bin/ddb, bin/db and bin/cognito run as an operator would, against a `make dev` stack of their own."""
+
+import json
+import os
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from local.cognito import LOCAL_PASSWORD, ensure_users
+from local.template import PROJECT_ROOT
+from tests.e2e.conftest import DevStack, start_dev_stack
+from tests.e2e.web_client import call
+
+SEEDED_GROUP = "5ae290ed-55d1-47a0-bc6d-fe2bc2700399"
+SCRIPTS = sorted(
+    str(p.relative_to(PROJECT_ROOT))
+    for p in (PROJECT_ROOT / "bin").rglob("*")
+    if p.parent.name != "bin" and p.is_file()
+)
+
+
+@pytest.fixture(scope="module")
+def ops_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
+    stack = start_dev_stack(tmp_path_factory.mktemp("ops"))
+    yield stack
+    stack.stop()
+
+
+def script(stack: DevStack | None, path: str, *args: str, answer: str | None = None, env: dict | None = None):
+    """Runs bin/<path> in a shell-like environment aimed at ``stack``."""
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "CONNECTION_URL"}
+    environment["CRUDDUR_LOCAL_STATE"] = str(stack.state_dir) if stack else "/nonexistent"
+    environment.update(env or {})
+    return subprocess.run(  # noqa: S603 - our own scripts
+        [str(PROJECT_ROOT / "bin" / path), *args],
+        input=answer,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+
+
+def scanned(stack: DevStack) -> list[dict]:
+    result = script(stack, "ddb/scan")
+    assert result.returncode == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_every_script_of_spec_section_7_exists_and_has_help() -> None:
+    assert (
+        sorted(
+            [f"bin/ddb/{n}" for n in ("schema-load", "list-tables", "drop", "seed", "scan")]
+            + [f"bin/ddb/patterns/{n}" for n in ("get-conversation", "list-conversations")]
+            + [f"bin/db/{n}" for n in ("create", "drop", "schema-load", "seed", "setup", "update_cognito_user_ids")]
+            + [f"bin/cognito/{n}" for n in ("list-users", "token")]
+        )
+        == SCRIPTS
+    )
+    for path in SCRIPTS:
+        result = script(None, path.removeprefix("bin/"), "--help")
+        assert result.returncode == 0, (path, result.stderr)
+        assert result.stdout.startswith("usage: "), path
+
+
+@pytest.mark.parametrize("path", ["ddb/list-tables", "ddb/scan", "db/create", "cognito/list-users"])
+def test_without_a_running_stack_a_script_says_so_in_one_line(path: str) -> None:
+    result = script(None, path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"bin/{path}: error: the local stack is not running: start it with 'make dev'"
+    ]
+
+
+def test_a_stack_that_stopped_answering_is_reported(tmp_path: Path) -> None:
+    state = {
+        "region": "us-east-1",
+        "aws_endpoint_url": "http://127.0.0.1:9",
+        "messages_table": "cruddur-messages",
+        "connection_url": "postgresql://postgres:@/cruddur?host=/nonexistent",
+        "user_pool_id": "p",
+    }
+    (tmp_path / "stack.json").write_text(json.dumps(state))
+    fake = DevStack(process=None, state_dir=tmp_path, state=state, log_path=tmp_path / "log")  # type: ignore[arg-type]
+    for path, expected in [("ddb/list-tables", "cannot reach AWS"), ("db/seed", "PostgreSQL:")]:
+        result = script(fake, path)
+        assert result.returncode == 1
+        (line,) = result.stderr.strip().splitlines()
+        assert expected in line
+
+
+def test_the_dynamodb_scripts_round_trip(ops_stack: DevStack) -> None:
+    listed = script(ops_stack, "ddb/list-tables")
+    assert sorted(listed.stdout.split()) == ["cruddur-messages", "cruddur-messages-idempotency"]
+
+    before = scanned(ops_stack)
+    assert len([i for i in before if i["pk"] == f"MSG#{SEEDED_GROUP}"]) == 101
+    paged = script(ops_stack, "ddb/scan", "--page-size", "10")
+    assert f"{len(before)} item(s) in cruddur-messages, 11 page(s) of up to 10" in paged.stderr
+
+    refused = script(ops_stack, "ddb/drop", answer="n\n")
+    assert refused.returncode == 1
+    assert "not confirmed" in refused.stderr
+    assert len(scanned(ops_stack)) == len(before)
+
+    dropped = script(ops_stack, "ddb/drop", answer="y\n")
+    assert (dropped.returncode, dropped.stdout.strip().splitlines()[-1]) == (0, "dropped table cruddur-messages")
+    again = script(ops_stack, "ddb/drop", "--yes")
+    assert (again.returncode, again.stdout.strip()) == (0, "table cruddur-messages does not exist; nothing to drop")
+    missing = script(ops_stack, "ddb/scan")
+    assert missing.returncode == 1
+    assert "does the table exist" in missing.stderr
+
+    loaded = script(ops_stack, "ddb/schema-load")
+    assert "created table cruddur-messages (template.yaml MessagesTable)" in loaded.stdout
+    assert script(ops_stack, "ddb/schema-load").returncode == 0
+    assert "exists  table cruddur-messages" in script(ops_stack, "ddb/schema-load").stdout
+
+    seeded = script(ops_stack, "ddb/seed")
+    assert seeded.stdout.strip() == f"seeded conversation {SEEDED_GROUP} (andrewbrown and bayko): 101 messages"
+    assert "nothing written" in script(ops_stack, "ddb/seed").stdout
+    items = scanned(ops_stack)
+    assert sorted(i["pk"].split("#")[0] for i in items) == sorted(i["pk"].split("#")[0] for i in before)
+
+    # The seed leaves pattern E's items consistent: both members see the last message.
+    last = max((i for i in items if i["pk"].startswith("MSG#")), key=lambda i: i["sk"])
+    group_items = [i for i in items if i["pk"].startswith("GRP#")]
+    assert len(group_items) == 2
+    assert all(g["message"] == last["message"] and g["last_message_sk"] == last["sk"] for g in group_items)
+
+    # And the API serves the re-created table at once.
+    response = call("GET", f"{ops_stack.api_url}/api/messages/{SEEDED_GROUP}?limit=100", token=ops_stack.token("bayko"))
+    assert (response.status, len(response.body)) == (200, 100)
+
+
+def test_the_pattern_scripts_print_the_query_and_its_capacity(ops_stack: DevStack) -> None:
+    conversation = script(ops_stack, "ddb/patterns/get-conversation", "--limit", "5")
+    assert conversation.returncode == 0, conversation.stderr
+    assert '"KeyConditionExpression": "pk = :pk AND begins_with(sk, :year)"' in conversation.stdout
+    assert "5 item(s), consumed capacity:" in conversation.stdout
+    assert conversation.stdout.rstrip().endswith("Will do. Talk later!")
+
+    groups = script(ops_stack, "ddb/patterns/list-conversations", "--handle", "bayko")
+    assert groups.returncode == 0, groups.stderr
+    assert '"IndexName": "last-message-at-index"' in groups.stdout
+    assert "consumed capacity:" in groups.stdout
+    assert f"{SEEDED_GROUP}  andrewbrown" in groups.stdout
+
+    unknown = script(ops_stack, "ddb/patterns/list-conversations", "--handle", "nobody")
+    assert (unknown.returncode, unknown.stderr.strip()) == (
+        1,
+        "bin/ddb/patterns/list-conversations: error: no user with handle 'nobody' in PostgreSQL",
+    )
+
+
+def test_the_postgresql_scripts_rebuild_a_linked_users_table(ops_stack: DevStack) -> None:
+    token = ops_stack.token("andrewbrown")
+    assert script(ops_stack, "db/drop").returncode == 1  # no answer, no drop
+    assert "dropped database cruddur" in script(ops_stack, "db/drop", "--yes").stdout
+    # A caller the warm container has not cached needs PostgreSQL: a clear, retryable 503.
+    ensure_users(ops_stack.cognito(), ops_stack.pool, [("newcomer", "newcomer@cruddur.example")], LOCAL_PASSWORD)
+    down = call("GET", f"{ops_stack.api_url}/api/message_groups", token=ops_stack.token("newcomer"))
+    assert (down.status, down.body["error"], down.headers["retry-after"]) == (503, "service_unavailable", "1")
+
+    for path in ("db/create", "db/schema-load", "db/seed"):
+        result = script(ops_stack, path)
+        assert result.returncode == 0, (path, result.stderr)
+    # Profiles are back but not linked to Cognito: a signed-in user has no profile yet.
+    unlinked = call("GET", f"{ops_stack.api_url}/api/message_groups", token=ops_stack.token("worf"))
+    assert (unlinked.status, unlinked.body["error"]) == (403, "user_not_registered")
+
+    linked = script(ops_stack, "db/update_cognito_user_ids")
+    assert linked.stdout.strip().splitlines()[-1].startswith("linked 5 user(s) to Cognito pool")
+    assert call("GET", f"{ops_stack.api_url}/api/message_groups", token=ops_stack.token("worf")).status == 200
+
+    for _ in range(2):  # setup is safe to run twice
+        setup = script(ops_stack, "db/setup", "--yes")
+        assert setup.returncode == 0, setup.stderr
+        assert "loaded seed.sql into cruddur: 5 user(s) added, 5 in all" in setup.stdout
+    assert call("GET", f"{ops_stack.api_url}/api/message_groups", token=token).status == 200
+    assert script(ops_stack, "db/seed").stdout.strip() == "loaded seed.sql into cruddur: 0 user(s) added, 5 in all"
+
+
+def test_the_cognito_scripts(ops_stack: DevStack) -> None:
+    users = script(ops_stack, "cognito/list-users", "--page-size", "2")
+    assert users.returncode == 0, users.stderr
+    names = [line.split()[0] for line in users.stdout.splitlines()]
+    assert {"andrewbrown", "bayko", "garek", "londo", "worf"} <= set(names)
+    assert len(names) == len(set(names))  # pages neither overlap nor repeat
+    assert f"{len(names)} user(s) in pool" in users.stderr
+
+    token = script(ops_stack, "cognito/token", "andrewbrown").stdout.strip()
+    assert call("GET", f"{ops_stack.api_url}/api/message_groups", token=token).status == 200
+    id_token = script(ops_stack, "cognito/token", "andrewbrown", "--id-token").stdout.strip()
+    assert call("GET", f"{ops_stack.api_url}/api/message_groups", token=id_token).status == 401
+    wrong = script(ops_stack, "cognito/token", "andrewbrown", "--password", "nope")
+    assert (wrong.returncode, wrong.stderr.strip()) == (
+        1,
+        "bin/cognito/token: error: cannot sign in as 'andrewbrown': wrong password",
+    )
+
+
+def test_prod_uses_the_aws_configuration_of_the_environment(ops_stack: DevStack) -> None:
+    # Pointed at the local moto server through boto3's own variable, prod takes the AWS code path end to end.
+    aws = {
+        "AWS_ENDPOINT_URL": ops_stack.state["aws_endpoint_url"],
+        "AWS_ACCESS_KEY_ID": "x",
+        "AWS_SECRET_ACCESS_KEY": "x",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }
+    listed = script(ops_stack, "ddb/list-tables", "prod", env=aws)
+    assert sorted(listed.stdout.split()) == ["cruddur-messages", "cruddur-messages-idempotency"]
+    no_db = script(ops_stack, "db/seed", "prod", env=aws)
+    assert (no_db.returncode, no_db.stderr.strip()) == (
+        1,
+        "bin/db/seed: error: no PostgreSQL for prod: set PROD_CONNECTION_URL",
+    )
+    no_pool = script(ops_stack, "cognito/list-users", "prod", env=aws)
+    assert "set AWS_COGNITO_USER_POOL_ID" in no_pool.stderr
+    pool = script(
+        ops_stack, "cognito/list-users", "prod", env={**aws, "AWS_COGNITO_USER_POOL_ID": ops_stack.pool.pool_id}
+    )
+    assert pool.returncode == 0, pool.stderr
+    local = script(ops_stack, "cognito/list-users")
+    assert pool.stdout == local.stdout
+    refused = script(ops_stack, "cognito/token", "andrewbrown", env=aws)
+    assert refused.returncode == 0  # token is always local
