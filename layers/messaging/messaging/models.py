@@ -3,7 +3,7 @@
 from typing import Annotated, Self
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from messaging.domain import Message, MessageGroup
 
@@ -11,9 +11,29 @@ MAX_MESSAGE_LENGTH = 1024
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
+
+
+def _unicode_text(value: str) -> str:
+    # JSON may carry lone surrogates ("\ud800"): not text, and unstorable as UTF-8.
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid Unicode text") from None
+    return value
+
+
 # Length counts code points of the trimmed text, which is what gets stored.
-MessageText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_LENGTH)]
-Handle = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+MessageText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_LENGTH),
+    AfterValidator(_unicode_text),
+]
+# Handles are looked up in PostgreSQL, which cannot hold control characters such as NUL in text.
+Handle = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$"),
+    AfterValidator(_unicode_text),
+]
 
 
 class _Request(BaseModel):
