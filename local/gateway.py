@@ -15,6 +15,7 @@ from local.template import TEMPLATE_PATH, Template
 
 logger = logging.getLogger(__name__)
 
+_UNDECODABLE = "application/x-undecodable-body"
 _UNAUTHORIZED = {
     "statusCode": 401,
     "headers": {"content-type": "application/json", "www-authenticate": "Bearer"},
@@ -81,13 +82,28 @@ def create_gateway(
 
     stacks, _ = SamLocalStackProvider.get_stacks(str(TEMPLATE_PATH), parameter_overrides=template.parameters)
     api = ApiProvider(stacks).api
+    api.binary_media_types_set.add(_UNDECODABLE)
     expose = _expose_headers(template)
     runner = AuthorizingRunner(functions, authorizer, expose)
     service = LocalApigwService(api, runner, port=port, host=host, static_dir=str(static_dir) if static_dir else None)
     service.create()
     # SAM answers unknown routes as a REST API does (403 "Missing Authentication Token"); an HTTP API says 404.
     service._app.register_error_handler(404, _not_found)  # pinned aws-sam-cli; the e2e tests guard this
+    service._app.before_request(_pass_undecodable_bodies_as_binary)
     return service
+
+
+def _pass_undecodable_bodies_as_binary() -> None:
+    """A body that is not UTF-8 reaches the function base64-encoded, as API Gateway sends binary payloads.
+
+    SAM's emulator would answer 502 while building the event; our handler answers 400 invalid_json.
+    """
+    from flask import request  # noqa: PLC0415 - flask comes with SAM CLI, loaded with it
+
+    try:
+        request.get_data(cache=True).decode("utf-8")
+    except UnicodeDecodeError:
+        request.environ["CONTENT_TYPE"] = _UNDECODABLE
 
 
 def _not_found(_error: Exception) -> tuple[str, int, dict[str, str]]:

@@ -12,7 +12,6 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
 
 
-
 def _unicode_text(value: str) -> str:
     # JSON may carry lone surrogates ("\ud800"): not text, and unstorable as UTF-8.
     try:

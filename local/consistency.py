@@ -1,0 +1,64 @@
+"""Whole-table invariants of the single-table design, checked from a full scan.
+
+After pattern E has drained: every group item points at a group with messages and shows its newest message;
+every group has exactly two member items and one pair item naming it; no pair of users has two groups.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+_MEMBERS = 2
+
+
+@dataclass
+class _Snapshot:
+    newest_message: dict[str, str] = field(default_factory=dict)  # group -> newest message sort key
+    members: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    pairs: dict[str, str] = field(default_factory=dict)  # pair pk -> group
+
+    def add(self, item: dict[str, Any]) -> None:
+        pk, sk = item["pk"]["S"], item["sk"]["S"]
+        if pk.startswith("MSG#"):
+            group = pk.removeprefix("MSG#")
+            self.newest_message[group] = max(self.newest_message.get(group, ""), sk)
+        elif pk.startswith("GRP#"):
+            self.members[item["message_group_uuid"]["S"]].append(item)
+        elif pk.startswith("PAIR#"):
+            self.pairs[pk] = item["pair_group_uuid"]["S"]
+
+
+def table_problems(dynamodb: Any, table: str) -> list[str]:
+    """Every broken invariant, one line each; an empty list means consistent."""
+    snapshot = _Snapshot()
+    for page in dynamodb.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
+        for item in page["Items"]:
+            snapshot.add(item)
+    problems = [problem for group in snapshot.members for problem in _group_problems(snapshot, group)]
+    problems += [
+        f"{pair} names group {group}, which has no member items"
+        for pair, group in snapshot.pairs.items()
+        if group not in snapshot.members
+    ]
+    problems += [
+        f"messages in group {group}, which has no member items"
+        for group in snapshot.newest_message.keys() - snapshot.members.keys()
+    ]
+    return problems
+
+
+def _group_problems(snapshot: _Snapshot, group: str) -> list[str]:
+    items = snapshot.members[group]
+    newest = snapshot.newest_message.get(group)
+    if newest is None:
+        return [f"group {group} has member items but no messages"]
+    problems = [] if len(items) == _MEMBERS else [f"group {group} has {len(items)} member items"]
+    problems += [
+        f"{item['pk']['S']} shows {item.get('last_message_sk', {}).get('S')} for group {group}, newest is {newest}"
+        for item in items
+        if item.get("last_message_sk", {}).get("S") != newest
+    ]
+    pair = "PAIR#" + "#".join(sorted(item["pk"]["S"].removeprefix("GRP#") for item in items))
+    if len(items) == _MEMBERS and snapshot.pairs.get(pair) != group:
+        problems.append(f"group {group}: pair item {pair} names {snapshot.pairs.get(pair)}")
+    return problems

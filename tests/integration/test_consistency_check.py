@@ -1,0 +1,45 @@
+"""The consistency check used after fuzzing, concurrency and soak runs does find broken invariants."""
+
+import dataclasses
+import uuid
+
+from local.consistency import table_problems
+from local.stack import LocalStack
+from local.tables import ensure_table, table_definitions
+from tests.api_client import ApiClient
+
+
+def test_a_healthy_conversation_passes_and_each_break_is_named(stack: LocalStack, api: ApiClient, new_user) -> None:
+    dynamodb = stack.client("dynamodb")
+    (definition,) = [d for d in table_definitions(stack.template) if d.logical_id == "MessagesTable"]
+    scratch = f"consistency-{uuid.uuid4().hex[:8]}"
+    ensure_table(
+        dynamodb, dataclasses.replace(definition, create_table={**definition.create_table, "TableName": scratch})
+    )
+
+    main = stack.template.table_name("MessagesTable")
+    me, them = new_user(), new_user()
+    group = api.post("/api/message_groups", me, {"handle": them.handle, "message": "hi"}).body["message_group_uuid"]
+    items = [
+        i
+        for page in dynamodb.get_paginator("scan").paginate(TableName=main)
+        for i in page["Items"]
+        if group in i["pk"]["S"]
+        or i.get("message_group_uuid", {}).get("S") == group
+        or i.get("pair_group_uuid", {}).get("S") == group
+    ]
+    assert len(items) == 4  # pair, two member items, the message
+    for item in items:
+        dynamodb.put_item(TableName=scratch, Item=item)
+    assert table_problems(dynamodb, scratch) == []
+
+    newer = {**next(i for i in items if i["pk"]["S"].startswith("MSG#")), "sk": {"S": "9999#newer"}}
+    dynamodb.put_item(TableName=scratch, Item=newer)
+    stale = table_problems(dynamodb, scratch)
+    assert len(stale) == 2
+    assert all("newest is 9999#newer" in problem for problem in stale)
+
+    member = next(i for i in items if i["pk"]["S"].startswith("GRP#"))
+    dynamodb.delete_item(TableName=scratch, Key={"pk": member["pk"], "sk": member["sk"]})
+    assert f"group {group} has 1 member items" in table_problems(dynamodb, scratch)
+    dynamodb.delete_table(TableName=scratch)
