@@ -40,8 +40,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     local.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def database(stack: LocalStack) -> Iterator[psycopg2.extensions.connection]:
+    # Per test: a fault test may restart PostgreSQL under the session.
     connection = psycopg2.connect(stack.connection_url)
     connection.autocommit = True
     yield connection

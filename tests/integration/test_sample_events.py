@@ -23,11 +23,12 @@ def function_for(event_file: Path, stack: LocalStack) -> str:
 
 
 @pytest.fixture(scope="module")
-def sample_world(stack: LocalStack, database) -> None:
+def sample_world(stack: LocalStack) -> None:
     """The seeded conversation the samples refer to, and andrewbrown signed in as the samples' sub."""
     claims = json.loads((EVENTS / "list_messages.json").read_text())["requestContext"]["authorizer"]["jwt"]["claims"]
-    with database.cursor() as cursor:
+    with stack.postgres_connection() as connection, connection.cursor() as cursor:
         cursor.execute("UPDATE users SET cognito_user_id = %s WHERE handle = 'andrewbrown'", (claims["sub"],))
+    connection.close()
     first = Message(
         SAMPLE_GROUP, "b0d4c7e2-1a2b-4c3d-9e8f-000000000001", "2026-11-25T07:00:00.000000+00:00", "Hi!", BAYKO
     )
