@@ -3,6 +3,7 @@
 ``make dev`` and the integration tests start this same object, on fixed or free ports.
 """
 
+import json
 from pathlib import Path
 from typing import Any, Self
 
@@ -20,6 +21,7 @@ from local.template import PROJECT_ROOT, Template
 SCHEMA_SQL = PROJECT_ROOT / "db" / "schema.sql"
 SEED_SQL = PROJECT_ROOT / "db" / "seed.sql"
 STREAM_FUNCTION = "MessageStreamFunction"
+DEAD_LETTER_QUEUE = "MessageStreamDLQ"  # the template's logical id
 _LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 
 
@@ -60,11 +62,20 @@ class LocalStack:
                 self.client("dynamodbstreams"),
                 STREAM_FUNCTION,
                 self.template.table_name("MessagesTable"),
+                on_failure=self._send_to_dead_letter_queue,
             )
         except BaseException:
             self.stop()
             raise
         return self
+
+    @property
+    def dead_letter_queue_url(self) -> str:
+        """The template's stream on-failure queue, created on first use (SQS has no TableName-like property)."""
+        return self.client("sqs").create_queue(QueueName=DEAD_LETTER_QUEUE)["QueueUrl"]
+
+    def _send_to_dead_letter_queue(self, notice: dict[str, Any]) -> None:
+        self.client("sqs").send_message(QueueUrl=self.dead_letter_queue_url, MessageBody=json.dumps(notice))
 
     def stop(self) -> None:
         self.moto.stop()

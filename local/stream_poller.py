@@ -1,13 +1,16 @@
 """Reads the table's stream and feeds the stream function, as Lambda's event source mapping would.
 
 Honours the template's FilterCriteria, BatchSize and MaximumRetryAttempts, and ``batchItemFailures``: a batch is
-retried from its first failed record; a record that keeps failing is parked (the local dead-letter list) and the
-records after it still flow. Each poll asks for a fresh AFTER_SEQUENCE_NUMBER iterator, because moto's iterators
-go stale after a cancelled transaction.
+retried from its first failed record; a record that keeps failing goes to the on-failure destination (the
+template's SQS dead-letter queue, with the metadata Lambda sends) and the records after it still flow. Each poll
+asks for a fresh AFTER_SEQUENCE_NUMBER iterator, because moto's iterators go stale after a cancelled transaction.
 """
 
 import logging
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -26,7 +29,16 @@ class _ShardPosition:
 
 
 class StreamPoller:
-    def __init__(self, functions: LocalFunctions, dynamodb: Any, streams: Any, function_id: str, table: str) -> None:
+    def __init__(
+        self,
+        functions: LocalFunctions,
+        dynamodb: Any,
+        streams: Any,
+        function_id: str,
+        table: str,
+        *,
+        on_failure: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
         spec = functions.spec(function_id)
         (event,) = spec.stream_events
         self.functions, self.streams, self.function_id = functions, streams, function_id
@@ -37,6 +49,7 @@ class StreamPoller:
         self.stream_arn: str | None = None
         self.positions: dict[str, _ShardPosition] = {}
         self.dead_letters: list[dict[str, Any]] = []
+        self.on_failure = on_failure
 
     def drain(self, max_polls: int = 1000) -> int:
         """Polls until the stream has nothing new; returns the number of records delivered to the function."""
@@ -103,11 +116,38 @@ class StreamPoller:
         if 0 <= self.max_retries < attempts:
             # Out of retries: park the record, as the on-failure destination would, and move past it.
             logger.warning("stream record sent to the dead-letter list", extra={"sequence": first_failed})
-            self.dead_letters.append(next(r for r in wanted if r["dynamodb"]["SequenceNumber"] == first_failed))
+            parked = next(r for r in wanted if r["dynamodb"]["SequenceNumber"] == first_failed)
+            self.dead_letters.append(parked)
+            if self.on_failure is not None:
+                self.on_failure(self._failure_notice(parked, attempts))
             position.checkpoint = first_failed
         elif index > 0:
             position.checkpoint = sequence_numbers[index - 1]
         return len(wanted)
+
+    def _failure_notice(self, record: dict[str, Any], attempts: int) -> dict[str, Any]:
+        """What Lambda sends to a stream's on-failure destination: where the record is, not the record."""
+        sequence = record["dynamodb"]["SequenceNumber"]
+        arrival = datetime.fromtimestamp(record["dynamodb"]["ApproximateCreationDateTime"], UTC).isoformat()
+        return {
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                "functionArn": f"arn:aws:lambda:us-east-1:000000000000:function:{self.function_id}",
+                "condition": "RetryAttemptsExhausted",
+                "approximateInvokeCount": attempts,
+            },
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).isoformat(),
+            "DDBStreamBatchInfo": {
+                "shardId": next(iter(self.positions), ""),
+                "startSequenceNumber": sequence,
+                "endSequenceNumber": sequence,
+                "approximateArrivalOfFirstRecord": arrival,
+                "approximateArrivalOfLastRecord": arrival,
+                "batchSize": 1,
+                "streamArn": self.stream_arn,
+            },
+        }
 
     def _invoke(self, event: dict[str, Any]) -> set[str]:
         """Sequence numbers the function reports failed; every record when it raises."""

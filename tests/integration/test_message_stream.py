@@ -1,5 +1,6 @@
 """Pattern E: stream records of new messages keep both members' conversation items showing the newest message."""
 
+import json
 import uuid
 from collections import Counter
 
@@ -172,4 +173,15 @@ def test_the_poller_parks_a_poison_record_and_later_records_still_flow(
 
     (dead,) = stack.stream.dead_letters[parked:]
     assert dead["dynamodb"]["Keys"]["pk"]["S"] == f"MSG#{orphan}"
+    sqs = stack.client("sqs")
+    notices = [
+        json.loads(m["Body"])
+        for m in sqs.receive_message(QueueUrl=stack.dead_letter_queue_url, MaxNumberOfMessages=10)["Messages"]
+    ]
+    (info,) = [
+        n for n in notices if n["DDBStreamBatchInfo"]["startSequenceNumber"] == dead["dynamodb"]["SequenceNumber"]
+    ]
+    assert info["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert info["requestContext"]["approximateInvokeCount"] == 6  # the first attempt and MaximumRetryAttempts (5)
+    assert info["DDBStreamBatchInfo"]["startSequenceNumber"] == dead["dynamodb"]["SequenceNumber"]
     assert shown(api, conversation) == {("after the poison", after["created_at"])}
