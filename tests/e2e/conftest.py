@@ -1,98 +1,10 @@
 """`make dev`'s stack, started as a user would (python -m local.dev) on free ports, driven only over HTTP."""
 
-import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
 
-from local.cognito import LOCAL_PASSWORD, UserPool, access_token
-from local.servers import free_port, port_in_use
-from local.template import PROJECT_ROOT
-
-
-@dataclass
-class DevStack:
-    process: subprocess.Popen[bytes]
-    state_dir: Path
-    state: dict[str, Any]
-    log_path: Path
-
-    @property
-    def api_url(self) -> str:
-        return self.state["api_url"]
-
-    @property
-    def pool(self) -> UserPool:
-        return UserPool(self.state["region"], self.state["user_pool_id"], self.state["user_pool_client_id"])
-
-    def cognito(self) -> Any:
-        return boto3.client(
-            "cognito-idp",
-            region_name=self.state["region"],
-            endpoint_url=self.state["aws_endpoint_url"],
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
-
-    def tokens(self, username: str, password: str = LOCAL_PASSWORD) -> dict[str, str]:
-        return access_token(self.cognito(), self.pool, username, password)
-
-    def token(self, username: str) -> str:
-        return self.tokens(username)["AccessToken"]
-
-    def stop(self) -> int:
-        """Ctrl-C, as a person at the terminal would; returns the exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                return self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                raise
-        return self.process.returncode
-
-
-def start_dev_stack(state_dir: Path, timeout: float = 90.0) -> DevStack:
-    api_port, moto_port = free_port(), free_port()
-    state_dir.mkdir(parents=True, exist_ok=True)
-    log_path = state_dir / "dev.log"
-    env = {k: v for k, v in os.environ.items() if k != "CONNECTION_URL"}
-    process = subprocess.Popen(  # noqa: S603 - our own module
-        [
-            sys.executable,
-            "-m",
-            "local.dev",
-            "--api-port",
-            str(api_port),
-            "--moto-port",
-            str(moto_port),
-            "--state-dir",
-            str(state_dir),
-        ],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log_path.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    state_file = state_dir / "stack.json"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"make dev exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
-        if state_file.exists() and port_in_use(api_port):
-            return DevStack(process, state_dir, json.loads(state_file.read_text()), log_path)
-        time.sleep(0.2)
-    process.kill()
-    raise RuntimeError(f"make dev did not come up in {timeout:.0f} s:\n{log_path.read_text()[-4000:]}")
+from local.dev_process import DevStack, start_dev_stack
 
 
 @pytest.fixture(scope="session")

@@ -8,11 +8,10 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
-import boto3
 import pytest
 
 from local.consistency import table_problems
-from tests.e2e.conftest import DevStack, start_dev_stack
+from local.dev_process import DevStack, start_dev_stack
 from tests.e2e.web_client import HttpResult, call
 
 USERS = ["andrewbrown", "bayko", "londo", "worf", "garek"]
@@ -101,13 +100,7 @@ def test_many_clients_lose_nothing_and_duplicate_nothing(busy_stack: DevStack) -
     assert set(acknowledged) <= set(stored)
 
     # Once pattern E drains, every conversation item shows its group's newest message; one group per pair.
-    dynamodb = boto3.client(
-        "dynamodb",
-        region_name=busy_stack.state["region"],
-        endpoint_url=busy_stack.state["aws_endpoint_url"],
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    dynamodb = busy_stack.client("dynamodb")
     deadline = time.monotonic() + 60
     while (problems := table_problems(dynamodb, busy_stack.state["messages_table"])) and time.monotonic() < deadline:
         time.sleep(0.5)

@@ -5,14 +5,13 @@ No input may yield a 5xx, every response must match the document, and the stored
 
 import time
 
-import boto3
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
 from local.consistency import table_problems
+from local.dev_process import DevStack
 from local.template import PROJECT_ROOT
-from tests.e2e.conftest import DevStack
 
 schema = schemathesis.openapi.from_path(PROJECT_ROOT / "docs" / "openapi.yaml")
 CHECKS = [
@@ -38,13 +37,7 @@ def test_no_input_breaks_the_contract(case: schemathesis.Case, dev_stack: DevSta
 
 
 def test_the_data_is_consistent_after_fuzzing(dev_stack: DevStack) -> None:
-    dynamodb = boto3.client(
-        "dynamodb",
-        region_name=dev_stack.state["region"],
-        endpoint_url=dev_stack.state["aws_endpoint_url"],
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    dynamodb = dev_stack.client("dynamodb")
     deadline = time.monotonic() + 20
     while problems := table_problems(dynamodb, dev_stack.state["messages_table"]):
         if time.monotonic() > deadline:

@@ -14,7 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from local.cognito import LOCAL_PASSWORD, UserPool, access_token, ensure_user_pool, ensure_users
-from tests.e2e.conftest import DevStack
+from local.dev_process import DevStack
 from tests.e2e.web_client import call
 
 UNAUTHORIZED = {"message": "Unauthorized"}
