@@ -12,7 +12,7 @@ import pytest
 
 from local.consistency import table_problems
 from local.dev_process import DevStack, start_dev_stack
-from tests.e2e.web_client import HttpResult, call
+from local.http_client import HttpResult, call
 
 USERS = ["andrewbrown", "bayko", "londo", "worf", "garek"]
 CLIENTS, MESSAGES_PER_CLIENT = 20, 50

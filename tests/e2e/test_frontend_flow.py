@@ -5,7 +5,7 @@ from collections.abc import Callable
 from typing import Any
 
 from local.dev_process import DevStack
-from tests.e2e.web_client import HttpResult, call
+from local.http_client import HttpResult, call
 
 SEEDED_GROUP = "5ae290ed-55d1-47a0-bc6d-fe2bc2700399"
 

@@ -5,8 +5,8 @@ from pathlib import Path
 import psycopg2
 
 from local.dev_process import start_dev_stack
+from local.http_client import call
 from local.servers import port_in_use
-from tests.e2e.web_client import call
 
 SEEDED_GROUP = "5ae290ed-55d1-47a0-bc6d-fe2bc2700399"
 

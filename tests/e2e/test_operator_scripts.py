@@ -10,8 +10,8 @@ import pytest
 
 from local.cognito import LOCAL_PASSWORD, ensure_users
 from local.dev_process import DevStack, start_dev_stack
+from local.http_client import call
 from local.template import PROJECT_ROOT
-from tests.e2e.web_client import call
 
 SEEDED_GROUP = "5ae290ed-55d1-47a0-bc6d-fe2bc2700399"
 SCRIPTS = sorted(

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from local.cognito import LOCAL_PASSWORD, UserPool, access_token, ensure_user_pool, ensure_users
 from local.dev_process import DevStack
-from tests.e2e.web_client import call
+from local.http_client import call
 
 UNAUTHORIZED = {"message": "Unauthorized"}
 

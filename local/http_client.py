@@ -1,4 +1,4 @@
-"""A tiny HTTP client for the end-to-end tests: status, headers and the decoded JSON body."""
+"""A tiny HTTP client (stdlib only) for driving the local API: status, headers and the decoded JSON body."""
 
 import json
 import urllib.error
