@@ -9,9 +9,9 @@ from pathlib import Path
 import psycopg2
 import pytest
 
+from local.api_client import ApiClient
 from local.servers import free_port
 from local.stack import LocalStack
-from tests.api_client import ApiClient
 
 TEST_POOL = {"UserPoolId": "us-east-1_testpool", "UserPoolClientId": "testclient"}
 

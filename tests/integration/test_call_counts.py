@@ -4,21 +4,21 @@ from collections import Counter
 
 import pytest
 
-from messaging.dal import users
-from tests.api_client import ApiClient
+from local.api_client import ApiClient
+from messaging.dal import postgres, users
 from tests.integration.conftest import Conversation
 
 
 @pytest.fixture
 def user_queries(monkeypatch: pytest.MonkeyPatch) -> Counter:
     queries: Counter = Counter()
-    real = users.fetch_one
+    real = postgres.fetch_one
 
     def counting(query_name: str, params: dict) -> tuple | None:
         queries[query_name] += 1
         return real(query_name, params)
 
-    monkeypatch.setattr(users, "fetch_one", counting)
+    monkeypatch.setattr(postgres, "fetch_one", counting)
     return queries
 
 

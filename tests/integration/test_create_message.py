@@ -5,8 +5,8 @@ import uuid
 
 import pytest
 
+from local.api_client import ApiClient
 from messaging import domain
-from tests.api_client import ApiClient
 from tests.integration.conftest import Conversation
 
 PATH = "/api/messages"

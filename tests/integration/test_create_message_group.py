@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from tests.api_client import ApiClient
+from local.api_client import ApiClient
 
 PATH = "/api/message_groups"
 

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 import pytest
 from botocore.exceptions import ClientError
 
+from local.api_client import ApiClient
 from local.stack import LocalStack
 from messaging.dal import users
 from messaging.dal.aws import dynamodb
-from tests.api_client import ApiClient
 from tests.integration.conftest import Conversation
 
 

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from tests.api_client import ApiClient
+from local.api_client import ApiClient
 from tests.integration.conftest import Conversation
 
 EXACT_TEXTS = [

@@ -6,7 +6,7 @@ every call. Only hits are cached: a user who registers (or is linked to Cognito)
 
 import time
 
-from messaging.dal.postgres import fetch_one
+from messaging.dal import postgres
 from messaging.domain import User
 
 _TTL_SECONDS = 300.0
@@ -32,7 +32,7 @@ def _cached_lookup(query_name: str, parameter: str, value: str) -> User | None:
     hit = _cache.get(key)
     if hit is not None and hit[0] > now:
         return hit[1]
-    row = fetch_one(query_name, {parameter: value})
+    row = postgres.fetch_one(query_name, {parameter: value})
     if row is None:
         return None
     user = User(uuid=row[0], display_name=row[1], handle=row[2])
