@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install dev soak lint format validate build unit integration test clean
+.PHONY: help install dev soak bench lint format validate build unit integration test clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -26,6 +26,9 @@ install: $(STAMP) ## Create .venv (Python 3.12) with the pinned requirements
 
 dev: $(STAMP) ## Run the whole product locally: API on :3000, moto on :8000, PostgreSQL under .local/
 	$(BIN)/python -m local.dev
+
+bench: $(STAMP) ## Speed and cost per pattern, cold start per function; prints a table, writes bench/results.json
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 soak: $(STAMP) ## A few minutes of bounded load on a fresh local stack; prints figures (SOAK_ARGS="--seconds 60")
 	$(BIN)/python -m bench.soak $(SOAK_ARGS)

@@ -5,7 +5,7 @@
 
 import json
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, ClassVar, Self
 
 import boto3
 import psycopg2
@@ -26,6 +26,13 @@ _LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "lo
 
 
 class LocalStack:
+    # Pool parameters for stacks whose tokens are not checked (in-process tests and benchmarks).
+    BENCH_POOL: ClassVar[dict[str, str]] = {"UserPoolId": "us-east-1_local", "UserPoolClientId": "local"}
+
+    @staticmethod
+    def template_only() -> Template:
+        return Template(parameter_overrides=LocalStack.BENCH_POOL)
+
     def __init__(
         self,
         *,

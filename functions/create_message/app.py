@@ -1,6 +1,7 @@
 """Pattern C: POST /api/messages, a message into a conversation the caller is in."""
 
-from messaging.api import HttpRequest, HttpResponse, http_handler, idempotently
+from messaging.api import HttpRequest, HttpResponse, http_handler
+from messaging.api.idempotency import idempotently
 from messaging.logic import conversations
 from messaging.models import CreateMessageRequest, MessageView
 

@@ -1,6 +1,7 @@
 """Pattern D: POST /api/message_groups, a first message to a user by handle (into the pair's one conversation)."""
 
-from messaging.api import HttpRequest, HttpResponse, http_handler, idempotently
+from messaging.api import HttpRequest, HttpResponse, http_handler
+from messaging.api.idempotency import idempotently
 from messaging.logic import conversations
 from messaging.models import CreateMessageGroupRequest, PostedMessageView
 

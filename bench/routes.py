@@ -1,0 +1,142 @@
+"""Per-route costs in-process (handler time, DynamoDB and PostgreSQL calls, capacity) and latency through the
+local gateway over HTTP."""
+
+import statistics
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import psycopg2
+
+from bench.calls import CallCounter
+from local.api_client import ApiClient, ApiResponse
+from local.dev_process import DevStack
+from local.http_client import call
+from local.seed import SEED_GROUP_UUID
+from local.stack import LocalStack
+
+WARMUP = 5
+
+
+@dataclass(frozen=True)
+class Caller:
+    sub: str
+
+
+@dataclass(frozen=True)
+class RouteFigures:
+    route: str
+    requests: int
+    handler_p50_ms: float
+    handler_p99_ms: float
+    dynamodb_calls: dict[str, float]  # per request, by operation
+    postgres_calls: float  # per request
+    capacity_units: float  # per request
+
+
+def percentile(values: list[float], q: int) -> float:
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
+
+
+def route_scenarios(stack: LocalStack, andrew: Caller, targets: list[str]) -> dict[str, Callable[[], ApiResponse]]:
+    """One request of each route, as the frontend makes them; D always starts a new conversation (its contract's
+    cheapest path is the common one), and D into an existing pair is measured too."""
+    api = ApiClient(stack)
+    fresh_handles = iter(targets)
+    return {
+        "A GET /api/messages/{id}": lambda: api.get(f"/api/messages/{SEED_GROUP_UUID}", andrew, {"limit": "20"}),
+        "B GET /api/message_groups": lambda: api.get("/api/message_groups", andrew),
+        "C POST /api/messages": lambda: api.post(
+            "/api/messages", andrew, {"message_group_uuid": SEED_GROUP_UUID, "message": "bench"}
+        ),
+        "C with Idempotency-Key": lambda: api.post(
+            "/api/messages",
+            andrew,
+            {"message_group_uuid": SEED_GROUP_UUID, "message": "bench"},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        ),
+        "D POST /api/message_groups (new)": lambda: api.post(
+            "/api/message_groups", andrew, {"handle": next(fresh_handles), "message": "bench"}
+        ),
+        "D POST /api/message_groups (existing)": lambda: api.post(
+            "/api/message_groups", andrew, {"handle": "bayko", "message": "bench"}
+        ),
+    }
+
+
+def measure_in_process(
+    scenarios: dict[str, Callable[[], ApiResponse]], counter: CallCounter, requests: int
+) -> list[RouteFigures]:
+    figures = []
+    for route, request in scenarios.items():
+        for _ in range(WARMUP):
+            _expect_success(request())
+        counter.reset()
+        timings = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            _expect_success(request())
+            timings.append((time.perf_counter() - started) * 1000)
+        figures.append(
+            RouteFigures(
+                route=route,
+                requests=requests,
+                handler_p50_ms=percentile(timings, 50),
+                handler_p99_ms=percentile(timings, 99),
+                dynamodb_calls={op: n / requests for op, n in sorted(counter.dynamodb.items())},
+                postgres_calls=counter.postgres / requests,
+                capacity_units=counter.capacity_units / requests,
+            )
+        )
+    return figures
+
+
+def new_users(connection_url: str, count: int) -> list[str]:
+    """Handles of users nobody has talked to, so each D starts a new conversation."""
+    handles = [f"bench_{uuid.uuid4().hex[:10]}" for _ in range(count)]
+    with psycopg2.connect(connection_url) as connection, connection.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO users (display_name, handle, email) VALUES ('Bench', %s, %s)",
+            [(h, f"{h}@bench.example") for h in handles],
+        )
+    connection.close()
+    return handles
+
+
+def gateway_latency(stack: DevStack, requests: int) -> dict[str, tuple[float, float]]:
+    """p50/p99 in ms through the local gateway (token check, SAM's emulator, HTTP) per route."""
+    token = stack.token("andrewbrown")
+    url = stack.api_url
+    handles = new_users(stack.state["connection_url"], requests + WARMUP)
+    routes: dict[str, Callable[[], Any]] = {
+        "A GET /api/messages/{id}": lambda: call("GET", f"{url}/api/messages/{SEED_GROUP_UUID}?limit=20", token=token),
+        "B GET /api/message_groups": lambda: call("GET", f"{url}/api/message_groups", token=token),
+        "C POST /api/messages": lambda: call(
+            "POST", f"{url}/api/messages", token=token, body={"message_group_uuid": SEED_GROUP_UUID, "message": "b"}
+        ),
+        "D POST /api/message_groups (new)": lambda: call(
+            "POST", f"{url}/api/message_groups", token=token, body={"handle": handles.pop(), "message": "b"}
+        ),
+    }
+    results = {}
+    for route, request in routes.items():
+        for _ in range(WARMUP):
+            request()
+        timings = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            response = request()
+            timings.append((time.perf_counter() - started) * 1000)
+            if response.status >= 400:
+                raise RuntimeError(f"{route}: {response.status} {response.body}")
+        results[route] = (percentile(timings, 50), percentile(timings, 99))
+    return results
+
+
+def _expect_success(response: ApiResponse) -> None:
+    if response.status >= 400:
+        raise RuntimeError(f"benchmark request failed: {response.status} {response.body}")

@@ -1,0 +1,118 @@
+"""`make bench`: speed and cost per access pattern, cold start per function. Prints one table and writes
+bench/results.json. Never part of `make test`; figures are for comparing, within one run, not for asserting."""
+
+import argparse
+import json
+import platform
+import tempfile
+import uuid
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.calls import counting_calls
+from bench.cold_start import build_sizes, import_ms, prepare_runtime, reference_ms
+from bench.routes import Caller, gateway_latency, measure_in_process, new_users, route_scenarios
+from bench.stream import burst
+from local.dev_process import start_dev_stack
+from local.seed import seed_conversation
+from local.servers import free_port
+from local.stack import LocalStack
+
+RESULTS = Path(__file__).with_name("results.json")
+STREAM_MESSAGES, STREAM_GROUPS = 1000, 50
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(prog="make bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=100, help="measured requests per route (default 100)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="cruddur-bench-") as scratch:
+        routes, stream = in_process(Path(scratch) / "in-process", args.requests)
+        stack = start_dev_stack(Path(scratch) / "gateway")
+        try:
+            latency = gateway_latency(stack, args.requests)
+        finally:
+            stack.stop()
+
+    layer_deps, runtime = prepare_runtime()
+    boto3_ms = reference_ms(layer_deps, runtime)
+    template = LocalStack.template_only()
+    sizes = build_sizes(template)
+    cold = {name: import_ms(spec.code_dir, layer_deps, runtime) for name, spec in sorted(template.functions.items())}
+
+    results = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()} {platform.python_version()}",
+        "routes": [
+            asdict(r)
+            | {
+                "gateway_p50_ms": latency.get(r.route, (None,))[0],
+                "gateway_p99_ms": latency.get(r.route, (None, None))[1],
+            }
+            for r in routes
+        ],
+        "stream": asdict(stream),
+        "cold_start": {
+            "import_boto3_ms": boto3_ms,
+            "functions": {
+                name: {"import_ms": ms, "import_vs_boto3": ms / boto3_ms, "size_bytes": sizes.get(name)}
+                for name, ms in cold.items()
+            },
+        },
+    }
+    RESULTS.write_text(json.dumps(results, indent=2))
+    print_table(results)
+    return 0
+
+
+def in_process(state_dir: Path, requests: int):
+    stack = LocalStack(moto_port=free_port(), state_dir=state_dir, parameter_overrides=LocalStack.BENCH_POOL)
+    stack.start()
+    try:
+        andrew = Caller(str(uuid.uuid4()))
+        with stack.postgres_connection() as connection, connection.cursor() as cursor:
+            cursor.execute("UPDATE users SET cognito_user_id = %s WHERE handle = 'andrewbrown'", (andrew.sub,))
+        connection.close()
+        seed_conversation()
+        with counting_calls() as counter:
+            targets = new_users(stack.connection_url, requests + 10)
+            routes = measure_in_process(route_scenarios(stack, andrew, targets), counter, requests)
+            stream = burst(stack, counter, andrew.sub, new_users(stack.connection_url, STREAM_GROUPS), STREAM_MESSAGES)
+        return routes, stream
+    finally:
+        stack.stop()
+
+
+def print_table(results: dict) -> None:
+    print(f"\nCruddur Messages benchmark, {results['when']} on {results['machine']}\n")
+    header = (
+        f"{'route':<40}{'handler p50/p99 ms':>20}{'gateway p50/p99 ms':>20}  "
+        f"{'DynamoDB calls / request':<34}{'PG':>5}{'CU':>6}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results["routes"]:
+        calls = ", ".join(f"{op} {n:g}" for op, n in r["dynamodb_calls"].items())
+        gateway = f"{r['gateway_p50_ms']:.1f}/{r['gateway_p99_ms']:.1f}" if r["gateway_p50_ms"] else "-"
+        print(
+            f"{r['route']:<40}{r['handler_p50_ms']:>9.1f}/{r['handler_p99_ms']:<10.1f}{gateway:>20}  "
+            f"{calls:<34}{r['postgres_calls']:>5g}{r['capacity_units']:>6g}"
+        )
+    s = results["stream"]
+    print(
+        f"\nPattern E: {s['records']} records over {s['groups']} groups in batches of {s['batch_size']}: "
+        f"{s['records_per_second']:.0f} records/s, {s['dynamodb_writes_per_record']:.3f} DynamoDB writes per record "
+        f"({', '.join(f'{op} {n}' for op, n in sorted(s['dynamodb_calls'].items()))})"
+    )
+    cold = results["cold_start"]
+    print(f"\nCold start (median import of the handler module; `import boto3` alone: {cold['import_boto3_ms']:.0f} ms)")
+    for name, f in cold["functions"].items():
+        size = f"{f['size_bytes'] / 1e6:.1f} MB" if f["size_bytes"] else "-"
+        print(f"  {name:<30}{f['import_ms']:>7.0f} ms  ({f['import_vs_boto3']:.2f} x boto3)  function + layer {size}")
+    print(f"\nwritten to {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
