@@ -5,6 +5,7 @@ newer than the one shown; a batch is coalesced first, so a burst into one group 
 """
 
 from collections.abc import Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -20,6 +21,7 @@ from messaging.errors import GroupMembersNotVisible
 from messaging.observability import logger, metrics
 
 _MEMBERS_PER_GROUP = 2
+_GROUP_WORKERS = 8  # below botocore's connection pool (10), so no worker waits for a connection
 
 
 class MalformedRecord(Exception):
@@ -27,14 +29,12 @@ class MalformedRecord(Exception):
 
 
 def process_stream_batch(event: Mapping[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
-    work = plan_batch(event.get("Records", []))
+    failures = apply_concurrently(plan_batch(event.get("Records", [])))
 
     def handle_record(record: DynamoDBRecord) -> None:
-        job = work.get(record.event_id)
-        if isinstance(job, Exception):
-            raise job
-        if job is not None:
-            show_as_last_message(job)
+        failure = failures.get(record.event_id)
+        if failure is not None:
+            raise failure
 
     # Report failures per record (ReportBatchItemFailures) even when all fail: the stream then retries from the
     # first failure instead of bisecting a batch that raised.
@@ -68,6 +68,24 @@ def plan_batch(records: Iterable[Mapping[str, Any]]) -> dict[str, Message | Exce
             newest[message.group_uuid] = (record["eventID"], message)
     work.update({event_id: message for event_id, message in newest.values()})
     return work
+
+
+def apply_concurrently(work: Mapping[str, Message | Exception]) -> dict[str, Exception]:
+    """Applies each planned message; returns the failure of each record that failed, by event id.
+
+    Groups are independent and each costs a few DynamoDB round trips, so they run side by side: a burst over
+    many groups takes about as long as its slowest group, not the sum of them.
+    """
+    failures = {event_id: job for event_id, job in work.items() if isinstance(job, Exception)}
+    messages = {event_id: job for event_id, job in work.items() if isinstance(job, Message)}
+    if not messages:
+        return failures
+    with ThreadPoolExecutor(max_workers=min(_GROUP_WORKERS, len(messages))) as pool:
+        outcomes = {event_id: pool.submit(show_as_last_message, message) for event_id, message in messages.items()}
+    for event_id, outcome in outcomes.items():
+        if (error := outcome.exception()) is not None:
+            failures[event_id] = error if isinstance(error, Exception) else RuntimeError(repr(error))
+    return failures
 
 
 def show_as_last_message(message: Message) -> None:
