@@ -64,6 +64,8 @@ def main(argv: list[str] | None = None) -> int:
             host=args.host,
             port=args.api_port,
             static_dir=static_dir if static_dir.is_dir() else None,
+            # The web client calls the API on its own origin and Cognito's InitiateAuth on the moto server.
+            web_config={"apiUrl": "", "cognito": {"endpoint": f"{stack.moto.url}/", "clientId": pool.client_id}},
         )
         api_url = f"http://{args.host}:{args.api_port}"
         _write_state(args.state_dir, api_url, stack, pool)
@@ -143,6 +145,7 @@ def _banner(api_url: str, stack: LocalStack) -> None:
         f"""
 Cruddur Messages is running (Ctrl-C stops everything).
 
+  Web client  {api_url}/   (sign in as any user below, in two browser windows)
   API         {api_url}   (moto: {stack.moto.url}, PostgreSQL: {stack.connection_url})
   Users       andrewbrown, bayko, londo, worf, garek    password: {LOCAL_PASSWORD}
 

@@ -73,6 +73,7 @@ def create_gateway(
     host: str,
     port: int,
     static_dir: Path | None = None,
+    web_config: dict[str, Any] | None = None,
 ) -> Any:
     """A ready LocalApigwService; call ``run()`` from the main thread (it installs signal handlers)."""
     # SAM CLI is heavy to import and only the gateway needs it.
@@ -90,7 +91,17 @@ def create_gateway(
     # SAM answers unknown routes as a REST API does (403 "Missing Authentication Token"); an HTTP API says 404.
     service._app.register_error_handler(404, _not_found)  # pinned aws-sam-cli; the e2e tests guard this
     service._app.before_request(_pass_undecodable_bodies_as_binary)
+    if static_dir is not None:
+        _serve_web_client(service._app, static_dir, web_config or {})
     return service
+
+
+def _serve_web_client(app: Any, static_dir: Path, web_config: dict[str, Any]) -> None:
+    """The web client at /, and its config.json describing this local stack (SAM serves the other files)."""
+    from flask import jsonify, send_from_directory  # noqa: PLC0415 - flask comes with SAM CLI
+
+    app.add_url_rule("/", "web_index", lambda: send_from_directory(static_dir, "index.html"))
+    app.add_url_rule("/config.json", "web_config", lambda: jsonify(web_config))
 
 
 def _pass_undecodable_bodies_as_binary() -> None:

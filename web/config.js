@@ -1,0 +1,8 @@
+// Where the API and Cognito are. The local gateway serves config.json for the local stack; a static host
+// serves a copy of config.example.json filled in for the deployment.
+export async function loadConfig() {
+  const response = await fetch("config.json", { cache: "no-store" });
+  if (!response.ok) throw new Error("config.json is missing: copy config.example.json and fill it in.");
+  const config = await response.json();
+  return { apiUrl: (config.apiUrl || "").replace(/\/$/, ""), cognito: config.cognito };
+}
