@@ -9,6 +9,7 @@ from bench.calls import CallCounter
 from local.events import stream_batch
 from local.filters import passes
 from local.stack import STREAM_FUNCTION, LocalStack
+from local.streams import all_stream_records
 from messaging.logic import conversations
 
 
@@ -51,19 +52,8 @@ def burst(stack: LocalStack, counter: CallCounter, sender_sub: str, handles: lis
 
 def _message_inserts(stack: LocalStack, groups: set[str]) -> tuple[list[dict], str]:
     """The stream's records of messages into ``groups``, as the event source mapping would deliver them."""
-    streams = stack.client("dynamodbstreams")
     table = stack.client("dynamodb").describe_table(TableName=stack.template.table_name("MessagesTable"))["Table"]
-    records = []
-    for shard in streams.describe_stream(StreamArn=table["LatestStreamArn"])["StreamDescription"]["Shards"]:
-        iterator = streams.get_shard_iterator(
-            StreamArn=table["LatestStreamArn"], ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        while iterator:
-            page = streams.get_records(ShardIterator=iterator, Limit=1000)
-            if not page["Records"]:
-                break
-            records.extend(page["Records"])
-            iterator = page.get("NextShardIterator")
+    records = all_stream_records(stack.client("dynamodbstreams"), table["LatestStreamArn"])
     wanted = stream_batch(records, table["LatestStreamArn"])["Records"]
     inserts = [
         r

@@ -3,6 +3,7 @@
 import argparse
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import psycopg2
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
@@ -13,16 +14,35 @@ from ops.target import LOCAL, PROD, ScriptError, Target, resolve_target
 type Script = Callable[[Target, argparse.Namespace], None]
 
 
-def parser(prog: str, description: str) -> argparse.ArgumentParser:
-    cli = argparse.ArgumentParser(prog=prog, description=description)
-    cli.add_argument(
-        "target",
-        nargs="?",
-        choices=[LOCAL, PROD],
-        default=LOCAL,
-        help="the running local stack (default) or AWS (see ops/target.py for the variables prod reads)",
-    )
-    return cli
+@dataclass(frozen=True)
+class Command:
+    script: Script
+    description: str
+    options: Callable[[argparse.ArgumentParser], None] = lambda _cli: None
+    local_only: bool = False  # no `prod` argument
+
+
+def dispatch(group: str, commands: dict[str, Command], argv: list[str] | None = None) -> int:
+    """Runs ``<group>/<name> [args]``: the bin/ wrappers pass the script's name first."""
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] not in commands:
+        print(f"usage: {group}/{{{','.join(commands)}}} [--help]", file=sys.stderr)
+        return 2
+    name, *rest = argv
+    command = commands[name]
+    cli = argparse.ArgumentParser(prog=f"{group}/{name}", description=command.description)
+    if command.local_only:
+        cli.set_defaults(target=LOCAL)
+    else:
+        cli.add_argument(
+            "target",
+            nargs="?",
+            choices=[LOCAL, PROD],
+            default=LOCAL,
+            help="the running local stack (default) or AWS (see ops/target.py for the variables prod reads)",
+        )
+    command.options(cli)
+    return run(cli, command.script, rest)
 
 
 def run(cli: argparse.ArgumentParser, script: Script, argv: list[str] | None = None) -> int:

@@ -6,7 +6,7 @@ import sys
 from botocore.exceptions import ClientError
 
 from local.cognito import LOCAL_PASSWORD, UserPool, access_token
-from ops.cli import parser, run
+from ops.cli import Command, dispatch
 from ops.local_state import local_stack_state
 from ops.target import LOCAL, ScriptError, Target
 
@@ -44,21 +44,20 @@ def token(target: Target, args: argparse.Namespace) -> None:
     print(tokens["IdToken" if args.id_token else "AccessToken"])
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["token"]:
-        cli = argparse.ArgumentParser(prog="bin/cognito/token", description="Print an access token for a local user.")
-        cli.add_argument("username", help="the user's handle, e.g. andrewbrown")
-        cli.add_argument("--password", default=LOCAL_PASSWORD, help="defaults to the seeded users' local password")
-        cli.add_argument("--id-token", action="store_true", help="print the ID token instead (the API refuses it)")
-        cli.set_defaults(target=LOCAL)
-        return run(cli, token, argv[1:])
-    if argv[:1] == ["list-users"]:
-        cli = parser("bin/cognito/list-users", "List the users of the Cognito pool, page by page.")
-        cli.add_argument("--page-size", type=int, default=60, help="users per ListUsers call (max 60)")
-        return run(cli, list_users, argv[1:])
-    raise ScriptError("usage: python -m ops.cognito {token,list-users} ...")
+def _list_options(cli: argparse.ArgumentParser) -> None:
+    cli.add_argument("--page-size", type=int, default=60, help="users per ListUsers call (max 60)")
 
+
+def _token_options(cli: argparse.ArgumentParser) -> None:
+    cli.add_argument("username", help="the user's handle, e.g. andrewbrown")
+    cli.add_argument("--password", default=LOCAL_PASSWORD, help="defaults to the seeded users' local password")
+    cli.add_argument("--id-token", action="store_true", help="print the ID token instead (the API refuses it)")
+
+
+COMMANDS = {
+    "list-users": Command(list_users, "List the users of the Cognito pool, page by page.", _list_options),
+    "token": Command(token, "Print an access token for a local user.", _token_options, local_only=True),
+}
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(dispatch("bin/cognito", COMMANDS))

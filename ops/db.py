@@ -8,7 +8,7 @@ import psycopg2
 from local.cognito import sync_cognito_user_ids
 from local.postgres_admin import create_database, database_name, drop_database, redact, run_sql_files
 from local.stack import SCHEMA_SQL, SEED_SQL
-from ops.cli import confirm, parser, run
+from ops.cli import Command, confirm, dispatch
 from ops.target import ScriptError, Target
 
 
@@ -73,27 +73,20 @@ def _user_count(url: str) -> int:
     return count
 
 
+def _confirm_option(cli: argparse.ArgumentParser) -> None:
+    cli.add_argument("--yes", action="store_true", help="do not ask before dropping the database")
+
+
 COMMANDS = {
-    "create": (create, "Create the database of the connection URL unless it exists."),
-    "drop": (drop, "Drop the database of the connection URL (asks first)."),
-    "schema-load": (schema_load, "Create the users table (db/schema.sql); safe to run again."),
-    "seed": (seed, "Insert the seed users (db/seed.sql); safe to run again."),
-    "setup": (setup, setup.__doc__ or ""),
-    "update_cognito_user_ids": (update_cognito_user_ids, "Set users.cognito_user_id from the Cognito pool, by handle."),
+    "create": Command(create, "Create the database of the connection URL unless it exists."),
+    "drop": Command(drop, "Drop the database of the connection URL (asks first).", _confirm_option),
+    "schema-load": Command(schema_load, "Create the users table (db/schema.sql); safe to run again."),
+    "seed": Command(seed, "Insert the seed users (db/seed.sql); safe to run again."),
+    "setup": Command(setup, setup.__doc__ or "", _confirm_option),
+    "update_cognito_user_ids": Command(
+        update_cognito_user_ids, "Set users.cognito_user_id from the Cognito pool, matching handle to username."
+    ),
 }
 
-
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] not in COMMANDS:
-        raise ScriptError(f"usage: python -m ops.db {{{','.join(COMMANDS)}}} ...")
-    name, *rest = argv
-    script, description = COMMANDS[name]
-    cli = parser(f"bin/db/{name}", description)
-    if name in {"drop", "setup"}:
-        cli.add_argument("--yes", action="store_true", help="do not ask before dropping the database")
-    return run(cli, script, rest)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(dispatch("bin/db", COMMANDS))

@@ -10,8 +10,8 @@ from botocore.exceptions import ClientError
 
 from local.tables import ensure_table, table_definitions
 from local.template import Template
-from ops.cli import confirm, parser, run
-from ops.target import ScriptError, Target
+from ops.cli import Command, confirm, dispatch
+from ops.target import Target
 
 _plain = TypeDeserializer()
 
@@ -84,29 +84,22 @@ def _definitions(target: Target) -> list:
     return table_definitions(template)
 
 
+def _drop_options(cli: argparse.ArgumentParser) -> None:
+    cli.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    cli.add_argument("--table", help="another table to drop (default: the messages table)")
+
+
+def _scan_options(cli: argparse.ArgumentParser) -> None:
+    cli.add_argument("--page-size", type=int, default=100, help="items per Scan call (default 100)")
+
+
 COMMANDS = {
-    "schema-load": (schema_load, "Create the tables of template.yaml unless they exist."),
-    "list-tables": (list_tables, "List the DynamoDB tables."),
-    "drop": (drop, "Delete the messages table (asks first)."),
-    "seed": (seed, "Write the andrewbrown/bayko conversation (~100 messages) through the Lambdas' own layer code."),
-    "scan": (scan, "Print every item of the messages table, page by page."),
+    "schema-load": Command(schema_load, "Create the tables of template.yaml unless they exist."),
+    "list-tables": Command(list_tables, "List the DynamoDB tables."),
+    "drop": Command(drop, "Delete the messages table (asks first).", _drop_options),
+    "seed": Command(seed, "Write the andrewbrown/bayko conversation (~100 messages) through the Lambdas' layer code."),
+    "scan": Command(scan, "Print every item of the messages table, page by page.", _scan_options),
 }
 
-
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] not in COMMANDS:
-        raise ScriptError(f"usage: python -m ops.ddb {{{','.join(COMMANDS)}}} ...")
-    name, *rest = argv
-    script, description = COMMANDS[name]
-    cli = parser(f"bin/ddb/{name}", description)
-    if name == "drop":
-        cli.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-        cli.add_argument("--table", help="another table to drop (default: the messages table)")
-    if name == "scan":
-        cli.add_argument("--page-size", type=int, default=100, help="items per Scan call (default 100)")
-    return run(cli, script, rest)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(dispatch("bin/ddb", COMMANDS))

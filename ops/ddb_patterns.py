@@ -8,7 +8,7 @@ from typing import Any
 
 from local.seed import SEED_GROUP_UUID
 from messaging.dal import keys
-from ops.cli import parser, run
+from ops.cli import Command, dispatch
 from ops.ddb import plain
 from ops.target import ScriptError, Target
 
@@ -63,22 +63,21 @@ def _run(target: Target, query: dict[str, Any]) -> dict[str, Any]:
     return response
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if not argv or argv[0] not in {"get-conversation", "list-conversations"}:
-        raise ScriptError("usage: python -m ops.ddb_patterns {get-conversation,list-conversations} ...")
-    name, *rest = argv
-    if name == "get-conversation":
-        cli = parser(f"bin/ddb/patterns/{name}", get_conversation.__doc__ or "")
-        cli.add_argument("--group", default=SEED_GROUP_UUID, help="message group uuid (default: the seeded one)")
-        cli.add_argument("--year", default=str(datetime.now(UTC).year), help="year of the messages (default: this)")
-        cli.add_argument("--limit", type=int, default=20)
-        return run(cli, get_conversation, rest)
-    cli = parser(f"bin/ddb/patterns/{name}", list_conversations.__doc__ or "")
+def _conversation_options(cli: argparse.ArgumentParser) -> None:
+    cli.add_argument("--group", default=SEED_GROUP_UUID, help="message group uuid (default: the seeded one)")
+    cli.add_argument("--year", default=str(datetime.now(UTC).year), help="year of the messages (default: this one)")
+    cli.add_argument("--limit", type=int, default=20)
+
+
+def _conversations_options(cli: argparse.ArgumentParser) -> None:
     cli.add_argument("--handle", default="andrewbrown", help="whose conversations (default andrewbrown)")
     cli.add_argument("--limit", type=int, default=20)
-    return run(cli, list_conversations, rest)
 
+
+COMMANDS = {
+    "get-conversation": Command(get_conversation, get_conversation.__doc__ or "", _conversation_options),
+    "list-conversations": Command(list_conversations, list_conversations.__doc__ or "", _conversations_options),
+}
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(dispatch("bin/ddb/patterns", COMMANDS))

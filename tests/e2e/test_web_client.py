@@ -104,7 +104,8 @@ def test_other_peoples_markup_shows_as_text(browser, dev_stack: DevStack) -> Non
     expect(bayko.locator(".message-text").last).to_have_text(hostile, timeout=10_000)
     assert bayko.locator("#messages img").count() == 0
     bayko.wait_for_timeout(500)
-    assert bayko.dialogs == [] and andrew.dialogs == []
+    assert bayko.dialogs == []
+    assert andrew.dialogs == []
     shot(bayko, "markup-as-text")
 
 

@@ -7,6 +7,7 @@ from collections import Counter
 from local.api_client import ApiClient
 from local.events import stream_batch
 from local.stack import STREAM_FUNCTION, LocalStack
+from local.streams import all_stream_records
 from tests.integration.conftest import Conversation
 
 
@@ -17,19 +18,7 @@ def stream_arn(stack: LocalStack) -> str:
 
 def stream_records(stack: LocalStack) -> list[dict]:
     """Every record in the table's stream, as GetRecords returns them."""
-    streams = stack.client("dynamodbstreams")
-    records = []
-    for shard in streams.describe_stream(StreamArn=stream_arn(stack))["StreamDescription"]["Shards"]:
-        iterator = streams.get_shard_iterator(
-            StreamArn=stream_arn(stack), ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
-        )["ShardIterator"]
-        while iterator:
-            page = streams.get_records(ShardIterator=iterator, Limit=1000)
-            if not page["Records"]:
-                break
-            records.extend(page["Records"])
-            iterator = page.get("NextShardIterator")
-    return records
+    return all_stream_records(stack.client("dynamodbstreams"), stream_arn(stack))
 
 
 def message_inserts(stack: LocalStack, group_uuid: str) -> list[dict]:

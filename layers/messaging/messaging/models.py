@@ -55,12 +55,18 @@ class PageQuery(_Request):
     cursor: str | None = Field(None, min_length=1, max_length=2048)
 
 
-class MessageView(BaseModel):
+class _ListEntry(BaseModel):
+    """The five fields the original frontend reads from a message and from a conversation alike."""
+
     uuid: str
     display_name: str
     handle: str
     message: str
     created_at: str
+
+
+class MessageView(_ListEntry):
+    """A message: its uuid, the sender's names, its text and time."""
 
     @classmethod
     def of(cls, message: Message) -> Self:
@@ -82,12 +88,8 @@ class PostedMessageView(MessageView):
         return cls(message_group_uuid=message.group_uuid, **MessageView.of(message).model_dump())
 
 
-class MessageGroupView(BaseModel):
-    uuid: str
-    display_name: str
-    handle: str
-    message: str
-    created_at: str
+class MessageGroupView(_ListEntry):
+    """A conversation: its uuid, the other member's names, the last message and its time."""
 
     @classmethod
     def of(cls, group: MessageGroup) -> Self:
