@@ -166,3 +166,18 @@ def test_an_expired_session_asks_to_sign_in_again(browser, dev_stack: DevStack) 
     expect(page.locator("#notice")).to_have_text("Your session has expired. Please sign in again.")
     expect(page.get_by_label("Username")).to_be_visible()
     shot(page, "session-expired")
+
+
+def test_api_errors_are_shown_in_plain_words(browser, dev_stack: DevStack) -> None:
+    from playwright.sync_api import expect  # noqa: PLC0415
+
+    page = signed_in(browser, dev_stack, "worf")
+    for handle, words in [
+        ("nobody_at_all", "Nobody has that handle. Check the spelling and try again."),
+        ("worf", "You cannot start a conversation with yourself."),
+    ]:
+        page.get_by_label("New conversation with (handle)").fill(handle)
+        page.get_by_label("First message").fill("Qapla'")
+        page.get_by_role("button", name="Start conversation").click()
+        expect(page.locator("#notice")).to_have_text(words)
+    shot(page, "plain-word-errors")
