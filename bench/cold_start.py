@@ -12,6 +12,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,8 +55,10 @@ def prepare_runtime() -> tuple[Path, Path]:
     return layer_deps, runtime
 
 
-def import_ms(code_dir: Path, layer_deps: Path, runtime: Path, module: str = "app") -> float:
-    path = [str(code_dir), str(LAYER_SOURCE), str(layer_deps), str(runtime)]
+def import_ms(
+    code_dir: Path, layer_deps: Path, runtime: Path, module: str = "app", layer_source: Path = LAYER_SOURCE
+) -> float:
+    path = [str(code_dir), str(layer_source), str(layer_deps), str(runtime)]
     program = f"import sys; sys.path[:0] = {path!r}; import {module}"
     env = {**_function_environment(), "PATH": os.environ.get("PATH", "")}
     samples = []
@@ -72,6 +75,25 @@ def import_ms(code_dir: Path, layer_deps: Path, runtime: Path, module: str = "ap
             raise RuntimeError(f"no import time for {module} in {code_dir}:\n{result.stderr[-2000:]}")
         samples.append(int(cumulative.group(1)) / 1000)
     return statistics.median(samples)
+
+
+def compare_with(revision: str, layer_deps: Path, runtime: Path) -> dict[str, dict[str, float]]:
+    """Cold imports of ``revision`` (a git revision) and of the working tree, measured alternately in this run."""
+    with tempfile.TemporaryDirectory(prefix="cruddur-base-") as scratch:
+        base = Path(scratch) / "tree"
+        subprocess.run(["git", "worktree", "add", "--detach", "-q", str(base), revision], cwd=PROJECT_ROOT, check=True)  # noqa: S603, S607
+        try:
+            results = {}
+            for name, spec in sorted(
+                Template(parameter_overrides={"UserPoolId": "x", "UserPoolClientId": "x"}).functions.items()
+            ):
+                relative = spec.code_dir.relative_to(PROJECT_ROOT)
+                before = import_ms(base / relative, layer_deps, runtime, layer_source=base / "layers" / "messaging")
+                after = import_ms(spec.code_dir, layer_deps, runtime)
+                results[name] = {"base_ms": before, "now_ms": after, "ratio": after / before}
+            return results
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=PROJECT_ROOT, check=False)  # noqa: S603, S607
 
 
 def reference_ms(layer_deps: Path, runtime: Path) -> float:

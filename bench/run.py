@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.calls import counting_calls
-from bench.cold_start import build_sizes, import_ms, prepare_runtime, reference_ms
+from bench.cold_start import build_sizes, compare_with, import_ms, prepare_runtime, reference_ms
 from bench.routes import Caller, gateway_latency, measure_in_process, new_users, route_scenarios
 from bench.stream import burst
 from local.dev_process import start_dev_stack
@@ -26,6 +26,7 @@ STREAM_MESSAGES, STREAM_GROUPS = 1000, 50
 def main() -> int:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=100, help="measured requests per route (default 100)")
+    parser.add_argument("--compare", metavar="GIT_REV", help="also measure cold imports of GIT_REV, as ratios")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="cruddur-bench-") as scratch:
@@ -42,6 +43,7 @@ def main() -> int:
     sizes = build_sizes(template)
     cold = {name: import_ms(spec.code_dir, layer_deps, runtime) for name, spec in sorted(template.functions.items())}
 
+    comparison = compare_with(args.compare, layer_deps, runtime) if args.compare else None
     results = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()} {platform.python_version()}",
@@ -61,6 +63,7 @@ def main() -> int:
                 for name, ms in cold.items()
             },
         },
+        "compared_with": {"revision": args.compare, "cold_start": comparison} if comparison else None,
     }
     RESULTS.write_text(json.dumps(results, indent=2))
     print_table(results)
@@ -111,6 +114,10 @@ def print_table(results: dict) -> None:
     for name, f in cold["functions"].items():
         size = f"{f['size_bytes'] / 1e6:.1f} MB" if f["size_bytes"] else "-"
         print(f"  {name:<30}{f['import_ms']:>7.0f} ms  ({f['import_vs_boto3']:.2f} x boto3)  function + layer {size}")
+    if results["compared_with"]:
+        print(f"\nCold import against {results['compared_with']['revision']} (same run, alternating):")
+        for name, c in results["compared_with"]["cold_start"].items():
+            print(f"  {name:<30}{c['base_ms']:>7.0f} ms -> {c['now_ms']:>4.0f} ms  ({c['ratio']:.2f} x)")
     print(f"\nwritten to {RESULTS.relative_to(Path.cwd()) if RESULTS.is_relative_to(Path.cwd()) else RESULTS}")
 
 
