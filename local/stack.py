@@ -4,6 +4,7 @@
 """
 
 import json
+from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -76,7 +77,7 @@ class LocalStack:
             raise
         return self
 
-    @property
+    @cached_property
     def dead_letter_queue_url(self) -> str:
         """The template's stream on-failure queue, created on first use (SQS has no TableName-like property)."""
         return self.client("sqs").create_queue(QueueName=DEAD_LETTER_QUEUE)["QueueUrl"]

@@ -7,5 +7,5 @@ from messaging.models import MessageGroupView
 
 @http_handler
 def lambda_handler(request: HttpRequest) -> HttpResponse:
-    page = conversations.list_groups(request.caller_id, request.page_query())
+    page = conversations.list_groups(request.caller_id, request.page_query)
     return HttpResponse.page(request, page, MessageGroupView.of)

@@ -8,5 +8,5 @@ from messaging.models import MessageView
 @http_handler
 def lambda_handler(request: HttpRequest) -> HttpResponse:
     group_uuid = request.path_uuid("message_group_uuid")
-    page = conversations.list_messages(request.caller_id, group_uuid, request.page_query())
+    page = conversations.list_messages(request.caller_id, group_uuid, request.page_query)
     return HttpResponse.page(request, page, MessageView.of)

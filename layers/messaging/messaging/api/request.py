@@ -53,6 +53,7 @@ class HttpRequest:
                 f"{name} must be a UUID.", details=[{"field": name, "message": "must be a UUID"}]
             ) from None
 
+    @cached_property
     def page_query(self) -> PageQuery:
         return _validated(PageQuery, self.event.get("queryStringParameters") or {})
 

@@ -27,7 +27,7 @@ class HttpResponse:
         body = [view(item).model_dump(mode="json") for item in page.items]
         headers = {}
         if page.next_cursor is not None:
-            query = urlencode({"limit": request.page_query().limit, "cursor": page.next_cursor})
+            query = urlencode({"limit": request.page_query.limit, "cursor": page.next_cursor})
             headers["link"] = f'<{request.path}?{query}>; rel="next"'
         return cls(200, body, headers)
 
