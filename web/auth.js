@@ -10,7 +10,7 @@ export class SessionExpired extends AuthError {
 }
 
 export class Session {
-  #cognito; #tokens = null; #timer = null; #onExpired;
+  #cognito; #tokens = null; #timer = null; #refreshing = null; #onExpired;
 
   constructor(cognito, onExpired) {
     this.#cognito = cognito;
@@ -31,11 +31,18 @@ export class Session {
     return this.#tokens.accessToken;
   }
 
-  async refresh() {
-    if (!this.#tokens) throw new AuthError("Please sign in.");
+  // One refresh at a time: every call that finds the token about to expire waits for the same one.
+  refresh() {
+    if (!this.#tokens) return Promise.reject(new AuthError("Please sign in."));
+    this.#refreshing ??= this.#refresh().finally(() => { this.#refreshing = null; });
+    return this.#refreshing;
+  }
+
+  async #refresh() {
+    const { refreshToken, username } = this.#tokens;
     try {
-      const result = await this.#initiateAuth("REFRESH_TOKEN_AUTH", { REFRESH_TOKEN: this.#tokens.refreshToken });
-      this.#store({ RefreshToken: this.#tokens.refreshToken, ...result }, this.#tokens.username);
+      const result = await this.#initiateAuth("REFRESH_TOKEN_AUTH", { REFRESH_TOKEN: refreshToken });
+      this.#store({ RefreshToken: refreshToken, ...result }, username);
     } catch {
       this.signOut();
       throw new SessionExpired();
@@ -49,8 +56,11 @@ export class Session {
 
   #store(result, username) {
     const accessToken = result.AccessToken;
+    // Lifetime counted on this device's clock from receipt, so a skewed clock cannot expire it early or late.
     const claims = JSON.parse(atob(accessToken.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
-    this.#tokens = { accessToken, refreshToken: result.RefreshToken, username, expiresAt: claims.exp * 1000 };
+    const lifetimeSeconds = result.ExpiresIn ?? claims.exp - claims.iat;
+    const expiresAt = Date.now() + lifetimeSeconds * 1000;
+    this.#tokens = { accessToken, refreshToken: result.RefreshToken, username, expiresAt };
     clearTimeout(this.#timer);
     const inMs = Math.max(this.#tokens.expiresAt - Date.now() - REFRESH_MARGIN_MS, 5_000);
     // Refreshed in the background, so an open page never meets an expired token; if that fails, say so.

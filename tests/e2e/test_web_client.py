@@ -181,3 +181,32 @@ def test_api_errors_are_shown_in_plain_words(browser, dev_stack: DevStack) -> No
         page.get_by_role("button", name="Start conversation").click()
         expect(page.locator("#notice")).to_have_text(words)
     shot(page, "plain-word-errors")
+
+
+def test_the_access_token_is_refreshed_before_it_expires(browser, dev_stack: DevStack) -> None:
+    from playwright.sync_api import expect  # noqa: PLC0415
+
+    page = browser.new_context().new_page()
+    page.clock.install()  # the page's timers and clock, fast-forwarded below
+    flows = []
+    page.on(
+        "request",
+        lambda r: (
+            flows.append((r.post_data_json or {}).get("AuthFlow"))
+            if r.headers.get("x-amz-target", "").endswith("InitiateAuth")
+            else None
+        ),
+    )
+    page.goto(f"{dev_stack.api_url}/")
+    page.get_by_label("Username").fill("bayko")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Signed in as bayko").wait_for()
+
+    page.clock.run_for("59:30")  # Cognito access tokens live an hour; the page refreshes a minute early
+    page.wait_for_timeout(1000)
+
+    assert flows == ["USER_PASSWORD_AUTH", "REFRESH_TOKEN_AUTH"]
+    page.get_by_role("button", name="Andrew Brown (@andrewbrown)").click()
+    expect(page.locator(".message").first).to_be_visible()
+    expect(page.locator("#notice")).to_be_hidden()
