@@ -16,17 +16,23 @@ def _s(value: str) -> dict[str, str]:
     return {"S": value}
 
 
+def _user_attributes(user: User) -> Item:
+    # Both item kinds name one person the same way: the sender of a message, the other member of a group.
+    return {"user_uuid": _s(user.uuid), "user_display_name": _s(user.display_name), "user_handle": _s(user.handle)}
+
+
+def _user_of(item: Mapping[str, Any]) -> User:
+    return User(item["user_uuid"]["S"], item["user_display_name"]["S"], item["user_handle"]["S"])
+
+
 def message_item(message: Message) -> Item:
-    sender = message.sender
     return {
         "pk": _s(keys.messages_pk(message.group_uuid)),
         "sk": _s(message.sort_key),
         "message_uuid": _s(message.uuid),
         "message": _s(message.text),
         "created_at": _s(message.created_at),
-        "user_uuid": _s(sender.uuid),
-        "user_display_name": _s(sender.display_name),
-        "user_handle": _s(sender.handle),
+        **_user_attributes(message.sender),
     }
 
 
@@ -36,7 +42,7 @@ def message_from_item(item: Mapping[str, Any]) -> Message:
         uuid=item["message_uuid"]["S"],
         created_at=item["created_at"]["S"],
         text=item["message"]["S"],
-        sender=User(item["user_uuid"]["S"], item["user_display_name"]["S"], item["user_handle"]["S"]),
+        sender=_user_of(item),
     )
 
 
@@ -44,9 +50,7 @@ def group_item(owner: User, other: User, first_message: Message) -> Item:
     return {
         **keys.group_key(owner.uuid, first_message.group_uuid),
         "message_group_uuid": _s(first_message.group_uuid),
-        "user_uuid": _s(other.uuid),
-        "user_display_name": _s(other.display_name),
-        "user_handle": _s(other.handle),
+        **_user_attributes(other),
         "message": _s(first_message.text),
         "last_message_at": _s(first_message.created_at),
         "last_message_sk": _s(first_message.sort_key),
@@ -56,7 +60,7 @@ def group_item(owner: User, other: User, first_message: Message) -> Item:
 def group_from_item(item: Mapping[str, Any]) -> MessageGroup:
     return MessageGroup(
         uuid=item["message_group_uuid"]["S"],
-        other=User(item["user_uuid"]["S"], item["user_display_name"]["S"], item["user_handle"]["S"]),
+        other=_user_of(item),
         last_message=item["message"]["S"],
         last_message_at=item["last_message_at"]["S"],
     )
