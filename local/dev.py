@@ -9,6 +9,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 import threading
 import warnings
@@ -29,6 +30,8 @@ POLL_INTERVAL_SECONDS = 0.5
 def main(argv: list[str] | None = None) -> int:
     args = _arguments(argv)
     _quiet_logging()
+    # A shell starting us in the background ignores SIGINT for us; Ctrl-C or `kill -INT` must still stop the stack.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     for name, port in (("API", args.api_port), ("moto", args.moto_port)):
         if port_in_use(port, args.host):
             print(
