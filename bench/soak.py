@@ -6,7 +6,6 @@ fixed number of requests. A probe measures stream lag: from a 201 to the other m
 
 import argparse
 import random
-import statistics
 import tempfile
 import threading
 import time
@@ -14,7 +13,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from local.consistency import table_problems
+from bench.routes import percentile
 from local.dev_process import DevStack, start_dev_stack
 from local.http_client import call
 
@@ -33,10 +32,6 @@ class Tally:
             self.latencies[route].append(seconds)
             self.statuses[status] += 1
             self.requests += 1
-
-
-def percentile(values: list[float], q: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1] if len(values) > 1 else (values or [0.0])[0]
 
 
 def run(seconds: float, clients: int, max_requests: int) -> int:
@@ -105,7 +100,7 @@ def soak(stack: DevStack, seconds: float, clients: int, max_requests: int) -> in
         thread.join()
     elapsed = time.perf_counter() - started
 
-    problems = drained_problems(stack)
+    problems = stack.consistency_problems(timeout=60)
     errors = report(tally, lags, elapsed, problems)
     return 0 if not problems and not errors else 1
 
@@ -125,14 +120,6 @@ def conversations(stack: DevStack, tokens: dict[str, str]) -> dict[str, list[tup
             mine[me].append((group, other))
             mine[other].append((group, me))
     return mine
-
-
-def drained_problems(stack: DevStack, timeout: float = 60.0) -> list[str]:
-    dynamodb = stack.client("dynamodb")
-    deadline = time.monotonic() + timeout
-    while (problems := table_problems(dynamodb, stack.state["messages_table"])) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    return problems
 
 
 def report(tally: Tally, lags: list[float], elapsed: float, problems: list[str]) -> int:

@@ -4,6 +4,7 @@ After pattern E has drained: every group item points at a group with messages an
 every group has exactly two member items and one pair item naming it; no pair of users has two groups.
 """
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,4 +62,12 @@ def _group_problems(snapshot: _Snapshot, group: str) -> list[str]:
     pair = "PAIR#" + "#".join(sorted(item["pk"]["S"].removeprefix("GRP#") for item in items))
     if len(items) == _MEMBERS and snapshot.pairs.get(pair) != group:
         problems.append(f"group {group}: pair item {pair} names {snapshot.pairs.get(pair)}")
+    return problems
+
+
+def problems_once_drained(dynamodb: Any, table: str, timeout: float) -> list[str]:
+    """``table_problems`` once the stream has caught up: polls until consistent or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while (problems := table_problems(dynamodb, table)) and time.monotonic() < deadline:
+        time.sleep(0.5)
     return problems

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from local.cognito import LOCAL_PASSWORD, UserPool, access_token
-from local.servers import free_port, port_in_use
+from local.consistency import problems_once_drained
+from local.servers import free_port, moto_client, port_in_use
 from local.template import PROJECT_ROOT
 
 
@@ -33,13 +32,11 @@ class DevStack:
         return UserPool(self.state["region"], self.state["user_pool_id"], self.state["user_pool_client_id"])
 
     def client(self, service: str) -> Any:
-        return boto3.client(
-            service,
-            region_name=self.state["region"],
-            endpoint_url=self.state["aws_endpoint_url"],
-            aws_access_key_id="local",
-            aws_secret_access_key="local",  # noqa: S106 - moto ignores credentials
-        )
+        return moto_client(service, self.state["aws_endpoint_url"], self.state["region"])
+
+    def consistency_problems(self, timeout: float) -> list[str]:
+        """What is inconsistent in the messages table once the stream poller has caught up (empty: nothing)."""
+        return problems_once_drained(self.client("dynamodb"), self.state["messages_table"], timeout)
 
     def cognito(self) -> Any:
         return self.client("cognito-idp")

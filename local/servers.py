@@ -11,6 +11,8 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import boto3
+
 
 def free_port() -> int:
     with socket.socket() as probe:
@@ -21,6 +23,15 @@ def free_port() -> int:
 def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as probe:
         return probe.connect_ex((host, port)) == 0
+
+
+# moto ignores credentials, but botocore insists on having some.
+MOTO_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+
+
+def moto_client(service: str, endpoint_url: str, region: str) -> Any:
+    """A boto3 client of the local moto server."""
+    return boto3.client(service, region_name=region, endpoint_url=endpoint_url, **MOTO_CREDENTIALS)
 
 
 def _die_with_parent() -> None:

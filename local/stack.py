@@ -8,13 +8,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
-import boto3
 import psycopg2
 import psycopg2.extensions
 
 from local.lambdas import LocalFunctions
 from local.postgres_admin import LOCAL_DATABASE, create_database, run_sql_files, with_database
-from local.servers import EmbeddedPostgres, MotoServer
+from local.servers import MOTO_CREDENTIALS, EmbeddedPostgres, MotoServer, moto_client
 from local.stream_poller import StreamPoller
 from local.tables import ensure_table, table_definitions
 from local.template import PROJECT_ROOT, Template
@@ -23,7 +22,6 @@ SCHEMA_SQL = PROJECT_ROOT / "db" / "schema.sql"
 SEED_SQL = PROJECT_ROOT / "db" / "seed.sql"
 STREAM_FUNCTION = "MessageStreamFunction"
 DEAD_LETTER_QUEUE = "MessageStreamDLQ"  # the template's logical id
-_LOCAL_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local"}
 
 
 class LocalStack:
@@ -94,7 +92,7 @@ class LocalStack:
     def environment(self) -> dict[str, str]:
         """What the functions get on top of their template environment, instead of AWS."""
         return {
-            **_LOCAL_CREDENTIALS,
+            **{name.upper(): value for name, value in MOTO_CREDENTIALS.items()},
             "AWS_DEFAULT_REGION": self.region,
             "AWS_REGION": self.region,
             "AWS_ENDPOINT_URL": self.moto.url,
@@ -108,10 +106,4 @@ class LocalStack:
         return psycopg2.connect(self.connection_url)
 
     def client(self, service: str) -> Any:
-        return boto3.client(
-            service, region_name=self.region, endpoint_url=self.moto.url, **_lowercase(_LOCAL_CREDENTIALS)
-        )
-
-
-def _lowercase(values: dict[str, str]) -> dict[str, str]:
-    return {name.lower(): value for name, value in values.items()}
+        return moto_client(service, self.moto.url, self.region)

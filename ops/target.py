@@ -11,11 +11,11 @@ from typing import Any
 
 import boto3
 
+from local.servers import MOTO_CREDENTIALS, moto_client
 from local.template import Template
 from ops.local_state import local_stack_state
 
 LOCAL, PROD = "local", "prod"
-_LOCAL_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}  # moto ignores them
 
 
 class ScriptError(Exception):
@@ -32,8 +32,9 @@ class Target:
     user_pool_id: str | None
 
     def client(self, service: str) -> Any:
-        extra = _LOCAL_CREDENTIALS if self.name == LOCAL else {}
-        return boto3.client(service, region_name=self.region, endpoint_url=self.endpoint_url, **extra)
+        if self.name == LOCAL and self.endpoint_url:
+            return moto_client(service, self.endpoint_url, self.region)
+        return boto3.client(service, region_name=self.region, endpoint_url=self.endpoint_url)
 
     def require_connection_url(self) -> str:
         if not self.connection_url:
@@ -54,7 +55,7 @@ class Target:
         if self.endpoint_url:
             variables["AWS_ENDPOINT_URL"] = variables["AWS_ENDPOINT_URL_DYNAMODB"] = self.endpoint_url
         if self.name == LOCAL:
-            variables.update({name.upper(): value for name, value in _LOCAL_CREDENTIALS.items()})
+            variables.update({name.upper(): value for name, value in MOTO_CREDENTIALS.items()})
         os.environ.update(variables)
 
 

@@ -10,13 +10,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from local.consistency import table_problems
 from local.dev_process import DevStack, start_dev_stack
 from local.http_client import HttpResult, call
+from local.seed import SEED_GROUP_UUID
 
 USERS = ["andrewbrown", "bayko", "londo", "worf", "garek"]
 CLIENTS, MESSAGES_PER_CLIENT = 20, 50
-SEEDED_GROUP = "5ae290ed-55d1-47a0-bc6d-fe2bc2700399"
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +69,7 @@ def test_many_clients_lose_nothing_and_duplicate_nothing(busy_stack: DevStack) -
         assert answers[0].body["message_group_uuid"] == answers[1].body["message_group_uuid"]
         groups[pair] = answers[0].body["message_group_uuid"]
 
-    groups[("andrewbrown", "bayko")] = SEEDED_GROUP  # the seeded pair already has its conversation
+    groups[("andrewbrown", "bayko")] = SEED_GROUP_UUID  # the seeded pair already has its conversation
 
     # 20 clients, each a member posting 50 messages into a group it shares with another client.
     memberships = [(user, group) for pair, group in groups.items() for user in pair][:CLIENTS]
@@ -100,11 +99,7 @@ def test_many_clients_lose_nothing_and_duplicate_nothing(busy_stack: DevStack) -
     assert set(acknowledged) <= set(stored)
 
     # Once pattern E drains, every conversation item shows its group's newest message; one group per pair.
-    dynamodb = busy_stack.client("dynamodb")
-    deadline = time.monotonic() + 60
-    while (problems := table_problems(dynamodb, busy_stack.state["messages_table"])) and time.monotonic() < deadline:
-        time.sleep(0.5)
-    assert problems == []
+    assert busy_stack.consistency_problems(timeout=60) == []
     for user in USERS:
         listed = call("GET", f"{busy_stack.api_url}/api/message_groups", token=tokens[user]).body
         assert len(listed) == len({g["uuid"] for g in listed}) == len(USERS) - 1

@@ -6,8 +6,7 @@ from typing import Any
 
 from local.dev_process import DevStack
 from local.http_client import HttpResult, call
-
-SEEDED_GROUP = "5ae290ed-55d1-47a0-bc6d-fe2bc2700399"
+from local.seed import SEED_GROUP_UUID
 
 
 def eventually(check: Callable[[], Any], timeout: float = 15.0) -> Any:
@@ -32,12 +31,12 @@ def test_list_open_post_and_start_a_conversation(dev_stack: DevStack) -> None:
 
     # The seeded conversation is on andrewbrown's list, with bayko as the other member.
     top = groups(dev_stack, andrew)[0]
-    assert (top["uuid"], top["handle"], top["display_name"]) == (SEEDED_GROUP, "bayko", "Andrew Bayko")
+    assert (top["uuid"], top["handle"], top["display_name"]) == (SEED_GROUP_UUID, "bayko", "Andrew Bayko")
 
-    opened = call("GET", f"{dev_stack.api_url}/api/messages/{SEEDED_GROUP}?limit=5", token=andrew)
+    opened = call("GET", f"{dev_stack.api_url}/api/messages/{SEED_GROUP_UUID}?limit=5", token=andrew)
     assert opened.status == 200
     assert len(opened.body) == 5
-    assert opened.headers["link"].startswith(f"</api/messages/{SEEDED_GROUP}?limit=5&cursor=")
+    assert opened.headers["link"].startswith(f"</api/messages/{SEED_GROUP_UUID}?limit=5&cursor=")
     older = call("GET", dev_stack.api_url + opened.headers["link"][1:].split(">")[0], token=andrew)
     assert older.status == 200
     assert older.body[-1]["created_at"] < opened.body[0]["created_at"]
@@ -46,7 +45,7 @@ def test_list_open_post_and_start_a_conversation(dev_stack: DevStack) -> None:
         "POST",
         f"{dev_stack.api_url}/api/messages",
         token=andrew,
-        body={"message_group_uuid": SEEDED_GROUP, "message": "Are you back with the coffee?"},
+        body={"message_group_uuid": SEED_GROUP_UUID, "message": "Are you back with the coffee?"},
     )
     assert posted.status == 201
     assert posted.body["handle"] == "andrewbrown"
@@ -69,9 +68,9 @@ def test_list_open_post_and_start_a_conversation(dev_stack: DevStack) -> None:
         "POST",
         f"{dev_stack.api_url}/api/messages",
         token=andrew,
-        body={"message_group_uuid": SEEDED_GROUP, "message": "Never mind."},
+        body={"message_group_uuid": SEED_GROUP_UUID, "message": "Never mind."},
     )
-    eventually(lambda: groups(dev_stack, bayko)[0]["uuid"] == SEEDED_GROUP)
+    eventually(lambda: groups(dev_stack, bayko)[0]["uuid"] == SEED_GROUP_UUID)
     reply = call(
         "POST",
         f"{dev_stack.api_url}/api/messages",
@@ -86,16 +85,16 @@ def test_members_only_across_users(dev_stack: DevStack) -> None:
     worf = dev_stack.token("worf")
     garek = dev_stack.token("garek")
 
-    read: HttpResult = call("GET", f"{dev_stack.api_url}/api/messages/{SEEDED_GROUP}", token=worf)
+    read: HttpResult = call("GET", f"{dev_stack.api_url}/api/messages/{SEED_GROUP_UUID}", token=worf)
     write = call(
         "POST",
         f"{dev_stack.api_url}/api/messages",
         token=garek,
-        body={"message_group_uuid": SEEDED_GROUP, "message": "let me in"},
+        body={"message_group_uuid": SEED_GROUP_UUID, "message": "let me in"},
     )
     assert (read.status, read.body["error"]) == (403, "not_a_member")
     assert (write.status, write.body["error"]) == (403, "not_a_member")
-    assert all(g["uuid"] != SEEDED_GROUP for g in groups(dev_stack, worf))
+    assert all(g["uuid"] != SEED_GROUP_UUID for g in groups(dev_stack, worf))
 
 
 def test_cors_preflight_and_exposed_link_header(dev_stack: DevStack) -> None:
@@ -115,7 +114,7 @@ def test_cors_preflight_and_exposed_link_header(dev_stack: DevStack) -> None:
 
     listed = call(
         "GET",
-        f"{dev_stack.api_url}/api/messages/{SEEDED_GROUP}?limit=1",
+        f"{dev_stack.api_url}/api/messages/{SEED_GROUP_UUID}?limit=1",
         token=dev_stack.token("andrewbrown"),
         headers=origin,
     )

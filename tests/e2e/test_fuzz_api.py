@@ -3,13 +3,10 @@
 No input may yield a 5xx, every response must match the document, and the stored data must stay consistent.
 """
 
-import time
-
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from local.consistency import table_problems
 from local.dev_process import DevStack
 from local.template import PROJECT_ROOT
 
@@ -37,10 +34,4 @@ def test_no_input_breaks_the_contract(case: schemathesis.Case, dev_stack: DevSta
 
 
 def test_the_data_is_consistent_after_fuzzing(dev_stack: DevStack) -> None:
-    dynamodb = dev_stack.client("dynamodb")
-    deadline = time.monotonic() + 20
-    while problems := table_problems(dynamodb, dev_stack.state["messages_table"]):
-        if time.monotonic() > deadline:
-            break
-        time.sleep(0.5)  # the stream poller may still be applying the last messages
-    assert problems == []
+    assert dev_stack.consistency_problems(timeout=20) == []  # the poller may still be applying the last ones

@@ -6,20 +6,19 @@ import psycopg2
 
 from local.dev_process import start_dev_stack
 from local.http_client import call
+from local.seed import SEED_GROUP_UUID
 from local.servers import port_in_use
-
-SEEDED_GROUP = "5ae290ed-55d1-47a0-bc6d-fe2bc2700399"
 
 
 def test_a_restart_neither_duplicates_seed_data_nor_fails(tmp_path: Path) -> None:
     first = start_dev_stack(tmp_path)
-    seeded = call("GET", f"{first.api_url}/api/messages/{SEEDED_GROUP}?limit=100", token=first.token("andrewbrown"))
+    seeded = call("GET", f"{first.api_url}/api/messages/{SEED_GROUP_UUID}?limit=100", token=first.token("andrewbrown"))
     assert first.stop() == 0
 
     second = start_dev_stack(tmp_path)
     try:
         token = second.token("andrewbrown")  # the seed users exist again, in a new user pool, linked by sub
-        again = call("GET", f"{second.api_url}/api/messages/{SEEDED_GROUP}?limit=100", token=token)
+        again = call("GET", f"{second.api_url}/api/messages/{SEED_GROUP_UUID}?limit=100", token=token)
         groups = call("GET", f"{second.api_url}/api/message_groups", token=token)
         with psycopg2.connect(second.state["connection_url"]) as connection, connection.cursor() as cursor:
             cursor.execute("SELECT handle, count(*) FROM users GROUP BY handle HAVING count(*) > 1")
@@ -30,7 +29,7 @@ def test_a_restart_neither_duplicates_seed_data_nor_fails(tmp_path: Path) -> Non
     finally:
         assert second.stop() == 0
     assert [m["message"] for m in again.body] == [m["message"] for m in seeded.body]
-    assert [g["uuid"] for g in groups.body] == [SEEDED_GROUP]
+    assert [g["uuid"] for g in groups.body] == [SEED_GROUP_UUID]
     assert duplicated_users == []
     assert user_count == 5
 

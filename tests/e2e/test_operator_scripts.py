@@ -11,9 +11,9 @@ import pytest
 from local.cognito import LOCAL_PASSWORD, ensure_users
 from local.dev_process import DevStack, start_dev_stack
 from local.http_client import call
+from local.seed import SEED_GROUP_UUID
 from local.template import PROJECT_ROOT
 
-SEEDED_GROUP = "5ae290ed-55d1-47a0-bc6d-fe2bc2700399"
 SCRIPTS = sorted(
     str(p.relative_to(PROJECT_ROOT))
     for p in (PROJECT_ROOT / "bin").rglob("*")
@@ -97,7 +97,7 @@ def test_the_dynamodb_scripts_round_trip(ops_stack: DevStack) -> None:
     assert sorted(listed.stdout.split()) == ["cruddur-messages", "cruddur-messages-idempotency"]
 
     before = scanned(ops_stack)
-    assert len([i for i in before if i["pk"] == f"MSG#{SEEDED_GROUP}"]) == 101
+    assert len([i for i in before if i["pk"] == f"MSG#{SEED_GROUP_UUID}"]) == 101
     paged = script(ops_stack, "ddb/scan", "--page-size", "10")
     assert f"{len(before)} item(s) in cruddur-messages, 11 page(s) of up to 10" in paged.stderr
 
@@ -120,7 +120,7 @@ def test_the_dynamodb_scripts_round_trip(ops_stack: DevStack) -> None:
     assert "exists  table cruddur-messages" in script(ops_stack, "ddb/schema-load").stdout
 
     seeded = script(ops_stack, "ddb/seed")
-    assert seeded.stdout.strip() == f"seeded conversation {SEEDED_GROUP} (andrewbrown and bayko): 101 messages"
+    assert seeded.stdout.strip() == f"seeded conversation {SEED_GROUP_UUID} (andrewbrown and bayko): 101 messages"
     assert "nothing written" in script(ops_stack, "ddb/seed").stdout
     items = scanned(ops_stack)
     assert sorted(i["pk"].split("#")[0] for i in items) == sorted(i["pk"].split("#")[0] for i in before)
@@ -132,7 +132,9 @@ def test_the_dynamodb_scripts_round_trip(ops_stack: DevStack) -> None:
     assert all(g["message"] == last["message"] and g["last_message_sk"] == last["sk"] for g in group_items)
 
     # And the API serves the re-created table at once.
-    response = call("GET", f"{ops_stack.api_url}/api/messages/{SEEDED_GROUP}?limit=100", token=ops_stack.token("bayko"))
+    response = call(
+        "GET", f"{ops_stack.api_url}/api/messages/{SEED_GROUP_UUID}?limit=100", token=ops_stack.token("bayko")
+    )
     assert (response.status, len(response.body)) == (200, 100)
 
 
@@ -147,7 +149,7 @@ def test_the_pattern_scripts_print_the_query_and_its_capacity(ops_stack: DevStac
     assert groups.returncode == 0, groups.stderr
     assert '"IndexName": "last-message-at-index"' in groups.stdout
     assert "consumed capacity:" in groups.stdout
-    assert f"{SEEDED_GROUP}  andrewbrown" in groups.stdout
+    assert f"{SEED_GROUP_UUID}  andrewbrown" in groups.stdout
 
     unknown = script(ops_stack, "ddb/patterns/list-conversations", "--handle", "nobody")
     assert (unknown.returncode, unknown.stderr.strip()) == (

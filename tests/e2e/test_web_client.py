@@ -17,7 +17,6 @@ from local.template import PROJECT_ROOT
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOTS = PROJECT_ROOT / ".local" / "screenshots"
 PASSWORD = "Cruddur!Local1"
-SEEDED_GROUP = "5ae290ed-55d1-47a0-bc6d-fe2bc2700399"
 # The closed network here refuses Chromium's background connections; these keep it quiet and fast.
 CHROMIUM_ARGS = [
     "--no-sandbox",
