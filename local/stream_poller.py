@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class _ShardPosition:
+    shard_id: str
     checkpoint: str | None = None  # sequence number of the last record done with
     failed_attempts: dict[str, int] = field(default_factory=dict)
 
@@ -68,7 +69,7 @@ class StreamPoller:
             return delivered, progressed
         shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
         for shard in shards:
-            position = self.positions.setdefault(shard["ShardId"], _ShardPosition())
+            position = self.positions.setdefault(shard["ShardId"], _ShardPosition(shard["ShardId"]))
             records = self._read(shard["ShardId"], position)
             if not records:
                 continue
@@ -119,13 +120,13 @@ class StreamPoller:
             parked = next(r for r in wanted if r["dynamodb"]["SequenceNumber"] == first_failed)
             self.dead_letters.append(parked)
             if self.on_failure is not None:
-                self.on_failure(self._failure_notice(parked, attempts))
+                self.on_failure(self._failure_notice(parked, attempts, position.shard_id))
             position.checkpoint = first_failed
         elif index > 0:
             position.checkpoint = sequence_numbers[index - 1]
         return len(wanted)
 
-    def _failure_notice(self, record: dict[str, Any], attempts: int) -> dict[str, Any]:
+    def _failure_notice(self, record: dict[str, Any], attempts: int, shard_id: str) -> dict[str, Any]:
         """What Lambda sends to a stream's on-failure destination: where the record is, not the record."""
         sequence = record["dynamodb"]["SequenceNumber"]
         arrival = datetime.fromtimestamp(record["dynamodb"]["ApproximateCreationDateTime"], UTC).isoformat()
@@ -139,7 +140,7 @@ class StreamPoller:
             "version": "1.0",
             "timestamp": datetime.now(UTC).isoformat(),
             "DDBStreamBatchInfo": {
-                "shardId": next(iter(self.positions), ""),
+                "shardId": shard_id,
                 "startSequenceNumber": sequence,
                 "endSequenceNumber": sequence,
                 "approximateArrivalOfFirstRecord": arrival,

@@ -173,4 +173,6 @@ def test_the_poller_parks_a_poison_record_and_later_records_still_flow(
     assert info["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert info["requestContext"]["approximateInvokeCount"] == 6  # the first attempt and MaximumRetryAttempts (5)
     assert info["DDBStreamBatchInfo"]["startSequenceNumber"] == dead["dynamodb"]["SequenceNumber"]
+    shards = stack.client("dynamodbstreams").describe_stream(StreamArn=stream_arn(stack))["StreamDescription"]["Shards"]
+    assert info["DDBStreamBatchInfo"]["shardId"] in {shard["ShardId"] for shard in shards}
     assert shown(api, conversation) == {("after the poison", after["created_at"])}
