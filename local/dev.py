@@ -16,7 +16,7 @@ import warnings
 from pathlib import Path
 
 from local.authorizer import JwtAuthorizer
-from local.cognito import LOCAL_PASSWORD, ensure_user_pool, ensure_users, sync_cognito_user_ids
+from local.cognito import LOCAL_PASSWORD, UserPool, ensure_user_pool, ensure_users, sync_cognito_user_ids
 from local.gateway import create_gateway
 from local.servers import port_in_use
 from local.stack import LocalStack
@@ -100,7 +100,7 @@ def _quiet_logging() -> None:
     logging.getLogger("samcli.lib.providers.api_collector").setLevel(logging.ERROR)
 
 
-def _seed(stack: LocalStack, pool) -> None:  # noqa: ANN001
+def _seed(stack: LocalStack, pool: UserPool) -> None:
     from local.seed import seed_conversation  # noqa: PLC0415 - needs the functions' environment first
 
     cognito = stack.client("cognito-idp")
@@ -129,7 +129,7 @@ def _poll_forever(stack: LocalStack, stop: threading.Event) -> None:
         stop.wait(POLL_INTERVAL_SECONDS)
 
 
-def _write_state(state_dir: Path, api_url: str, stack: LocalStack, pool) -> None:  # noqa: ANN001
+def _write_state(state_dir: Path, api_url: str, stack: LocalStack, pool: UserPool) -> None:
     state = {
         "api_url": api_url,
         "aws_endpoint_url": stack.moto.url,
