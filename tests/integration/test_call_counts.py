@@ -35,7 +35,12 @@ def test_each_route_makes_its_minimum_dynamodb_calls(
         ),
         (
             lambda: api.post("/api/message_groups", me, {"handle": new_user().handle, "message": "x"}),
-            {"TransactWriteItems": 1},
+            {"GetItem": 1, "TransactWriteItems": 1},
+        ),
+        # Into an existing pair: no transaction at all (a cancelled one is billed for all its items).
+        (
+            lambda: api.post("/api/message_groups", me, {"handle": conversation.other.handle, "message": "x"}),
+            {"GetItem": 1, "PutItem": 1},
         ),
     ]
     for call, expected in expectations:

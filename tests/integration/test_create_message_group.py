@@ -5,6 +5,7 @@ import uuid
 import pytest
 
 from local.api_client import ApiClient
+from messaging.dal import groups
 
 PATH = "/api/message_groups"
 
@@ -47,6 +48,23 @@ def test_a_pair_never_gets_a_second_conversation(api: ApiClient, new_user) -> No
     group = first.body["message_group_uuid"]
     assert again.body["message_group_uuid"] == reverse.body["message_group_uuid"] == group
     assert [m["message"] for m in api.get(f"/api/messages/{group}", me).body] == ["one", "two", "three"]
+    assert len(api.get(PATH, me).body) == len(api.get(PATH, them).body) == 1
+
+
+def test_a_pair_created_after_the_lookup_still_gets_no_second_conversation(
+    api: ApiClient, new_user, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The pair read is only a shortcut: when a racing request creates the pair after it, the transaction decides."""
+    me, them = new_user(), new_user()
+    first = api.post(PATH, me, {"handle": them.handle, "message": "one"})
+    monkeypatch.setattr(groups, "pair_group", lambda *_users: None)  # as if the read came before the race's write
+
+    raced = api.post(PATH, them, {"handle": me.handle, "message": "two"})
+
+    assert (first.status, raced.status) == (201, 200)
+    group = first.body["message_group_uuid"]
+    assert raced.body["message_group_uuid"] == group
+    assert [m["message"] for m in api.get(f"/api/messages/{group}", them).body] == ["one", "two"]
     assert len(api.get(PATH, me).body) == len(api.get(PATH, them).body) == 1
 
 

@@ -53,11 +53,28 @@ def recent_groups(owner_uuid: str, limit: int, cursor: str | None) -> Page[Messa
     return Page([group_from_item(item) for item in items], next_cursor)
 
 
+def pair_group(user_a: str, user_b: str) -> str | None:
+    """The group the two users already share, if any.
+
+    Read before starting a conversation because a cancelled transaction is not free: DynamoDB bills it the
+    capacity of all its items, and the pair almost always exists once two people have talked.
+    """
+    response = dynamodb().get_item(
+        TableName=settings().messages_table,
+        Key=keys.pair_key(user_a, user_b),
+        ProjectionExpression="pair_group_uuid",
+        ConsistentRead=True,
+    )
+    item = response.get("Item")
+    return item["pair_group_uuid"]["S"] if item else None
+
+
 def create_group(starter: User, other: User, first_message: Message) -> None:
     """Creates the conversation of a pair with its first message, atomically.
 
     Raises ``PairExists`` with the pair's existing group when the two already share one, so there is never a
-    second group for a pair, however many requests race.
+    second group for a pair, however many requests race: the transaction's conditions decide, not the read
+    that usually precedes it.
     """
     table = settings().messages_table
     pair = keys.pair_key(starter.uuid, other.uuid)

@@ -41,16 +41,19 @@ def start_conversation(caller_id: str, handle: str, text: str) -> tuple[Message,
     other = users.by_handle(handle)
     if other.uuid == caller.uuid:
         raise CannotMessageSelf("You cannot start a conversation with yourself.")
-    message = Message.new(uuid4(), caller, text)
-    try:
-        groups.create_group(caller, other, message)
-    except groups.PairExists as existing:
-        message = message.in_group(existing.group_uuid)
-        messages.put_message(message)
-        created = False
-    else:
+    existing_group = groups.pair_group(caller.uuid, other.uuid)
+    message = Message.new(existing_group or uuid4(), caller, text)
+    created = existing_group is None
+    if created:
+        try:
+            groups.create_group(caller, other, message)
+        except groups.PairExists as raced:
+            # Another request created the pair between our read and our transaction.
+            message, created = message.in_group(raced.group_uuid), False
+    if created:
         metrics.add_metric(name="MessageGroupsCreated", unit=MetricUnit.Count, value=1)
-        created = True
+    else:
+        messages.put_message(message)
     metrics.add_metric(name="MessagesSent", unit=MetricUnit.Count, value=1)
     return message, created
 
