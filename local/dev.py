@@ -91,7 +91,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _quiet_logging() -> None:
     """Our own progress and request lines; the libraries' chatter only when it matters."""
-    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    from local.logs import configure_dev_logging  # noqa: PLC0415 - to move to the imports at the top
+
+    configure_dev_logging(logging.WARNING)
     for name in ("cruddur.dev", "local", "werkzeug"):
         logging.getLogger(name).setLevel(logging.INFO)
     # Read-only requests publish no application metric, which Powertools reports on every call.
@@ -139,6 +141,7 @@ def _write_state(state_dir: Path, api_url: str, stack: LocalStack, pool: UserPoo
         "connection_url": stack.connection_url,
         "messages_table": stack.template.table_name("MessagesTable"),
         "pid": os.getpid(),
+        "moto_pid": stack.moto.pid,
     }
     (state_dir / STATE_FILE).write_text(json.dumps(state, indent=2))
 

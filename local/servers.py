@@ -25,6 +25,8 @@ def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
         return probe.connect_ex((host, port)) == 0
 
 
+_PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
 # moto ignores credentials, but botocore insists on having some.
 MOTO_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 
@@ -52,12 +54,18 @@ class MotoServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
     def start(self, timeout: float = 30.0) -> "MotoServer":
         if port_in_use(self.port, self.host):
             raise RuntimeError(f"port {self.port} on {self.host} is already in use: stop what runs there first")
         log = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            [sys.executable, "-m", "moto.server", "-H", self.host, "-p", str(self.port)],
+            # moto with its unbounded memory growth fixed (see local/moto_server.py).
+            [sys.executable, "-m", "local.moto_server", "-H", self.host, "-p", str(self.port)],
+            cwd=_PROJECT_ROOT,  # where ``-m local.moto_server`` is found, whatever the caller's directory
             stdout=log,
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent,  # noqa: PLW1509 - only sets a signal; no threads touched yet
