@@ -33,31 +33,34 @@ export class Api {
 
   listGroups() { return this.#call("GET", "/api/message_groups?limit=50"); }
 
-  listMessages(groupUuid, nextPath = null) {
-    return this.#call("GET", nextPath ?? `/api/messages/${encodeURIComponent(groupUuid)}?limit=20`);
+  // `signal` cancels the read: the page no longer wants the answer (another conversation was opened).
+  listMessages(groupUuid, nextPath = null, signal = undefined) {
+    return this.#call("GET", nextPath ?? `/api/messages/${encodeURIComponent(groupUuid)}?limit=20`, { signal });
   }
 
   postMessage(groupUuid, text, idempotencyKey) {
-    return this.#call("POST", "/api/messages", { message_group_uuid: groupUuid, message: text }, idempotencyKey);
+    const body = { message_group_uuid: groupUuid, message: text };
+    return this.#call("POST", "/api/messages", { body, idempotencyKey });
   }
 
   startConversation(handle, text, idempotencyKey) {
-    return this.#call("POST", "/api/message_groups", { handle, message: text }, idempotencyKey);
+    return this.#call("POST", "/api/message_groups", { body: { handle, message: text }, idempotencyKey });
   }
 
-  async #call(method, path, body = undefined, idempotencyKey = undefined, retried = false) {
+  async #call(method, path, { body, idempotencyKey, signal } = {}, retried = false) {
     const headers = { Authorization: `Bearer ${await this.#session.accessToken()}` };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     if (idempotencyKey) headers["Idempotency-Key"] = idempotencyKey;
     let response;
     try {
-      response = await fetch(this.#baseUrl + path, { method, headers, body: body && JSON.stringify(body) });
-    } catch {
+      response = await fetch(this.#baseUrl + path, { method, headers, body: body && JSON.stringify(body), signal });
+    } catch (error) {
+      if (signal?.aborted) throw error;  // cancelled on purpose: not a connection problem to tell anyone about
       throw new ApiError(0, "network", "Cannot reach Cruddur. Check your connection; we will keep trying.", true);
     }
     if (response.status === 401 && !retried) {
       await this.#session.refresh();  // an access token can expire between the check and the call
-      return this.#call(method, path, body, idempotencyKey, true);
+      return this.#call(method, path, { body, idempotencyKey, signal }, true);
     }
     const data = await response.json().catch(() => null);
     if (!response.ok) throw toApiError(response.status, data);

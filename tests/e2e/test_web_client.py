@@ -3,6 +3,7 @@
 Skipped, loudly, where Chromium is absent; .ci/run installs it. Screenshots go to .local/screenshots/.
 """
 
+import contextlib
 import shutil
 import uuid
 import warnings
@@ -12,11 +13,14 @@ import pytest
 
 from local.dev_process import DevStack
 from local.http_client import call
+from local.seed import SEED_GROUP_UUID
 from local.template import PROJECT_ROOT
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOTS = PROJECT_ROOT / ".local" / "screenshots"
 PASSWORD = "Cruddur!Local1"
+BAYKO = "Andrew Bayko (@bayko)"  # andrewbrown's seeded conversation: 101 messages, several pages
+LONDO = "Londo Mollari (@londo)"
 # The closed network here refuses Chromium's background connections; these keep it quiet and fast.
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -48,12 +52,94 @@ def signed_in(browser, stack: DevStack, username: str, **context_options):
     page = browser.new_context(**context_options).new_page()
     page.dialogs = []
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
+    page.errors = []  # uncaught exceptions and unhandled rejections in the page
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
     page.goto(f"{stack.api_url}/")
+    sign_in(page, username)
+    return page
+
+
+def sign_in(page, username: str) -> None:
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_text(f"Signed in as {username}").wait_for()
-    return page
+
+
+def conversation_with(stack: DevStack, handle: str) -> str:
+    """andrewbrown's conversation with `handle` (started if new), one message longer; returns its uuid."""
+    result = call(
+        "POST",
+        f"{stack.api_url}/api/message_groups",
+        token=stack.token("andrewbrown"),
+        body={"handle": handle, "message": f"hello {handle} {uuid.uuid4().hex[:6]}"},
+    )
+    assert result.status in {200, 201}, result.body
+    return result.body["message_group_uuid"]
+
+
+def message_ids(stack: DevStack, group_uuid: str) -> list[str]:
+    """The uuids of a short conversation's messages, oldest first, as the API has them."""
+    result = call("GET", f"{stack.api_url}/api/messages/{group_uuid}?limit=100", token=stack.token("andrewbrown"))
+    assert result.status == 200, result.body
+    assert "link" not in result.headers  # one page: the whole conversation
+    return [message["uuid"] for message in result.body]
+
+
+def shown_ids(page) -> list[str]:
+    return page.locator("#messages .message").evaluate_all("items => items.map((item) => item.dataset.message)")
+
+
+def open_londo_after_bayko(page, stack: DevStack, londo_group: str) -> list[str]:
+    """Opens bayko's conversation and then londo's; returns londo's message uuids once they are shown."""
+    page.get_by_role("button", name=BAYKO).click()
+    page.get_by_role("button", name=LONDO).click()
+    return wait_for_londo(page, stack, londo_group)
+
+
+def wait_for_londo(page, stack: DevStack, londo_group: str) -> list[str]:
+    from playwright.sync_api import expect  # noqa: PLC0415
+
+    expect(page.locator("#conversation-title")).to_have_text(LONDO)
+    expected = message_ids(stack, londo_group)
+    expect(page.locator("#messages .message")).to_have_count(len(expected))
+    return expected
+
+
+def settle(page) -> None:
+    """Room for a stray answer (a stale page of messages) to arrive and be drawn, if the page would draw it."""
+    page.wait_for_timeout(1000)
+
+
+def wait_until(page, condition, what: str) -> None:
+    for _ in range(100):
+        if condition():
+            return
+        page.wait_for_timeout(100)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def hold_requests(page, url: str, wanted) -> list:
+    """Holds the requests to `url` for which `wanted(request, nth)` is true until the test releases them."""
+    held, seen = [], []
+
+    def handle(route) -> None:
+        seen.append(route.request)
+        if wanted(route.request, len(seen)):
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route(url, handle)
+    return held
+
+
+def release(route) -> None:
+    from playwright.sync_api import Error  # noqa: PLC0415
+
+    # The page may have cancelled the request when the conversation changed: then there is nothing to answer.
+    with contextlib.suppress(Error):
+        route.continue_()
 
 
 def shot(page, name: str) -> None:
@@ -209,3 +295,140 @@ def test_the_access_token_is_refreshed_before_it_expires(browser, dev_stack: Dev
     page.get_by_role("button", name="Andrew Brown (@andrewbrown)").click()
     expect(page.locator(".message").first).to_be_visible()
     expect(page.locator("#notice")).to_be_hidden()
+
+
+def test_switching_conversations_shows_only_the_new_persons_messages(browser, dev_stack: DevStack) -> None:
+    from playwright.sync_api import expect  # noqa: PLC0415
+
+    londo_group = conversation_with(dev_stack, "londo")
+    page = signed_in(browser, dev_stack, "andrewbrown")
+    page.get_by_role("button", name=BAYKO).click()
+    expect(page.get_by_role("button", name="Load older messages")).to_be_visible()  # bayko's has older pages
+
+    page.get_by_role("button", name=LONDO).click()
+    expected = wait_for_londo(page, dev_stack, londo_group)
+    page.locator("#messages-scroll").evaluate("(scroller) => { scroller.scrollTop = 0; }")  # where older ones load
+    settle(page)
+    assert shown_ids(page) == expected
+    expect(page.locator(".message-meta", has_text="Andrew Bayko")).to_have_count(0)
+    expect(page.get_by_role("button", name="Load older messages")).to_be_hidden()
+    assert page.errors == []
+    shot(page, "switched-to-londo")
+
+
+def first_page(request, nth: int) -> bool:
+    return nth == 1
+
+
+def older_page(request, nth: int) -> bool:
+    return "cursor=" in request.url
+
+
+def poll(request, nth: int) -> bool:
+    return nth == 2 and "cursor=" not in request.url  # the first page, then the first poll
+
+
+@pytest.mark.parametrize("stale", [first_page, older_page, poll], ids=["first page", "older page", "poll"])
+def test_an_answer_for_the_previous_conversation_is_dropped(browser, dev_stack: DevStack, stale) -> None:
+    from playwright.sync_api import expect  # noqa: PLC0415
+
+    londo_group = conversation_with(dev_stack, "londo")
+    page = signed_in(browser, dev_stack, "andrewbrown")
+    held = hold_requests(page, f"**/api/messages/{SEED_GROUP_UUID}?*", stale)
+    page.get_by_role("button", name=BAYKO).click()
+    if stale is older_page:
+        page.get_by_role("button", name="Load older messages").click()
+    wait_until(page, lambda: held, "the request to hold")
+
+    page.get_by_role("button", name=LONDO).click()
+    expected = wait_for_londo(page, dev_stack, londo_group)
+    release(held[0])  # bayko's answer arrives now, after the switch
+    settle(page)
+    assert shown_ids(page) == expected
+    expect(page.locator("#conversation-title")).to_have_text(LONDO)
+
+    page.unroute_all()
+    page.get_by_role("button", name=BAYKO).click()  # bayko's conversation still loads as usual
+    expect(page.locator("#messages .message")).to_have_count(20)
+    page.get_by_role("button", name="Load older messages").click()
+    expect(page.locator("#messages .message")).to_have_count(40)
+    expect(page.locator("#notice")).to_be_hidden()  # a cancelled read is not a connection problem
+    assert page.errors == []
+
+
+def test_a_draft_stays_with_its_conversation(browser, dev_stack: DevStack) -> None:
+    from playwright.sync_api import expect  # noqa: PLC0415
+
+    londo_group = conversation_with(dev_stack, "londo")
+    page = signed_in(browser, dev_stack, "andrewbrown")
+    box = page.get_by_label("Message", exact=True)
+    for_bayko, for_londo = (f"only for {name} {uuid.uuid4().hex[:6]}" for name in ("bayko", "londo"))
+    page.get_by_role("button", name=BAYKO).click()
+    box.fill(for_bayko)
+
+    page.get_by_role("button", name=LONDO).click()
+    wait_for_londo(page, dev_stack, londo_group)
+    expect(box).to_have_value("")
+    box.fill(for_londo)
+    box.press("Enter")
+    expect(page.locator(".message-text").last).to_have_text(for_londo)
+    expect(page.locator(".message-text", has_text=for_bayko)).to_have_count(0)
+
+    page.get_by_role("button", name=BAYKO).click()
+    expect(box).to_have_value(for_bayko)
+    box.press("Enter")
+    expect(page.locator(".message-text").last).to_have_text(for_bayko)
+    assert for_bayko not in [m["message"] for m in call_messages(dev_stack, londo_group)]
+
+
+def call_messages(stack: DevStack, group_uuid: str) -> list[dict]:
+    result = call("GET", f"{stack.api_url}/api/messages/{group_uuid}?limit=100", token=stack.token("andrewbrown"))
+    assert result.status == 200, result.body
+    return result.body
+
+
+def test_a_message_still_sending_after_a_switch_leaves_the_new_conversation_alone(browser, dev_stack: DevStack) -> None:
+    from playwright.sync_api import expect  # noqa: PLC0415
+
+    londo_group = conversation_with(dev_stack, "londo")
+    page = signed_in(browser, dev_stack, "andrewbrown")
+    held = hold_requests(page, "**/api/messages", lambda request, nth: request.method == "POST")
+    box = page.get_by_label("Message", exact=True)
+    text = f"slow news for bayko {uuid.uuid4().hex[:6]}"
+    page.get_by_role("button", name=BAYKO).click()
+    box.fill(text)
+    box.press("Enter")
+    wait_until(page, lambda: held, "the message to be on its way")
+
+    page.get_by_role("button", name=LONDO).click()
+    expected = wait_for_londo(page, dev_stack, londo_group)
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()  # bayko's message does not block londo's
+    box.fill("still typing to londo")
+    with page.expect_response("**/api/messages"):
+        release(held[0])
+    settle(page)
+    expect(box).to_have_value("still typing to londo")
+    assert shown_ids(page) == expected
+
+    page.get_by_role("button", name=BAYKO).click()
+    expect(page.locator(".message-text").last).to_have_text(text)
+    expect(box).to_have_value("")  # sent, so no longer a draft
+    assert page.errors == []
+
+
+def test_signing_out_leaves_nothing_of_the_conversation_behind(browser, dev_stack: DevStack) -> None:
+    from playwright.sync_api import expect  # noqa: PLC0415
+
+    page = signed_in(browser, dev_stack, "andrewbrown", viewport={"width": 360, "height": 640})
+    page.get_by_role("button", name=BAYKO).click()
+    expect(page.locator("#messages .message")).to_have_count(20)
+    page.get_by_label("Message", exact=True).fill("a private draft")
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, "worf")
+    expect(page.locator("#groups-pane")).to_be_visible()  # the list, not andrewbrown's conversation
+    expect(page.locator("#conversation-title")).to_have_text("Select a conversation")
+    expect(page.locator("#messages .message")).to_have_count(0)
+    expect(page.locator("#composer")).to_be_hidden()
+    settle(page)
+    expect(page.locator("#messages .message")).to_have_count(0)  # nor does its polling bring it back
