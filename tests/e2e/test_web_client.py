@@ -432,3 +432,37 @@ def test_signing_out_leaves_nothing_of_the_conversation_behind(browser, dev_stac
     expect(page.locator("#composer")).to_be_hidden()
     settle(page)
     expect(page.locator("#messages .message")).to_have_count(0)  # nor does its polling bring it back
+
+
+def document_scrolls(page) -> bool:
+    return page.evaluate("document.scrollingElement.scrollHeight > innerHeight")
+
+
+@pytest.mark.parametrize("size", [(360, 640), (1280, 800)], ids=["phone", "desktop"])
+def test_only_the_message_list_scrolls(browser, dev_stack: DevStack, size: tuple[int, int]) -> None:
+    from playwright.sync_api import expect  # noqa: PLC0415
+
+    width, height = size
+    page = signed_in(browser, dev_stack, "andrewbrown", viewport={"width": width, "height": height})
+    page.get_by_role("button", name=BAYKO).click()
+    messages = page.locator("#messages .message")
+    expect(messages).to_have_count(20)
+    scroller = page.locator("#messages-scroll")
+    assert scroller.evaluate("(s) => s.scrollHeight > s.clientHeight")  # a long conversation: the list scrolls
+    assert not document_scrolls(page)
+    header = (
+        page.get_by_role("button", name="Back to conversations")
+        if width < 700
+        else page.get_by_role("heading", name=BAYKO)
+    )
+    composer = page.get_by_label("Message", exact=True)
+    expect(header).to_be_in_viewport(ratio=1)
+    expect(composer).to_be_in_viewport(ratio=1)
+
+    scroller.hover()
+    page.mouse.wheel(0, -20_000)  # the reader scrolls up through the list, to its top
+    page.wait_for_function("document.querySelectorAll('#messages .message').length > 20")
+    assert not document_scrolls(page)
+    expect(header).to_be_in_viewport(ratio=1)
+    expect(composer).to_be_in_viewport(ratio=1)
+    shot(page, f"only-the-list-scrolls-{width}px")
