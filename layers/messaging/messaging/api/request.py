@@ -1,8 +1,6 @@
 """A parsed API Gateway HTTP API (v2) request: every way client input enters the service is validated here."""
 
 import base64
-import binascii
-import json
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
@@ -12,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
 
 from messaging.errors import InvalidJson, InvalidRequest, PayloadTooLarge, Unauthenticated
+from messaging.json_input import NotJson, parse_json
 from messaging.models import PageQuery
 
 MAX_BODY_BYTES = 16 * 1024
@@ -73,19 +72,32 @@ class HttpRequest:
         return key
 
     def _json_document(self) -> Any:
-        body = self.event.get("body") or ""
-        try:
-            raw = base64.b64decode(body, validate=True) if self.event.get("isBase64Encoded") else body.encode()
-        except (binascii.Error, ValueError):
-            raise InvalidJson("The request body is not valid base64.") from None
+        raw = self._body_bytes()
         if len(raw) > MAX_BODY_BYTES:
             raise PayloadTooLarge(f"The request body exceeds {MAX_BODY_BYTES} bytes.")
         if not raw.strip():
             raise InvalidJson("The request body must be a JSON object.")
         try:
-            return json.loads(raw)
-        except (ValueError, RecursionError):
-            raise InvalidJson("The request body is not valid JSON.") from None
+            # JSON on the wire is UTF-8 (RFC 8259); a leading byte order mark may be ignored, so it is.
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise InvalidJson("The request body is not UTF-8 text.") from None
+        try:
+            return parse_json(text)
+        except NotJson as error:
+            raise InvalidJson(f"The request body is not valid JSON: {error}.") from None
+
+    def _body_bytes(self) -> bytes:
+        body = self.event.get("body") or ""
+        if self.event.get("isBase64Encoded"):
+            try:
+                return base64.b64decode(body, validate=True)
+            except ValueError:  # binascii.Error, or non-ASCII text
+                raise InvalidJson("The request body is not valid base64.") from None
+        try:
+            return body.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: a gateway that passed on undecodable bytes as text
+            raise InvalidJson("The request body is not UTF-8 text.") from None
 
 
 def _validated[M: BaseModel](model: type[M], data: Any) -> M:

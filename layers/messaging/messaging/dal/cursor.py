@@ -5,14 +5,15 @@ so a forged, edited or foreign cursor is an ``InvalidCursor`` (400), never a Dyn
 """
 
 import base64
-import binascii
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from messaging.errors import InvalidCursor
+from messaging.json_input import parse_json
 
-_MAX_VALUE_LENGTH = 1024
+# DynamoDB refuses a sort key over 1024 bytes of UTF-8; the keys this service writes are far shorter.
+_MAX_VALUE_BYTES = 1024
 
 
 def encode_cursor(item: Mapping[str, Any], attributes: Sequence[str]) -> str:
@@ -23,16 +24,31 @@ def encode_cursor(item: Mapping[str, Any], attributes: Sequence[str]) -> str:
 
 def decode_cursor(cursor: str, attributes: Sequence[str], partition: str) -> dict[str, dict[str, str]]:
     """Returns the DynamoDB ``ExclusiveStartKey`` the cursor stands for."""
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        position = json.loads(raw)
-    except (ValueError, binascii.Error, UnicodeError) as error:
-        raise InvalidCursor("The cursor is malformed.") from error
+    position = _parse(cursor)
     if (
         not isinstance(position, dict)
         or set(position) != set(attributes)
-        or not all(isinstance(v, str) and 0 < len(v) <= _MAX_VALUE_LENGTH for v in position.values())
+        or not all(_is_key_value(value) for value in position.values())
         or position["pk"] != partition
     ):
         raise InvalidCursor("The cursor does not belong to this listing.")
     return {name: {"S": value} for name, value in position.items()}
+
+
+def _parse(cursor: str) -> Any:
+    try:
+        raw = base64.b64decode(cursor + "=" * (-len(cursor) % 4), altchars=b"-_", validate=True)
+        return parse_json(raw.decode("utf-8"))
+    # binascii.Error, UnicodeDecodeError and NotJson (deep nesting included) are all ValueErrors.
+    except ValueError as error:
+        raise InvalidCursor("The cursor is malformed.") from error
+
+
+def _is_key_value(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError:  # a lone surrogate ("\ud800" in the JSON) is not text DynamoDB can store
+        return False
+    return 0 < size <= _MAX_VALUE_BYTES
