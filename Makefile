@@ -25,7 +25,7 @@ $(STAMP): requirements-dev.txt layers/messaging/requirements.txt
 install: $(STAMP) ## Create .venv (Python 3.12) with the pinned requirements
 
 dev: $(STAMP) ## Run the whole product locally: API on :3000, moto on :8000, PostgreSQL under .local/
-	$(BIN)/python -m local.dev
+	$(BIN)/python -m local.dev $(ARGS)
 
 bench: $(STAMP) ## Speed and cost per pattern, cold start per function; prints a table, writes bench/results.json
 	$(BIN)/python -m bench.run $(BENCH_ARGS)

@@ -12,6 +12,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -19,12 +20,17 @@ from local.authorizer import JwtAuthorizer
 from local.cognito import LOCAL_PASSWORD, UserPool, ensure_user_pool, ensure_users, sync_cognito_user_ids
 from local.gateway import create_gateway
 from local.servers import port_in_use
+from local.snapshot import TableSnapshot
 from local.stack import LocalStack
 from local.template import PROJECT_ROOT
 
 logger = logging.getLogger("cruddur.dev")
 STATE_FILE = "stack.json"
 POLL_INTERVAL_SECONDS = 0.5
+SNAPSHOT_FILE = "dynamodb.json"
+SNAPSHOT_INTERVAL_SECONDS = 10.0
+# What `make dev` users can set (the Makefile passes the environment through); flags are for `python -m local.dev`.
+PORT_KNOBS = {"API": "API_PORT", "moto": "MOTO_PORT"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -35,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, port in (("API", args.api_port), ("moto", args.moto_port)):
         if port_in_use(port, args.host):
             print(
-                f"error: port {port} ({name}) on {args.host} is already in use; stop what runs there or pass "
-                f"--{name.lower()}-port",
+                f"error: port {port} ({name}) on {args.host} is already in use; stop what runs there, or choose "
+                f"another port: make dev {PORT_KNOBS[name]}={port + 1}",
                 file=sys.stderr,
             )
             return 1
@@ -47,12 +53,16 @@ def main(argv: list[str] | None = None) -> int:
         host=args.host,
     )
     stop = threading.Event()
+    poller: threading.Thread | None = None
+    snapshot = TableSnapshot(args.state_dir / SNAPSHOT_FILE, [])
     try:
         stack.start()
+        snapshot.table_names = stack.table_names
+        _restore(stack, snapshot, fresh=args.fresh)
         pool = ensure_user_pool(stack.client("cognito-idp"), stack.region)
         stack.template.parameters.update({"UserPoolId": pool.pool_id, "UserPoolClientId": pool.client_id})
         _seed(stack, pool)
-        poller = threading.Thread(target=_poll_forever, args=(stack, stop), name="stream-poller", daemon=True)
+        poller = threading.Thread(target=_poll_forever, args=(stack, snapshot, stop), name="stream-poller", daemon=True)
         poller.start()
         authorizer = JwtAuthorizer(
             jwks_url=f"{stack.moto.url}/{pool.pool_id}/.well-known/jwks.json",
@@ -83,6 +93,9 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     finally:
         stop.set()
+        if poller is not None:
+            poller.join()
+            _save_quietly(stack, snapshot)  # the gateway has stopped: nothing writes any more
         stack.stop()
         (args.state_dir / STATE_FILE).unlink(missing_ok=True)
         print("local stack stopped", file=sys.stderr)
@@ -122,13 +135,43 @@ def _seed(stack: LocalStack, pool: UserPool) -> None:
     )
 
 
-def _poll_forever(stack: LocalStack, stop: threading.Event) -> None:
+def _restore(stack: LocalStack, snapshot: TableSnapshot, *, fresh: bool) -> None:
+    if fresh and snapshot.discard():
+        logger.info("--fresh: the previous DynamoDB data was discarded")
+    restored = snapshot.restore(stack.resource("dynamodb"))
+    # The restored items are already as the stream function left them: their stream records are not news.
+    stack.stream.skip_to_end()
+    if restored:
+        logger.info("DynamoDB: %d items restored from %s", restored, snapshot.path)
+
+
+def _poll_forever(stack: LocalStack, snapshot: TableSnapshot, stop: threading.Event) -> None:
+    saved_at, changed = time.monotonic(), False
     while not stop.is_set():
         try:
-            stack.stream.poll_once()
+            changed = stack.stream.poll_once()[1] or changed
+            if changed and time.monotonic() - saved_at >= SNAPSHOT_INTERVAL_SECONDS:
+                _save(stack, snapshot)
+                saved_at, changed = time.monotonic(), False
         except Exception:
-            logger.exception("stream poll failed; retrying")
+            logger.exception("stream poll or snapshot failed; retrying")
         stop.wait(POLL_INTERVAL_SECONDS)
+
+
+def _save(stack: LocalStack, snapshot: TableSnapshot) -> None:
+    # No handler runs while the lock is held, and the drain applies what is pending: the file holds a state the
+    # stream function has caught up with, so a restart neither replays nor loses a record. A crash loses only
+    # what came after the last snapshot, items and their records alike.
+    with stack.functions.invocation_lock:
+        stack.stream.drain()
+        snapshot.save(stack.client("dynamodb"))
+
+
+def _save_quietly(stack: LocalStack, snapshot: TableSnapshot) -> None:
+    try:
+        _save(stack, snapshot)
+    except Exception:
+        logger.exception("could not save the DynamoDB data; the next start begins from the previous snapshot")
 
 
 def _write_state(state_dir: Path, api_url: str, stack: LocalStack, pool: UserPool) -> None:
@@ -168,6 +211,11 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--api-port", type=int, default=int(os.environ.get("API_PORT", "3000")))
     parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", "8000")))
     parser.add_argument("--state-dir", type=Path, default=PROJECT_ROOT / ".local")
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help=f"discard the DynamoDB data kept in STATE_DIR/{SNAPSHOT_FILE} and start from the seed only",
+    )
     return parser.parse_args(argv)
 
 

@@ -59,7 +59,7 @@ class DevStack:
         return self.process.returncode
 
 
-def start_dev_stack(state_dir: Path, timeout: float = 90.0) -> DevStack:
+def start_dev_stack(state_dir: Path, timeout: float = 90.0, extra_args: tuple[str, ...] = ()) -> DevStack:
     api_port, moto_port = free_port(), free_port()
     state_dir.mkdir(parents=True, exist_ok=True)
     log_path = state_dir / "dev.log"
@@ -75,6 +75,7 @@ def start_dev_stack(state_dir: Path, timeout: float = 90.0) -> DevStack:
             str(moto_port),
             "--state-dir",
             str(state_dir),
+            *extra_args,
         ],
         cwd=PROJECT_ROOT,
         env=env,

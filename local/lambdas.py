@@ -42,7 +42,8 @@ class LocalFunctions:
         self.template = template
         self._handlers: dict[str, Handler] = {}
         # Layer modules hold per-container state (clients, connection, metrics): one invocation at a time.
-        self._lock = threading.Lock()
+        # Re-entrant, so that a caller holding it to freeze the tables (a snapshot) can still drain the stream.
+        self.invocation_lock = threading.RLock()
         environment: dict[str, str] = {}
         for spec in template.functions.values():
             for name, value in spec.environment.items():
@@ -56,7 +57,7 @@ class LocalFunctions:
     def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
         spec = self.spec(logical_id)
         context = LambdaContext(function_name=logical_id, aws_request_id=str(uuid.uuid4()))
-        with self._lock:
+        with self.invocation_lock:
             os.environ["AWS_LAMBDA_FUNCTION_NAME"] = logical_id
             return self._handler(spec)(event, context)
 

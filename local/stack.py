@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
+import boto3
 import psycopg2
 import psycopg2.extensions
 
@@ -107,3 +108,10 @@ class LocalStack:
 
     def client(self, service: str) -> Any:
         return moto_client(service, self.moto.url, self.region)
+
+    def resource(self, service: str) -> Any:
+        return boto3.resource(service, region_name=self.region, endpoint_url=self.moto.url, **MOTO_CREDENTIALS)
+
+    @property
+    def table_names(self) -> list[str]:
+        return [definition.name for definition in table_definitions(self.template)]

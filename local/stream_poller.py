@@ -62,6 +62,22 @@ class StreamPoller:
                 return delivered
         raise RuntimeError("the stream did not drain")
 
+    def skip_to_end(self) -> int:
+        """Marks every record now in the stream done without delivering it; returns how many were skipped.
+
+        For records whose effects are already in the table, such as a restored snapshot's puts.
+        """
+        skipped = 0
+        if not self._follow_table():
+            return skipped
+        shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
+        for shard in shards:
+            position = self.positions.setdefault(shard["ShardId"], _ShardPosition(shard["ShardId"]))
+            while records := self._read(shard["ShardId"], position):
+                position.checkpoint = records[-1]["dynamodb"]["SequenceNumber"]
+                skipped += len(records)
+        return skipped
+
     def poll_once(self) -> tuple[int, bool]:
         """One GetRecords per shard. Returns (records delivered, whether any shard moved or retried)."""
         delivered, progressed = 0, False

@@ -25,6 +25,8 @@ def test_a_taken_port_is_named_in_one_clear_line(tmp_path: Path) -> None:
         )
     assert result.returncode == 1
     assert f"port {port} (API) on 127.0.0.1 is already in use" in result.stderr
+    # What `make dev` users can act on: they cannot pass flags through make.
+    assert f"make dev API_PORT={port + 1}" in result.stderr
 
 
 @pytest.mark.skipif(
