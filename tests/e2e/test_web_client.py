@@ -466,3 +466,39 @@ def test_only_the_message_list_scrolls(browser, dev_stack: DevStack, size: tuple
     expect(header).to_be_in_viewport(ratio=1)
     expect(composer).to_be_in_viewport(ratio=1)
     shot(page, f"only-the-list-scrolls-{width}px")
+
+
+def test_a_send_given_up_on_does_not_hold_up_the_next_conversation(browser, dev_stack: DevStack) -> None:
+    from playwright.sync_api import expect  # noqa: PLC0415
+
+    londo_group = conversation_with(dev_stack, "londo")
+    page = signed_in(browser, dev_stack, "andrewbrown")
+
+    def written_but_unanswered(route) -> None:
+        route.fetch()  # the server writes the message, and the answer is lost on the way back
+        route.fulfill(status=503, json={"error": "service_unavailable", "message": "busy"})
+
+    page.route("**/api/messages", written_but_unanswered)
+    box = page.get_by_label("Message", exact=True)
+    text = f"lost answer for bayko {uuid.uuid4().hex[:6]}"
+    page.get_by_role("button", name=BAYKO).click()
+    expect(page.locator("#messages .message")).to_have_count(20)
+    box.fill(text)
+    box.press("Enter")
+    expect(page.get_by_role("button", name="Send")).to_be_enabled(timeout=20_000)  # every retry failed
+    page.unroute_all()
+
+    page.get_by_role("button", name=LONDO).click()
+    wait_for_londo(page, dev_stack, londo_group)
+    for_londo = f"for londo {uuid.uuid4().hex[:6]}"
+    box.fill(for_londo)
+    box.press("Enter")
+    expect(page.locator(".message-text").last).to_have_text(for_londo)
+    expect(page.locator("#notice")).to_be_hidden()
+
+    page.get_by_role("button", name=BAYKO).click()
+    expect(box).to_have_value(text)  # not sent as far as the page knows: still the draft
+    box.press("Enter")  # sent again with the same key: the server's first answer, not a second message
+    expect(page.locator(".message-text").last).to_have_text(text)
+    expect(page.locator(".message-text", has_text=text)).to_have_count(1)
+    assert page.errors == []
