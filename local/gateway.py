@@ -4,13 +4,17 @@ SAM's emulator ignores JWT authorizers, so the in-process runner plays the HTTP 
 valid access token, no handler run, and API Gateway's own ``401 {"message": "Unauthorized"}``.
 """
 
+import functools
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from local.authorizer import JwtAuthorizer, Unauthorized
 from local.lambdas import LocalFunctions
+from local.payload_gate import PayloadGate
+from local.request_handler import GatewayRequestHandler
 from local.template import TEMPLATE_PATH, Template
 
 logger = logging.getLogger(__name__)
@@ -88,9 +92,17 @@ def create_gateway(
     runner = AuthorizingRunner(functions, authorizer, expose)
     service = LocalApigwService(api, runner, port=port, host=host, static_dir=str(static_dir) if static_dir else None)
     service.create()
-    # SAM answers unknown routes as a REST API does (403 "Missing Authentication Token"); an HTTP API says 404.
-    service._app.register_error_handler(404, _not_found)  # pinned aws-sam-cli; the e2e tests guard this
+    # pinned aws-sam-cli internals from here on (service._app, service._dict_of_routes); the e2e tests guard them.
+    # SAM answers unknown routes as a REST API does (403 "Missing Authentication Token"): an HTTP API says 404,
+    # for an unknown path (Flask's 404) and for a known path with another method (Flask's 405) alike.
+    service._app.register_error_handler(404, _not_found)
+    service._app.register_error_handler(405, _not_found)
+    service._app.before_request(_only_template_routes(service._dict_of_routes))
     service._app.before_request(_pass_undecodable_bodies_as_binary)
+    # Outermost: API Gateway reads (or refuses) the payload before anything else runs, the authorizer included.
+    service._app.wsgi_app = PayloadGate(service._app.wsgi_app)
+    # SAM's run() calls app.run(threaded=..., host=..., port=...); werkzeug takes the request handler from there.
+    service._app.run = functools.partial(service._app.run, request_handler=GatewayRequestHandler)
     if static_dir is not None:
         _serve_web_client(service._app, static_dir, web_config or {})
     return service
@@ -102,6 +114,25 @@ def _serve_web_client(app: Any, static_dir: Path, web_config: dict[str, Any]) ->
 
     app.add_url_rule("/", "web_index", lambda: send_from_directory(static_dir, "index.html"))
     app.add_url_rule("/config.json", "web_config", lambda: jsonify(web_config))
+
+
+def _only_template_routes(routes: dict[str, Any]) -> Callable[[], Any]:
+    """404 for a method the template does not declare on a path it does.
+
+    Flask adds HEAD to every GET rule, but an HTTP API route ``GET /x`` does not match HEAD (routes match their
+    method, or ANY); SAM would find no route for it and answer 502.
+    """
+    from flask import request  # noqa: PLC0415 - flask comes with SAM CLI, loaded with it
+
+    # SAM keys its routes "<flask rule>:<METHOD>" and names each rule's endpoint after the rule.
+    api_endpoints = {key.rpartition(":")[0] for key in routes}
+
+    def check() -> Any:
+        if request.endpoint in api_endpoints and f"{request.endpoint}:{request.method}" not in routes:
+            return _not_found(None)
+        return None
+
+    return check
 
 
 def _pass_undecodable_bodies_as_binary() -> None:
@@ -117,7 +148,7 @@ def _pass_undecodable_bodies_as_binary() -> None:
         request.environ["CONTENT_TYPE"] = _UNDECODABLE
 
 
-def _not_found(_error: Exception) -> tuple[str, int, dict[str, str]]:
+def _not_found(_error: Exception | None) -> tuple[str, int, dict[str, str]]:
     return json.dumps({"message": "Not Found"}), 404, {"content-type": "application/json"}
 
 
