@@ -1,16 +1,31 @@
-"""Faults: PostgreSQL stopping mid-run, DynamoDB throttling in the API and inside pattern E."""
+"""Faults: PostgreSQL stopping mid-run, DynamoDB throttling and 5xx answers in the API and inside pattern E."""
 
+import json
+import math
+import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, Self
 
+import boto3
 import pytest
+from aws_lambda_powertools.utilities.parameters.base import DEFAULT_PROVIDERS
+from aws_lambda_powertools.utilities.parameters.ssm import SSMProvider
+from botocore import xform_name
+from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from local.api_client import ApiClient
+from local.api_client import ApiClient, ApiResponse
+from local.servers import MOTO_CREDENTIALS
 from local.stack import LocalStack
-from messaging.dal import users
+from messaging.config import settings
+from messaging.dal import postgres, users
 from messaging.dal.aws import dynamodb
+from tests.conftest import TestUser
 from tests.integration.conftest import Conversation
+from tests.integration.test_message_stream import apply, message_inserts, shown
 
 
 def throttled(operation: str) -> ClientError:
@@ -122,3 +137,294 @@ def test_throttling_inside_pattern_e_is_retried_and_applied_once(
         for member in (conversation.starter, conversation.other):
             (group,) = [g for g in api.get("/api/message_groups", member).body if g["uuid"] == conversation.group_uuid]
             assert group["message"] == text
+
+
+# Issue 11, item 2: a 5xx from an AWS dependency is retried by botocore, then a 503 with Retry-After; never a 500.
+
+HTML_500 = b"<html><body><h1>500 Internal Server Error</h1></body></html>"
+
+
+class _Body:
+    """A canned body, read the way botocore reads one off the wire."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+
+    def stream(self, **_kwargs: object) -> Iterator[bytes]:
+        yield self.data
+
+
+@dataclass
+class _Fault:
+    status: int
+    body: bytes
+    content_type: str
+    where: Callable[[dict[str, Any]], bool]  # which requests, by their parameters
+    times: float  # how many attempts get this answer
+    commit_first: bool  # the request is carried out, and only its answer is replaced
+
+
+class FaultyService:
+    """Makes an AWS service itself answer chosen operations of a client with an HTTP error.
+
+    The answers are made at the HTTP layer (botocore's ``before-send``), so botocore parses and retries them as it
+    would real ones; ``sends`` counts the attempts that reached the wire, or would have.
+    """
+
+    def __init__(self, stack: LocalStack, client: Any) -> None:
+        self.stack = stack
+        self.client = client
+        self.faults: dict[str, _Fault] = {}
+        self.sends: Counter = Counter()
+
+    def __enter__(self) -> Self:
+        self.client.meta.events.register("before-send", self.before_send)
+        return self
+
+    def __exit__(self, *_exc_info: object) -> None:
+        self.client.meta.events.unregister("before-send", self.before_send)
+
+    def answer(
+        self,
+        operation: str,
+        status: int,
+        body: bytes = HTML_500,
+        *,
+        content_type: str = "text/html",
+        where: Callable[[dict[str, Any]], bool] = lambda _params: True,
+        times: float = math.inf,
+        commit_first: bool = False,
+    ) -> None:
+        self.faults[operation] = _Fault(status, body, content_type, where, times, commit_first)
+
+    def before_send(self, request: AWSPreparedRequest, event_name: str, **_kwargs: object) -> AWSResponse | None:
+        operation = event_name.rsplit(".", 1)[-1]
+        self.sends[operation] += 1
+        fault = self.faults.get(operation)
+        params = json.loads(request.body or b"{}")
+        if fault is None or fault.times <= 0 or not fault.where(params):
+            return None
+        fault.times -= 1
+        if fault.commit_first:  # the service did the work, then its answer was lost
+            getattr(self.stack.client(self.client.meta.service_model.service_name), xform_name(operation))(**params)
+        headers = {"content-type": fault.content_type}
+        return AWSResponse(request.url, fault.status, headers, _Body(fault.body))
+
+
+@pytest.fixture
+def faulty(stack: LocalStack) -> Iterator[FaultyService]:
+    """DynamoDB as the functions' own client reaches it."""
+    with FaultyService(stack, dynamodb()) as faults:
+        yield faults
+
+
+def json_error(code: str, message: str) -> bytes:
+    return json.dumps({"__type": f"com.amazonaws.dynamodb.v20120810#{code}", "message": message}).encode()
+
+
+def message_texts(api: ApiClient, conversation: Conversation) -> list[str]:
+    response = api.get(f"/api/messages/{conversation.group_uuid}", conversation.other, {"limit": "100"})
+    return [message["message"] for message in response.body]
+
+
+def assert_retry_later(response: ApiResponse) -> None:
+    assert (response.status, response.error) == (503, "service_unavailable"), response.body
+    assert set(response.body) == {"error", "message"}
+    assert response.headers["retry-after"] == "1"
+
+
+def test_a_dynamodb_500_is_retried_by_botocore_and_the_client_never_sees_it(
+    api: ApiClient, conversation: Conversation, faulty: FaultyService
+) -> None:
+    faulty.answer("PutItem", 500, times=1)
+    body = {"message_group_uuid": conversation.group_uuid, "message": "after one 500"}
+    response = api.post("/api/messages", conversation.starter, body)
+
+    assert response.status == 201, response.body
+    assert faulty.sends["PutItem"] == 2
+    assert message_texts(api, conversation) == ["hello there", "after one 500"]
+
+
+def test_a_message_written_before_a_500_is_a_201_once_not_a_500(
+    api: ApiClient, conversation: Conversation, faulty: FaultyService
+) -> None:
+    # DynamoDB may write and still answer 500; botocore's retry then meets the item it wrote itself.
+    faulty.answer("PutItem", 500, times=1, commit_first=True)
+    body = {"message_group_uuid": conversation.group_uuid, "message": "written, answer lost"}
+    response = api.post("/api/messages", conversation.starter, body)
+
+    assert response.status == 201, response.body
+    assert message_texts(api, conversation) == ["hello there", "written, answer lost"]
+
+
+ROUTES = {
+    "A (membership)": ("GetItem", "list messages"),
+    "B": ("Query", "list conversations"),
+    "C (the message)": ("PutItem", "post"),
+    "D": ("TransactWriteItems", "start"),
+}
+# botocore retries 500, 502, 503 and 504 itself; any other 5xx reaches us at once, and is a 503 all the same.
+SERVER_ERRORS = {
+    "an HTML 500": (500, HTML_500, "text/html"),
+    "a JSON InternalServerError": (500, json_error("InternalServerError", "internal"), "application/x-amz-json-1.0"),
+    "a JSON 503": (503, json_error("ServiceUnavailable", "try again"), "application/x-amz-json-1.0"),
+    "an HTML 501 (not retried)": (501, b"<html>Not Implemented</html>", "text/html"),
+}
+
+
+@pytest.fixture
+def senders(api: ApiClient, conversation: Conversation, new_user) -> dict[str, Callable[[], ApiResponse]]:
+    """One request of each route, by name; the writes would each store something."""
+    stranger: TestUser = new_user()
+    body = {"message_group_uuid": conversation.group_uuid, "message": "never stored"}
+    start = {"handle": conversation.other.handle, "message": "never stored"}
+    return {
+        "post": lambda: api.post("/api/messages", conversation.starter, body),
+        "start": lambda: api.post("/api/message_groups", stranger, start),
+        "list messages": lambda: api.get(f"/api/messages/{conversation.group_uuid}", conversation.starter),
+        "list conversations": lambda: api.get("/api/message_groups", conversation.starter),
+    }
+
+
+@pytest.mark.parametrize("route", ROUTES.values(), ids=ROUTES.keys())
+def test_a_dynamodb_500_that_persists_is_a_503_with_retry_after_and_writes_nothing(
+    stack: LocalStack, senders: dict[str, Callable[[], ApiResponse]], faulty: FaultyService, route: tuple[str, str]
+) -> None:
+    operation, kind = route
+    before = item_count(stack)
+    faulty.answer(operation, 500, HTML_500)
+
+    assert_retry_later(senders[kind]())
+    assert faulty.sends[operation] > 1  # botocore retried before giving up
+    assert item_count(stack) == before
+
+
+@pytest.mark.parametrize("answer", SERVER_ERRORS.values(), ids=SERVER_ERRORS.keys())
+def test_every_5xx_from_dynamodb_is_a_503_with_retry_after(
+    senders: dict[str, Callable[[], ApiResponse]], faulty: FaultyService, answer: tuple[int, bytes, str]
+) -> None:
+    status, body, content_type = answer
+    faulty.answer("Query", status, body, content_type=content_type)
+    assert_retry_later(senders["list conversations"]())
+
+
+def test_a_5xx_from_the_idempotency_store_is_a_503_and_writes_nothing(
+    api: ApiClient, stack: LocalStack, conversation: Conversation, faulty: FaultyService
+) -> None:
+    before = item_count(stack)
+    faulty.answer("PutItem", 500, where=on_table(stack.template.table_name("IdempotencyTable")))
+    body = {"message_group_uuid": conversation.group_uuid, "message": "never stored"}
+
+    response = api.post("/api/messages", conversation.starter, body, headers={"Idempotency-Key": "k-500"})
+    assert_retry_later(response)
+    assert item_count(stack) == before
+
+    faulty.faults.clear()
+    assert api.post("/api/messages", conversation.starter, body, headers={"Idempotency-Key": "k-500"}).status == 201
+
+
+def test_an_idempotency_record_that_vanishes_under_the_request_is_a_503(
+    api: ApiClient, stack: LocalStack, conversation: Conversation, faulty: FaultyService
+) -> None:
+    # The key's record exists for the conditional put, and is gone (expired) when Powertools reads it back.
+    conflict = json_error("ConditionalCheckFailedException", "The conditional request failed")
+    table = on_table(stack.template.table_name("IdempotencyTable"))
+    faulty.answer("PutItem", 400, conflict, content_type="application/x-amz-json-1.0", where=table)
+    body = {"message_group_uuid": conversation.group_uuid, "message": "never stored"}
+
+    response = api.post("/api/messages", conversation.starter, body, headers={"Idempotency-Key": "k-gone"})
+    assert_retry_later(response)
+    assert message_texts(api, conversation) == ["hello there"]
+
+
+def test_a_start_key_dynamodb_refuses_is_a_400_invalid_cursor(
+    api: ApiClient, conversation: Conversation, faulty: FaultyService
+) -> None:
+    post(api, conversation, "second")
+    page = api.get(f"/api/messages/{conversation.group_uuid}", conversation.starter, {"limit": "1"})
+    cursor = page.headers["link"].split("cursor=")[1].split(">")[0]
+
+    # Real DynamoDB checks an ExclusiveStartKey further than moto does.
+    refusal = json_error("ValidationException", "The provided starting key is invalid")
+    faulty.answer("Query", 400, refusal, content_type="application/x-amz-json-1.0")
+    response = api.get(f"/api/messages/{conversation.group_uuid}", conversation.starter, {"cursor": cursor})
+    assert (response.status, response.error) == (400, "invalid_cursor"), response.body
+
+
+def post(api: ApiClient, conversation: Conversation, text: str) -> None:
+    body = {"message_group_uuid": conversation.group_uuid, "message": text}
+    assert api.post("/api/messages", conversation.starter, body).status == 201
+
+
+def on_table(name: str) -> Callable[[dict[str, Any]], bool]:
+    return lambda params: params.get("TableName") == name
+
+
+def previews(api: ApiClient, conversation: Conversation) -> set[str]:
+    """The last message each member's conversation list shows for this conversation."""
+    return {preview for preview, _ in shown(api, conversation)}
+
+
+def test_a_dynamodb_500_inside_pattern_e_fails_only_its_record_and_the_retry_applies_it(
+    api: ApiClient, stack: LocalStack, start_conversation, faulty: FaultyService
+) -> None:
+    broken, healthy = start_conversation("one"), start_conversation("two")
+    post(api, broken, "newest in broken")
+    post(api, healthy, "newest in healthy")
+    records = message_inserts(stack, broken.group_uuid)[-1:] + message_inserts(stack, healthy.group_uuid)[-1:]
+
+    faulty.answer("UpdateItem", 500, where=lambda params: broken.group_uuid in params["Key"]["sk"]["S"])
+    failed = apply(stack, records)  # the function returns: no crash that would take the healthy record with it
+
+    assert failed == [records[0]["dynamodb"]["SequenceNumber"]]  # reported, so the stream retries it
+    assert faulty.sends["UpdateItem"] > 1  # botocore retried the 500 first
+    assert previews(api, healthy) == {"newest in healthy"}
+    assert previews(api, broken) == {"one"}
+
+    faulty.faults.clear()
+    assert apply(stack, records) == []
+    assert previews(api, broken) == {"newest in broken"}
+
+
+@pytest.fixture
+def ssm_connection_url(stack: LocalStack) -> Iterator[FaultyService]:
+    """The functions read PostgreSQL's URL from SSM Parameter Store, as deployed ones do."""
+    name = "/cruddur-messages/test/connection-url"
+    # No retries in this client: what is under test is the answer after SSM's last failure, not the retries.
+    ssm = boto3.client(
+        "ssm",
+        region_name=stack.region,
+        endpoint_url=stack.moto.url,
+        config=Config(retries={"total_max_attempts": 1}),
+        **MOTO_CREDENTIALS,
+    )
+    ssm.put_parameter(Name=name, Value=stack.connection_url, Type="SecureString", Overwrite=True)
+    environment = {"CONNECTION_URL": "", "CONNECTION_URL_PARAMETER": name}
+    saved = {variable: os.environ.get(variable, "") for variable in environment}
+    DEFAULT_PROVIDERS["ssm"] = SSMProvider(boto3_client=ssm)
+    os.environ.update(environment)
+    fresh_connection()
+    try:
+        with FaultyService(stack, ssm) as faults:
+            yield faults
+    finally:
+        os.environ.update(saved)
+        DEFAULT_PROVIDERS.pop("ssm", None)
+        fresh_connection()
+
+
+def fresh_connection() -> None:
+    """The next request reads its settings, connects to PostgreSQL and looks its caller up anew."""
+    settings.cache_clear()
+    postgres._forget_connection()
+    users.clear_cache()
+
+
+def test_a_5xx_from_ssm_parameter_store_is_a_503_then_recovers(
+    api: ApiClient, conversation: Conversation, ssm_connection_url: FaultyService
+) -> None:
+    ssm_connection_url.answer("GetParameter", 500, b"<html>Internal Server Error</html>")
+    assert_retry_later(api.get("/api/message_groups", conversation.starter))
+
+    ssm_connection_url.faults.clear()
+    assert api.get("/api/message_groups", conversation.starter).status == 200

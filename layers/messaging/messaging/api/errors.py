@@ -1,8 +1,7 @@
 """The one mapping from errors to HTTP answers: ``{"error": code, "message": text}`` (plus ``details``)."""
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from messaging.api.response import HttpResponse
+from messaging.dal.aws import is_transient
 from messaging.errors import (
     CannotMessageSelf,
     DependencyUnavailable,
@@ -35,25 +34,14 @@ _STATUS: dict[type[MessagingError], int] = {
     DependencyUnavailable: 503,
 }
 
-# DynamoDB answers that mean "busy, try again", not "your request is wrong".
-_RETRYABLE_AWS_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "TransactionConflictException",
-        "TransactionCanceledException",
-    }
-)
-
 
 def error_response(error: Exception) -> HttpResponse:
     if isinstance(error, MessagingError):
         return _answer(_STATUS.get(type(error), 500), error)
-    if _is_retryable_aws_error(error):
-        logger.warning("AWS dependency busy or unreachable", extra={"error": type(error).__name__})
+    if is_transient(error):
+        logger.warning(
+            "AWS dependency busy or unreachable", extra={"error": type(error).__name__, "detail": str(error)}
+        )
         return _answer(503, DependencyUnavailable("The message store is busy; retry shortly."))
     logger.exception("unhandled error")
     return HttpResponse(500, {"error": "internal_error", "message": "Something went wrong on our side."})
@@ -65,9 +53,3 @@ def _answer(status: int, error: MessagingError) -> HttpResponse:
         body["details"] = error.details
     headers = {"retry-after": "1"} if status in {409, 503} else {}
     return HttpResponse(status, body, headers)
-
-
-def _is_retryable_aws_error(error: Exception) -> bool:
-    if isinstance(error, ClientError):
-        return error.response.get("Error", {}).get("Code") in _RETRYABLE_AWS_CODES
-    return isinstance(error, BotoCoreError)  # connection and timeout errors

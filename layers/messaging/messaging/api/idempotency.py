@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
+    IdempotencyInconsistentStateError,
     IdempotencyPersistenceLayerError,
     IdempotencyValidationError,
 )
@@ -69,5 +70,7 @@ def idempotently(request: HttpRequest, body: BaseModel, create: Callable[[], Htt
         raise IdempotencyKeyReused("This Idempotency-Key was already used with a different request body.") from None
     except IdempotencyAlreadyInProgressError:
         raise RequestInProgress("A request with this Idempotency-Key is still in progress; retry shortly.") from None
-    except IdempotencyPersistenceLayerError as error:
+    # Inconsistent state: the key's record changed under us (it expired, or was deleted by a failing first
+    # attempt) more often than Powertools retries; a later retry sees it settled.
+    except (IdempotencyPersistenceLayerError, IdempotencyInconsistentStateError) as error:
         raise DependencyUnavailable("The idempotency store is unavailable; retry shortly.") from error

@@ -1,4 +1,4 @@
-"""AWS clients, built once per container.
+"""AWS clients, built once per container, and what their failures mean.
 
 botocore directly, not boto3: boto3's import pulls in s3transfer, which these functions never use (about a
 quarter of a cold start). Endpoints, region and credentials still come from the standard environment
@@ -10,11 +10,39 @@ from typing import Any
 
 import botocore.session
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 
-# Fail fast inside a 10 s Lambda; the standard retry mode already backs off on throttling.
+# Fail fast inside a 10 s Lambda. The standard retry mode already retries throttling and every 5xx answer
+# (up to 3 retries, with backoff) before the caller sees an error.
 _CONFIG = Config(connect_timeout=2, read_timeout=5, retries={"mode": "standard", "max_attempts": 3})
+
+# Answers that mean "busy, try again" although they come with a 4xx status.
+_BUSY_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "TransactionConflictException",
+        "TransactionCanceledException",
+        # Also sent with a 5xx status; named for errors built without one.
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
+_FIRST_SERVER_ERROR_STATUS = 500
 
 
 @cache
 def dynamodb() -> Any:
     return botocore.session.get_session().create_client("dynamodb", config=_CONFIG)
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether an AWS call failed on the service's side (busy, 5xx, unreachable), so a later retry may succeed.
+
+    Any 5xx counts, whatever its error code: an emulator's HTML 500 page reaches us as the code "500".
+    """
+    if isinstance(error, ClientError):
+        status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        return status >= _FIRST_SERVER_ERROR_STATUS or error.response.get("Error", {}).get("Code") in _BUSY_CODES
+    return isinstance(error, BotoCoreError)  # connection and timeout errors

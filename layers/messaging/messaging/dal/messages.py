@@ -1,5 +1,7 @@
 """Message items: ``MSG#<group>`` partitions, one item per message."""
 
+from botocore.exceptions import ClientError
+
 from messaging.config import settings
 from messaging.dal import keys
 from messaging.dal.aws import dynamodb
@@ -11,12 +13,25 @@ _CURSOR_ATTRIBUTES = ("pk", "sk")
 
 
 def put_message(message: Message) -> None:
-    dynamodb().put_item(
-        TableName=settings().messages_table,
-        Item=message_item(message),
-        # Never overwrite: a message key is unique by construction, so a clash is a bug to surface, not data to lose.
-        ConditionExpression="attribute_not_exists(pk)",
-    )
+    item = message_item(message)
+    try:
+        dynamodb().put_item(
+            TableName=settings().messages_table,
+            Item=item,
+            # Never overwrite: a message key is unique by construction, so a clash is a bug to surface, not data
+            # to lose.
+            ConditionExpression="attribute_not_exists(pk)",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ClientError as error:
+        # DynamoDB may store the item and still answer 5xx; botocore's retry then finds the very item it sent.
+        # That is this write succeeding, not a clash.
+        if not (_is_condition_failure(error) and error.response.get("Item") == item):
+            raise
+
+
+def _is_condition_failure(error: ClientError) -> bool:
+    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
 
 
 def newest_messages(group_uuid: str, limit: int, cursor: str | None) -> Page[Message]:

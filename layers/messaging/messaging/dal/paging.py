@@ -3,8 +3,11 @@
 from collections.abc import Sequence
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from messaging.dal.aws import dynamodb
 from messaging.dal.cursor import decode_cursor, encode_cursor
+from messaging.errors import InvalidCursor
 
 
 def query_page(
@@ -19,7 +22,14 @@ def query_page(
     request = {**query, "ScanIndexForward": False, "Limit": limit + 1}
     if cursor is not None:
         request["ExclusiveStartKey"] = decode_cursor(cursor, cursor_attributes, partition)
-    response = dynamodb().query(**request)
+    try:
+        response = dynamodb().query(**request)
+    except ClientError as error:
+        # DynamoDB checks a start key against its own rules too; the only part of this query a client chose is
+        # the cursor, so a start key it refuses is the client's bad cursor (a 400), not our fault (a 500).
+        if cursor is not None and error.response.get("Error", {}).get("Code") == "ValidationException":
+            raise InvalidCursor("The cursor does not belong to this listing.") from error
+        raise
     items = response.get("Items", [])
     # Asking for one item more tells whether another page exists without a second call; a page cut short by
     # DynamoDB's 1 MB limit (LastEvaluatedKey with few items) also has more.

@@ -10,6 +10,7 @@ import psycopg2
 import psycopg2.extensions
 
 from messaging.config import settings
+from messaging.dal.aws import is_transient
 from messaging.errors import DependencyUnavailable
 
 logger = logging.getLogger(__name__)
@@ -71,5 +72,11 @@ def _connection_url() -> str:
         # Imported here: only deployed functions read SSM, and Parameters costs import time.
         from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415
 
-        return parameters.get_parameter(config.connection_url_parameter, decrypt=True, max_age=_URL_CACHE_SECONDS)
+        try:
+            return parameters.get_parameter(config.connection_url_parameter, decrypt=True, max_age=_URL_CACHE_SECONDS)
+        except parameters.exceptions.GetParameterError as error:
+            # Powertools wraps every failure, a 5xx from SSM included; the AWS error is the one it was handling.
+            if error.__context__ is not None and is_transient(error.__context__):
+                raise DependencyUnavailable("The user directory's settings are unavailable; retry shortly.") from error
+            raise
     raise DependencyUnavailable("No PostgreSQL connection is configured (CONNECTION_URL).")
