@@ -1,8 +1,11 @@
 """What every operator script shares: the ``prod`` argument, one-line failures, confirmation of destruction."""
 
 import argparse
+import os
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import psycopg2
@@ -12,6 +15,9 @@ from ops.local_state import StackNotRunning
 from ops.target import LOCAL, PROD, ScriptError, Target, resolve_target
 
 type Script = Callable[[Target, argparse.Namespace], None]
+
+# What a shell reports for a writer killed by SIGPIPE (`seq 1000000 | head -1`, then ${PIPESTATUS[0]}).
+SIGPIPE_STATUS = 128 + signal.SIGPIPE
 
 
 @dataclass(frozen=True)
@@ -24,7 +30,11 @@ class Command:
 
 def dispatch(group: str, commands: dict[str, Command], argv: list[str] | None = None) -> int:
     """Runs ``<group>/<name> [args]``: the bin/ wrappers pass the script's name first."""
-    argv = sys.argv[1:] if argv is None else argv
+    with _quiet_when_the_reader_leaves():
+        return _dispatch(group, commands, sys.argv[1:] if argv is None else argv)
+
+
+def _dispatch(group: str, commands: dict[str, Command], argv: list[str]) -> int:
     if not argv or argv[0] not in commands:
         print(f"usage: {group}/{{{','.join(commands)}}} [--help]", file=sys.stderr)
         return 2
@@ -43,6 +53,26 @@ def dispatch(group: str, commands: dict[str, Command], argv: list[str] | None = 
         )
     command.options(cli)
     return run(cli, command.script, rest)
+
+
+@contextmanager
+def _quiet_when_the_reader_leaves() -> Iterator[None]:
+    """``script | head`` closes the pipe early: stop quietly, as standard tools do, instead of a traceback.
+
+    Python ignores SIGPIPE, so the write fails with BrokenPipeError; the Python docs' recipe (signal module,
+    "Note on SIGPIPE") points stdout at devnull so the final flush at exit cannot fail again, and exits non-zero.
+    stderr goes too: with ``2>&1`` it is the same closed pipe.
+    """
+    try:
+        try:
+            yield
+        finally:
+            sys.stdout.flush()  # buffered output reaches the pipe here when nothing was written before
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(devnull, sys.stderr.fileno())
+        raise SystemExit(SIGPIPE_STATUS) from None
 
 
 def run(cli: argparse.ArgumentParser, script: Script, argv: list[str] | None = None) -> int:

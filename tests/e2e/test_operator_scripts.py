@@ -1,7 +1,9 @@
 """bin/ddb, bin/db and bin/cognito run as an operator would, against a `make dev` stack of their own."""
 
+import fcntl
 import json
 import os
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,17 +30,28 @@ def ops_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
     stack.stop()
 
 
-def script(stack: DevStack | None, path: str, *args: str, answer: str | None = None, env: dict | None = None):
-    """Runs bin/<path> in a shell-like environment aimed at ``stack``."""
+SIGPIPE_STATUS = 128 + signal.SIGPIPE  # what a shell reports for `seq 100000 | head -1`
+QUIET_ENDS = {0, SIGPIPE_STATUS}  # how standard tools end when their reader leaves
+
+
+def environment_for(stack: DevStack | None, env: dict | None = None) -> dict[str, str]:
+    """A shell-like environment aimed at ``stack``."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "CONNECTION_URL"}
+    # An operator's shell buffers Python's stdout; CI may not (PYTHONUNBUFFERED), which hides what a pipe does.
+    environment.pop("PYTHONUNBUFFERED", None)
     environment["CRUDDUR_LOCAL_STATE"] = str(stack.state_dir) if stack else "/nonexistent"
     environment.update(env or {})
+    return environment
+
+
+def script(stack: DevStack | None, path: str, *args: str, answer: str | None = None, env: dict | None = None):
+    """Runs bin/<path> in a shell-like environment aimed at ``stack``."""
     return subprocess.run(  # noqa: S603 - our own scripts
         [str(PROJECT_ROOT / "bin" / path), *args],
         input=answer,
         capture_output=True,
         text=True,
-        env=environment,
+        env=environment_for(stack, env),
         timeout=120,
         check=False,
     )
@@ -73,6 +86,48 @@ def test_without_a_running_stack_a_script_says_so_in_one_line(path: str) -> None
     assert result.stderr.strip().splitlines() == [
         f"bin/{path}: error: the local stack is not running: start it with 'make dev'"
     ]
+
+
+@pytest.mark.parametrize("path", SCRIPTS)
+def test_output_into_a_pipe_nobody_reads_ends_quietly(path: str) -> None:
+    # `bin/... --help | true`: the reader is gone before the script writes its first byte.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        process = subprocess.Popen(  # noqa: S603 - our own scripts
+            [str(PROJECT_ROOT / path), "--help"],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            env=environment_for(None),
+        )
+    finally:
+        os.close(write_end)
+    _, errors = process.communicate(timeout=120)
+    assert errors.decode() == ""
+    assert process.returncode in QUIET_ENDS
+
+
+@pytest.mark.parametrize(
+    "command", [["ddb/scan", "--page-size", "5"], ["ddb/patterns/get-conversation", "--limit", "100"]]
+)
+def test_a_reader_that_leaves_after_one_line_ends_the_script_quietly(ops_stack: DevStack, command: list[str]) -> None:
+    # `bin/ddb/scan --page-size 5 | head -1`
+    path, *args = command
+    process = subprocess.Popen(  # noqa: S603 - our own scripts
+        [str(PROJECT_ROOT / "bin" / path), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=environment_for(ops_stack),
+    )
+    assert process.stdout is not None
+    # The smallest pipe Linux allows (one page): the script is still writing when the reader leaves.
+    fcntl.fcntl(process.stdout.fileno(), fcntl.F_SETPIPE_SZ, 4096)
+    first = process.stdout.readline()
+    process.stdout.close()
+    _, errors = process.communicate(timeout=120)
+    assert first.strip()
+    assert errors.decode() == ""
+    assert process.returncode in QUIET_ENDS
 
 
 def test_a_stack_that_stopped_answering_is_reported(tmp_path: Path) -> None:
