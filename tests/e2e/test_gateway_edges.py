@@ -144,6 +144,14 @@ def test_a_content_length_over_the_payload_limit_is_413_before_any_byte_of_the_b
         assert api_gateway_answer(read_response(sock), 413, "Request Entity Too Large")
 
 
+def test_a_content_length_of_thousands_of_digits_is_judged_by_its_value(dev_stack: DevStack) -> None:
+    # Python's int() refuses strings of over 4300 digits: those are a 413, never a 500.
+    huge = exchange(dev_stack.api_url, post([("Content-Length", "9" * 5000)], b""), half_close=False)
+    assert api_gateway_answer(huge, 413, "Request Entity Too Large")
+    padded = exchange(dev_stack.api_url, post([("Content-Length", "0" * 5000 + "2")], b"{}"))
+    assert api_gateway_answer(padded, 401, "Unauthorized")
+
+
 def test_a_chunked_body_is_413_as_soon_as_it_passes_the_payload_limit(dev_stack: DevStack) -> None:
     block = b"x" * (1024 * 1024)
     with connect(dev_stack.api_url) as sock:
