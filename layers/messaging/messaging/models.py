@@ -5,6 +5,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from messaging import text
 from messaging.domain import Message, MessageGroup
 
 MAX_MESSAGE_LENGTH = 1024
@@ -21,12 +22,18 @@ def _unicode_text(value: str) -> str:
     return value
 
 
-# Length counts code points of the trimmed text, which is what gets stored.
-MessageText = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_MESSAGE_LENGTH),
-    AfterValidator(_unicode_text),
-]
+def _visible_text(value: str) -> str:
+    trimmed = text.trim(value)
+    if not text.has_visible_character(trimmed):
+        raise ValueError("must contain a character that is not whitespace or a format character")
+    # Length counts code points of the trimmed text, which is what gets stored.
+    if len(trimmed) > MAX_MESSAGE_LENGTH:
+        raise ValueError(f"must be at most {MAX_MESSAGE_LENGTH} characters after trimming")
+    return trimmed
+
+
+# Blank and trimmed as messaging.text defines it, which docs/openapi.yaml's MessageText states.
+MessageText = Annotated[str, AfterValidator(_unicode_text), AfterValidator(_visible_text)]
 # Handles are looked up in PostgreSQL, which cannot hold control characters such as NUL in text.
 Handle = Annotated[
     str,
