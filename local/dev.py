@@ -19,6 +19,7 @@ from pathlib import Path
 from local.authorizer import JwtAuthorizer
 from local.cognito import LOCAL_PASSWORD, UserPool, ensure_user_pool, ensure_users, sync_cognito_user_ids
 from local.gateway import create_gateway
+from local.logs import configure_dev_logging
 from local.servers import port_in_use
 from local.snapshot import TableSnapshot
 from local.stack import LocalStack
@@ -104,8 +105,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _quiet_logging() -> None:
     """Our own progress and request lines; the libraries' chatter only when it matters."""
-    from local.logs import configure_dev_logging  # noqa: PLC0415 - to move to the imports at the top
-
     configure_dev_logging(logging.WARNING)
     for name in ("cruddur.dev", "local", "werkzeug"):
         logging.getLogger(name).setLevel(logging.INFO)
