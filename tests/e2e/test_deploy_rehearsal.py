@@ -1,0 +1,657 @@
+"""`sam deploy` rehearsed on moto server, and what CloudFormation would build checked against template.yaml.
+
+One `sam build` + `sam package`, then two moto servers (ops/deploy_rehearsal.py): `sam deploy` of the packaged
+template on one; on the other, the same template through the SAM transform (aws-sam-translator) and
+`create_stack`, because moto has no SAM transform and builds nothing for `AWS::Serverless::*`.
+
+Expectations come from template.yaml, never from a copy: its tables, indexes, queues, functions, policies and
+events may change and this file should follow without edits. What moto does not build or ignores (the HTTP
+API, alarms, TTL/PITR/SSE, architectures, layers on functions, tracing, logging config, a role's managed
+policies) is checked on the translated template instead; a resource type moto does not build and this file
+does not check there fails the test.
+"""
+
+import fnmatch
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import BotoCoreError, ClientError
+
+from local.servers import MotoServer, free_port
+from local.template import TEMPLATE_PATH, Template
+from ops.deploy_rehearsal import (
+    ARTIFACT_BUCKET,
+    REHEARSAL_POOL,
+    BuiltResource,
+    MotoAccount,
+    Rehearsal,
+    RehearsalError,
+    StackResolver,
+    built_resources,
+    create_stack,
+    moto_endpoint,
+    policy_document,
+    rehearse,
+    sam_deploy,
+    sam_environment,
+    stack_failures,
+    stack_status,
+    unbuilt_resources,
+)
+
+PARAMETERS = {**REHEARSAL_POOL, "Stage": "dev", "MessagesTableName": "rehearsal-messages"}
+
+# template.yaml with long-form intrinsics, read at collection so tests can be made per table and function.
+SOURCE: dict[str, Any] = Template(TEMPLATE_PATH).document
+
+# Types moto 5.2.5 accepts without building them, each checked on the translated template by the named test.
+CHECKED_ON_TRANSLATED_TEMPLATE = {
+    "AWS::ApiGatewayV2::Api": "test_http_api_routes_and_authorizer",
+    "AWS::ApiGatewayV2::Stage": "test_http_api_routes_and_authorizer",
+    "AWS::CloudWatch::Alarm": "test_every_dead_letter_queue_has_an_alarm",
+}
+
+# Data-plane actions a read-only function may hold; any other action on these services is a write.
+READ_ACTIONS = {
+    "dynamodb:BatchGetItem",
+    "dynamodb:ConditionCheckItem",
+    "dynamodb:DescribeTable",
+    "dynamodb:GetItem",
+    "dynamodb:Query",
+    "dynamodb:Scan",
+    "kms:Decrypt",
+    "s3:GetObject",
+    "secretsmanager:GetSecretValue",
+    "ssm:GetParameter",
+    "ssm:GetParameters",
+}
+DATA_SERVICES = {"dynamodb", "kms", "s3", "secretsmanager", "sns", "sqs", "ssm", "execute-api"}
+
+# Event source properties that a mapping reports under the same name.
+ESM_SAME_NAME = {
+    "BatchSize",
+    "BisectBatchOnFunctionError",
+    "FunctionResponseTypes",
+    "MaximumBatchingWindowInSeconds",
+    "MaximumRecordAgeInSeconds",
+    "MaximumRetryAttempts",
+    "ParallelizationFactor",
+    "StartingPosition",
+    "TumblingWindowInSeconds",
+}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# template.yaml, as SAM reads it
+# ---------------------------------------------------------------------------------------------------------------
+def source_resources(resource_type: str) -> dict[str, dict[str, Any]]:
+    return {lid: res for lid, res in SOURCE["Resources"].items() if res["Type"] == resource_type}
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def function_properties(logical_id: str) -> dict[str, Any]:
+    """A function's properties with Globals applied as SAM applies them (maps merged, lists concatenated)."""
+    merged = dict((SOURCE.get("Globals") or {}).get("Function", {}))
+    for key, value in SOURCE["Resources"][logical_id]["Properties"].items():
+        inherited = merged.get(key)
+        if isinstance(inherited, list) and isinstance(value, list):
+            merged[key] = inherited + value
+        elif key == "Environment" and inherited:
+            variables = {**inherited.get("Variables", {}), **value.get("Variables", {})}
+            merged[key] = {"Variables": variables}
+        else:
+            merged[key] = value
+    return merged
+
+
+def function_events(logical_id: str, event_type: str) -> list[dict[str, Any]]:
+    events = (function_properties(logical_id).get("Events") or {}).values()
+    return [event["Properties"] for event in events if event["Type"] == event_type]
+
+
+FUNCTIONS = sorted(source_resources("AWS::Serverless::Function"))
+TABLES = sorted(source_resources("AWS::DynamoDB::Table"))
+QUEUES = sorted(source_resources("AWS::SQS::Queue"))
+# The table the functions know as MESSAGES_TABLE (SPEC section 3).
+(MESSAGES_TABLE,) = {
+    variables["MESSAGES_TABLE"]["Ref"]
+    for lid in FUNCTIONS
+    if "MESSAGES_TABLE" in (variables := function_properties(lid).get("Environment", {}).get("Variables", {}))
+}
+READ_ONLY_FUNCTIONS = [
+    lid
+    for lid in FUNCTIONS
+    if (events := (function_properties(lid).get("Events") or {}).values())
+    and all(e["Type"] == "HttpApi" and e["Properties"]["Method"].upper() == "GET" for e in events)
+]
+
+
+def declared_grants(logical_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The function's Policies: inline statements, and Refs to managed policies of the template."""
+    statements: list[dict[str, Any]] = []
+    managed: list[dict[str, Any]] = []
+    for entry in as_list(function_properties(logical_id).get("Policies")):
+        if isinstance(entry, dict) and "Statement" in entry:
+            statements += as_list(entry["Statement"])
+        elif isinstance(entry, dict) and SOURCE["Resources"].get(entry.get("Ref"), {}).get("Type") == (
+            "AWS::IAM::ManagedPolicy"
+        ):
+            managed.append(entry)
+        else:
+            pytest.fail(
+                f"{logical_id}: policy {entry!r} is not an inline statement list nor a template managed "
+                "policy; teach this test what it grants"
+            )
+    return statements, managed
+
+
+def sam_added_statements(logical_id: str) -> list[dict[str, Any]]:
+    """What SAM grants for a function's event destinations (its only inline additions for our event types)."""
+    statements = []
+    for event in function_events(logical_id, "DynamoDB"):
+        on_failure = (event.get("DestinationConfig") or {}).get("OnFailure")
+        if on_failure:
+            action = {"SQS": "sqs:SendMessage", "SNS": "sns:publish"}[on_failure["Type"]]
+            statements.append({"Action": action, "Effect": "Allow", "Resource": on_failure["Destination"]})
+    return statements
+
+
+def sam_execution_policies(logical_id: str) -> set[str]:
+    """The AWS managed policies SAM attaches for the features a function declares, each AWS's narrowest one."""
+    properties = function_properties(logical_id)
+    names = {"service-role/AWSLambdaBasicExecutionRole"}
+    if properties.get("Tracing") not in {None, "Disabled"}:
+        names.add("AWSXrayWriteOnlyAccess")
+    if function_events(logical_id, "DynamoDB"):
+        names.add("service-role/AWSLambdaDynamoDBExecutionRole")
+    return {f"arn:aws:iam::aws:policy/{name}" for name in names}
+
+
+def statement_key(statement: dict[str, Any]) -> tuple[Any, ...]:
+    return (
+        statement.get("Sid", ""),
+        statement["Effect"],
+        tuple(sorted(as_list(statement["Action"]))),
+        tuple(sorted(as_list(statement.get("Resource")))),
+        json.dumps(statement.get("Condition"), sort_keys=True),
+    )
+
+
+def actions_of(statements: list[dict[str, Any]]) -> set[str]:
+    return {action for statement in statements for action in as_list(statement["Action"])}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Fixtures: the rehearsal runs once for the module
+# ---------------------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
+    work_dir = Path(tmp_path_factory.mktemp("rehearsal"))
+    logs = [work_dir / "moto-sam-deploy.log", work_dir / "moto-translated.log"]
+    servers: list[MotoServer] = []
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            # moto's IAM then knows AWS managed policies: the translator resolves names through it, and the
+            # tests read what SAM's execution policies grant.
+            patch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+            servers = [MotoServer(free_port(), log_path=log).start() for log in logs]
+        sam_account, translated_account = (MotoAccount(moto_endpoint(server.port)) for server in servers)
+        try:
+            yield rehearse(sam_account, translated_account, work_dir, PARAMETERS)
+        except (RehearsalError, BotoCoreError, ClientError) as error:
+            # moto answers a resource it cannot create with a bare 500; the reason is in its log.
+            pytest.fail(f"{error}\n{_tails(logs)}", pytrace=False)
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def _tails(logs: list[Path], lines: int = 25) -> str:
+    return "\n".join(
+        f"--- last lines of {log} ---\n" + "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+        for log in logs
+        if log.exists()
+    )
+
+
+@pytest.fixture(scope="module")
+def built(rehearsal: Rehearsal) -> dict[str, BuiltResource]:
+    """What moto built from the translated template."""
+    return built_resources(rehearsal.translated_account.client("cloudformation"), rehearsal.stack_name)
+
+
+@pytest.fixture(scope="module")
+def resolver(rehearsal: Rehearsal, built: dict[str, BuiltResource]) -> StackResolver:
+    account = rehearsal.translated_account
+    return StackResolver(rehearsal.translated, rehearsal.parameters, built, account.client, account.region)
+
+
+def translated_resource(rehearsal: Rehearsal, logical_id: str) -> dict[str, Any]:
+    return rehearsal.translated["Resources"][logical_id]["Properties"]
+
+
+def role_of(rehearsal: Rehearsal, built: dict[str, BuiltResource], function: str) -> tuple[str, str]:
+    """The function's role: logical id and name."""
+    role_logical_id = translated_resource(rehearsal, function)["Role"]["Fn::GetAtt"][0]
+    return role_logical_id, str(built[role_logical_id].physical_id)
+
+
+def managed_policy_statements(iam: Any, arn: str) -> list[dict[str, Any]]:
+    policy = iam.get_policy(PolicyArn=arn)["Policy"]
+    version = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])["PolicyVersion"]
+    return as_list(policy_document(version["Document"])["Statement"])
+
+
+def inline_statements(iam: Any, role_name: str) -> list[dict[str, Any]]:
+    statements = []
+    for name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
+        document = iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]
+        statements += as_list(policy_document(document)["Statement"])
+    return statements
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# sam deploy, as an operator runs it
+# ---------------------------------------------------------------------------------------------------------------
+def test_sam_deploy_creates_the_stack(rehearsal: Rehearsal) -> None:
+    cloudformation = rehearsal.sam_account.client("cloudformation")
+    # UPDATE_COMPLETE once the redeploy below has run.
+    assert stack_status(cloudformation, rehearsal.stack_name) in {"CREATE_COMPLETE", "UPDATE_COMPLETE"}
+    assert stack_failures(cloudformation, rehearsal.stack_name) == []
+    deployed = built_resources(cloudformation, rehearsal.stack_name)
+    assert {r.status for r in deployed.values()} <= {"CREATE_COMPLETE"}
+    # moto has no SAM transform: the Serverless resources are accepted, not built. Everything else is.
+    for logical_id, resource_type in unbuilt_resources(rehearsal.packaged, deployed).items():
+        assert resource_type.startswith("AWS::Serverless::") or resource_type in CHECKED_ON_TRANSLATED_TEMPLATE, (
+            f"sam deploy did not build {logical_id} ({resource_type})"
+        )
+    tables = {deployed[lid].physical_id for lid in TABLES}
+    assert tables == {
+        Template(TEMPLATE_PATH, parameter_overrides=rehearsal.parameters).table_name(lid) for lid in TABLES
+    }
+
+
+def test_sam_package_uploaded_every_artifact(rehearsal: Rehearsal) -> None:
+    s3 = rehearsal.sam_account.client("s3")
+    uris = {
+        lid: res["Properties"].get("CodeUri") or res["Properties"].get("ContentUri")
+        for lid, res in rehearsal.packaged["Resources"].items()
+        if res["Type"] in {"AWS::Serverless::Function", "AWS::Serverless::LayerVersion"}
+    }
+    assert set(uris) == set(source_resources("AWS::Serverless::Function")) | set(
+        source_resources("AWS::Serverless::LayerVersion")
+    )
+    for logical_id, uri in uris.items():
+        bucket, _, key = str(uri).removeprefix("s3://").partition("/")
+        assert bucket == ARTIFACT_BUCKET, f"{logical_id}: {uri}"
+        assert s3.head_object(Bucket=bucket, Key=key)["ContentLength"] > 0
+
+
+def test_sam_deploy_again_without_changes_succeeds(rehearsal: Rehearsal, tmp_path: Path) -> None:
+    packaged = tmp_path / "packaged.json"
+    packaged.write_text(json.dumps(rehearsal.packaged))
+    account = rehearsal.sam_account
+    sam_deploy(
+        packaged,
+        rehearsal.stack_name,
+        ARTIFACT_BUCKET,
+        parameters=rehearsal.parameters,
+        region=account.region,
+        env=sam_environment(account.endpoint_url, account.region),
+    )
+    cloudformation = account.client("cloudformation")
+    assert stack_status(cloudformation, rehearsal.stack_name) in {"CREATE_COMPLETE", "UPDATE_COMPLETE"}
+    assert stack_failures(cloudformation, rehearsal.stack_name) == []
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# What CloudFormation would build (translated template on moto)
+# ---------------------------------------------------------------------------------------------------------------
+def test_the_translated_stack_builds_without_failures(rehearsal: Rehearsal, built: dict[str, BuiltResource]) -> None:
+    cloudformation = rehearsal.translated_account.client("cloudformation")
+    assert stack_status(cloudformation, rehearsal.stack_name) == "CREATE_COMPLETE"
+    assert stack_failures(cloudformation, rehearsal.stack_name) == []
+    assert {r.status for r in built.values()} == {"CREATE_COMPLETE"}
+    unchecked = {
+        lid: resource_type
+        for lid, resource_type in unbuilt_resources(rehearsal.translated, built).items()
+        if resource_type not in CHECKED_ON_TRANSLATED_TEMPLATE
+    }
+    assert unchecked == {}, "moto did not build these: check them on the translated template instead"
+
+
+@pytest.mark.parametrize("logical_id", TABLES)
+def test_table_keys_indexes_and_stream(
+    logical_id: str, rehearsal: Rehearsal, built: dict[str, BuiltResource], resolver: StackResolver
+) -> None:
+    declared = resolver.resolve(SOURCE["Resources"][logical_id]["Properties"])
+    table = rehearsal.translated_account.client("dynamodb").describe_table(TableName=built[logical_id].physical_id)
+    table = table["Table"]
+    assert table["TableName"] == declared["TableName"]
+    assert table["KeySchema"] == declared["KeySchema"]
+    assert sorted(table["AttributeDefinitions"], key=str) == sorted(declared["AttributeDefinitions"], key=str)
+    assert table["BillingModeSummary"]["BillingMode"] == declared.get("BillingMode", "PROVISIONED")
+    for kind in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes"):
+        built_indexes = {i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in table.get(kind, [])}
+        declared_indexes = {i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in declared.get(kind, [])}
+        assert built_indexes == declared_indexes, kind
+    stream = declared.get("StreamSpecification")
+    if stream:
+        assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
+    else:
+        assert not table.get("StreamSpecification", {}).get("StreamEnabled")
+
+
+@pytest.mark.parametrize("logical_id", TABLES)
+def test_table_ttl_recovery_and_encryption(logical_id: str, rehearsal: Rehearsal) -> None:
+    # moto ignores these three properties: the translated template is what CloudFormation would apply.
+    declared = SOURCE["Resources"][logical_id]["Properties"]
+    translated = translated_resource(rehearsal, logical_id)
+    for setting in ("TimeToLiveSpecification", "PointInTimeRecoverySpecification", "SSESpecification"):
+        assert translated.get(setting) == declared.get(setting), setting
+    ttl = declared.get("TimeToLiveSpecification")
+    if ttl:
+        assert ttl["Enabled"] is True
+        assert ttl["AttributeName"]
+    if logical_id == MESSAGES_TABLE:  # SPEC section 3: user data, so recoverable and encrypted
+        assert declared["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+        assert declared["SSESpecification"]["SSEEnabled"] is True
+
+
+@pytest.mark.parametrize("logical_id", QUEUES)
+def test_queue_as_declared(logical_id: str, rehearsal: Rehearsal, built: dict[str, BuiltResource]) -> None:
+    declared = SOURCE["Resources"][logical_id]["Properties"]
+    sqs = rehearsal.translated_account.client("sqs")
+    attributes = sqs.get_queue_attributes(QueueUrl=built[logical_id].physical_id, AttributeNames=["All"])
+    attributes = attributes["Attributes"]
+    for name in ("MessageRetentionPeriod", "VisibilityTimeout", "DelaySeconds", "SqsManagedSseEnabled"):
+        if name in declared:
+            assert attributes[name] == str(declared[name]).lower(), name
+
+
+def test_log_groups_as_declared(rehearsal: Rehearsal, built: dict[str, BuiltResource], resolver: StackResolver) -> None:
+    logs = rehearsal.translated_account.client("logs")
+    for logical_id, resource in source_resources("AWS::Logs::LogGroup").items():
+        declared = resolver.resolve(resource["Properties"])
+        name = built[logical_id].physical_id
+        (group,) = [
+            g for g in logs.describe_log_groups(logGroupNamePrefix=name)["logGroups"] if g["logGroupName"] == name
+        ]
+        assert name == declared["LogGroupName"]
+        assert group.get("retentionInDays") == declared.get("RetentionInDays")
+
+
+@pytest.mark.parametrize("logical_id", FUNCTIONS)
+def test_function_as_declared(
+    logical_id: str, rehearsal: Rehearsal, built: dict[str, BuiltResource], resolver: StackResolver
+) -> None:
+    declared = function_properties(logical_id)
+    function = rehearsal.translated_account.client("lambda").get_function(FunctionName=built[logical_id].physical_id)
+    configuration = function["Configuration"]
+    assert configuration["Runtime"] == declared["Runtime"]
+    assert configuration["Handler"] == declared["Handler"]
+    assert configuration["MemorySize"] == declared.get("MemorySize", 128)  # Lambda's defaults
+    assert configuration["Timeout"] == declared.get("Timeout", 3)
+    assert configuration["PackageType"] == "Zip"
+    assert configuration["CodeSize"] > 0
+    variables = resolver.resolve(declared.get("Environment", {}).get("Variables", {}))
+    assert configuration.get("Environment", {}).get("Variables", {}) == variables
+    role_logical_id, _ = role_of(rehearsal, built, logical_id)
+    assert configuration["Role"] == resolver.get_att(role_logical_id, "Arn")
+
+
+@pytest.mark.parametrize("logical_id", FUNCTIONS)
+def test_function_settings_moto_ignores(logical_id: str, rehearsal: Rehearsal) -> None:
+    # Architectures, layers, tracing and logging config: moto builds every function x86_64, without layers,
+    # PassThrough and with Lambda's own log group, whatever the template says.
+    declared = function_properties(logical_id)
+    translated = translated_resource(rehearsal, logical_id)
+    assert translated.get("Architectures", ["x86_64"]) == declared.get("Architectures", ["x86_64"])
+    assert translated.get("TracingConfig") == ({"Mode": declared["Tracing"]} if declared.get("Tracing") else None)
+    assert translated.get("LoggingConfig") == declared.get("LoggingConfig")
+    layers, declared_layers = translated.get("Layers", []), declared.get("Layers", [])
+    assert len(layers) == len(declared_layers)
+    for layer, declared_layer in zip(layers, declared_layers, strict=True):
+        if not isinstance(declared_layer, dict):  # a published layer's ARN
+            assert layer == declared_layer
+            continue
+        # A layer of the template becomes a layer version named <LayerId><hash of its content>.
+        assert re.fullmatch(rf"{declared_layer['Ref']}[0-9a-f]{{10}}", layer["Ref"]), layer
+        assert rehearsal.translated["Resources"][layer["Ref"]]["Type"] == "AWS::Lambda::LayerVersion"
+
+
+def test_layers_as_declared(rehearsal: Rehearsal, built: dict[str, BuiltResource], resolver: StackResolver) -> None:
+    published = rehearsal.translated_account.client("lambda").list_layers()["Layers"]
+    for logical_id, resource in source_resources("AWS::Serverless::LayerVersion").items():
+        declared = resolver.resolve(resource["Properties"])
+        (version_id,) = [
+            lid for lid in rehearsal.translated["Resources"] if re.fullmatch(rf"{logical_id}[0-9a-f]{{10}}", lid)
+        ]
+        assert built[version_id].status == "CREATE_COMPLETE"
+        # moto names the layer after the stack and ignores CompatibleArchitectures: those two on the template.
+        (layer,) = [layer for layer in published if version_id in layer["LayerName"]]
+        assert layer["LatestMatchingVersion"]["CompatibleRuntimes"] == declared["CompatibleRuntimes"]
+        assert layer["LatestMatchingVersion"]["Description"] == declared["Description"]
+        translated = resolver.resolve(translated_resource(rehearsal, version_id))
+        assert translated["LayerName"] == declared["LayerName"]
+        assert translated["CompatibleArchitectures"] == declared["CompatibleArchitectures"]
+
+
+@pytest.mark.parametrize("logical_id", FUNCTIONS)
+def test_role_grants_exactly_what_the_template_declares(
+    logical_id: str, rehearsal: Rehearsal, built: dict[str, BuiltResource], resolver: StackResolver
+) -> None:
+    iam = rehearsal.translated_account.client("iam")
+    role_logical_id, role_name = role_of(rehearsal, built, logical_id)
+    statements, managed = declared_grants(logical_id)
+    assert all("*" not in action for action in actions_of(statements)), "wildcard actions"
+
+    expected = sorted(statement_key(s) for s in resolver.resolve(statements + sam_added_statements(logical_id)))
+    assert sorted(statement_key(s) for s in inline_statements(iam, role_name)) == expected
+
+    # moto ignores a role's ManagedPolicyArns: what CloudFormation would attach is on the translated template,
+    # and each policy must exist (moto knows AWS's own with MOTO_IAM_LOAD_MANAGED_POLICIES).
+    attached = set(resolver.resolve(translated_resource(rehearsal, role_logical_id).get("ManagedPolicyArns", [])))
+    assert attached == set(resolver.resolve(managed)) | sam_execution_policies(logical_id)
+    for arn in attached:
+        assert managed_policy_statements(iam, arn)
+
+
+def test_managed_policies_of_the_template_as_declared(
+    rehearsal: Rehearsal, built: dict[str, BuiltResource], resolver: StackResolver
+) -> None:
+    iam = rehearsal.translated_account.client("iam")
+    for logical_id, resource in source_resources("AWS::IAM::ManagedPolicy").items():
+        declared = as_list(resource["Properties"]["PolicyDocument"]["Statement"])
+        assert all("*" not in action for action in actions_of(declared)), "wildcard actions"
+        built_statements = managed_policy_statements(iam, str(built[logical_id].physical_id))
+        assert sorted(map(statement_key, built_statements)) == sorted(map(statement_key, resolver.resolve(declared)))
+
+
+@pytest.mark.parametrize("logical_id", READ_ONLY_FUNCTIONS)
+def test_read_only_functions_cannot_write(
+    logical_id: str, rehearsal: Rehearsal, built: dict[str, BuiltResource], resolver: StackResolver
+) -> None:
+    iam = rehearsal.translated_account.client("iam")
+    role_logical_id, role_name = role_of(rehearsal, built, logical_id)
+    granted = inline_statements(iam, role_name)
+    for arn in resolver.resolve(translated_resource(rehearsal, role_logical_id).get("ManagedPolicyArns", [])):
+        granted += managed_policy_statements(iam, arn)
+    data_actions = {a for a in actions_of(granted) if a.split(":", 1)[0] in DATA_SERVICES}
+    assert data_actions, "a GET function that reads nothing?"
+    assert data_actions <= READ_ACTIONS, f"writes granted: {sorted(data_actions - READ_ACTIONS)}"
+
+
+@pytest.mark.parametrize("logical_id", [lid for lid in FUNCTIONS if function_events(lid, "DynamoDB")])
+def test_stream_event_source_mappings(
+    logical_id: str, rehearsal: Rehearsal, built: dict[str, BuiltResource], resolver: StackResolver
+) -> None:
+    lambda_ = rehearsal.translated_account.client("lambda")
+    mappings = lambda_.list_event_source_mappings(FunctionName=built[logical_id].physical_id)["EventSourceMappings"]
+    events = function_events(logical_id, "DynamoDB")
+    assert len(mappings) == len(events)
+    for event in events:
+        declared = resolver.resolve(event)
+        (mapping,) = [m for m in mappings if m["EventSourceArn"] == declared["Stream"]]
+        assert mapping["State"] == "Enabled"
+        for name, value in declared.items():
+            if name in ESM_SAME_NAME:
+                assert mapping[name] == value, name
+            elif name == "FilterCriteria":
+                patterns = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+                assert patterns == [json.loads(f["Pattern"]) for f in value["Filters"]]
+            elif name == "DestinationConfig":
+                assert mapping["DestinationConfig"]["OnFailure"]["Destination"] == value["OnFailure"]["Destination"]
+            else:
+                assert name == "Stream", f"teach this test the event property {name}"
+
+
+def _declared_routes(api_id: str) -> dict[tuple[str, str], tuple[str, dict[str, Any]]]:
+    """(path, method) -> (function, event properties) for every HttpApi event on this API."""
+    return {
+        (event["Path"], event["Method"].lower()): (lid, event)
+        for lid in FUNCTIONS
+        for event in function_events(lid, "HttpApi")
+        if event.get("ApiId") == {"Ref": api_id}
+    }
+
+
+@pytest.mark.parametrize("api_id", sorted(source_resources("AWS::Serverless::HttpApi")))
+def test_http_api_routes_and_authorizer(
+    api_id: str, rehearsal: Rehearsal, built: dict[str, BuiltResource], resolver: StackResolver
+) -> None:
+    # moto does not build AWS::ApiGatewayV2::*: the OpenAPI body CloudFormation would import is checked instead.
+    declared = SOURCE["Resources"][api_id]["Properties"]
+    translated = translated_resource(rehearsal, api_id)
+    body = translated["Body"]
+    routes = _declared_routes(api_id)
+    assert {(path, method) for path, methods in body["paths"].items() for method in methods} == set(routes)
+    default_authorizer = declared["Auth"]["DefaultAuthorizer"]
+    for (path, method), (function, event) in routes.items():
+        operation = body["paths"][path][method]
+        integration = operation["x-amazon-apigateway-integration"]
+        assert f"${{{function}.Arn}}" in integration["uri"]["Fn::Sub"]
+        assert integration["payloadFormatVersion"] == "2.0"  # SPEC: HTTP API v2 events
+        authorizer = (event.get("Auth") or {}).get("Authorizer", default_authorizer)
+        assert operation["security"] == [{authorizer: []}], f"{method} {path} is not behind {authorizer}"
+
+    for name, spec in declared["Auth"]["Authorizers"].items():
+        scheme = body["components"]["securitySchemes"][name]["x-amazon-apigateway-authorizer"]
+        assert scheme["type"] == "jwt"
+        assert scheme["identitySource"] == spec["IdentitySource"]
+        # A Cognito access token carries iss = the pool's URL and client_id = the app client (checked as aud).
+        jwt = resolver.resolve(scheme["jwtConfiguration"])
+        pool, client = rehearsal.parameters["UserPoolId"], rehearsal.parameters["UserPoolClientId"]
+        assert jwt == {
+            "issuer": f"https://cognito-idp.{rehearsal.translated_account.region}.amazonaws.com/{pool}",
+            "audience": [client],
+        }
+
+    cors = body["x-amazon-apigateway-cors"]
+    origins = rehearsal.parameters.get("AllowedOrigins", SOURCE["Parameters"]["AllowedOrigins"]["Default"])
+    assert cors["allowOrigins"] == origins.split(",")
+    assert {method.upper() for _, method in routes} <= set(cors["allowMethods"]), "a route's method fails preflight"
+    assert translated.get("FailOnWarnings") == declared.get("FailOnWarnings")
+
+    (stage,) = [
+        res["Properties"]
+        for res in rehearsal.translated["Resources"].values()
+        if res["Type"] == "AWS::ApiGatewayV2::Stage" and res["Properties"]["ApiId"] == {"Ref": api_id}
+    ]
+    assert (stage["StageName"], stage["AutoDeploy"]) == ("$default", True)
+    assert stage["DefaultRouteSettings"] == declared["DefaultRouteSettings"]
+    assert stage["AccessLogSettings"] == declared["AccessLogSettings"]
+
+    # moto builds the invoke permissions, with "None" for the API id it never made.
+    lambda_ = rehearsal.translated_account.client("lambda")
+    for (path, method), (function, _) in routes.items():
+        policy = json.loads(lambda_.get_policy(FunctionName=built[function].physical_id)["Policy"])
+        source_arns = [
+            s["Condition"]["ArnLike"]["AWS:SourceArn"]
+            for s in policy["Statement"]
+            if s["Principal"] == {"Service": "apigateway.amazonaws.com"} and s["Action"] == "lambda:InvokeFunction"
+        ]
+        route = re.sub(r"\{[^}]+\}", "*", path)  # SAM grants a path parameter as a wildcard
+        expected = f"arn:aws:execute-api:*:*:*/*/{method.upper()}{route}"
+        assert any(fnmatch.fnmatchcase(arn, expected) for arn in source_arns), f"{method} {path}: {source_arns}"
+
+
+def test_every_dead_letter_queue_has_an_alarm(rehearsal: Rehearsal, built: dict[str, BuiltResource]) -> None:
+    # moto does not build alarms: the translated template is what CloudFormation would create.
+    alarms = {
+        lid: res for lid, res in rehearsal.translated["Resources"].items() if res["Type"] == "AWS::CloudWatch::Alarm"
+    }
+    assert set(alarms) == set(source_resources("AWS::CloudWatch::Alarm"))
+    watched = {
+        dimension["Value"]["Fn::GetAtt"][0]
+        for alarm in alarms.values()
+        for dimension in alarm["Properties"].get("Dimensions", [])
+        if dimension["Name"] == "QueueName" and isinstance(dimension["Value"], dict)
+    }
+    dead_letter_queues = {
+        event["DestinationConfig"]["OnFailure"]["Destination"]["Fn::GetAtt"][0]
+        for lid in FUNCTIONS
+        for event in function_events(lid, "DynamoDB")
+        if "DestinationConfig" in event
+    }
+    assert dead_letter_queues <= watched
+    assert all(built[queue].status == "CREATE_COMPLETE" for queue in watched)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Failures moto or CloudFormation record are failures of the rehearsal
+# ---------------------------------------------------------------------------------------------------------------
+class _RecordedStack:
+    """A CloudFormation client answering for one stack that ended as recorded (moto itself never records
+    CREATE_FAILED: it answers a resource it cannot create with a 500, which the fixture reports)."""
+
+    def __init__(self, status: str, events: list[dict[str, Any]], resources: list[dict[str, Any]]) -> None:
+        self.status, self.events, self.resources = status, events, resources
+
+    def create_stack(self, **_: Any) -> None:
+        return None
+
+    def describe_stacks(self, StackName: str) -> dict[str, Any]:
+        return {"Stacks": [{"StackName": StackName, "StackStatus": self.status}]}
+
+    def describe_stack_resources(self, StackName: str) -> dict[str, Any]:
+        return {"StackResources": self.resources}
+
+    def get_paginator(self, _operation: str) -> Any:
+        events = self.events
+
+        class _Pages:
+            def paginate(self, **_: Any) -> list[dict[str, Any]]:
+                return [{"StackEvents": events}]
+
+        return _Pages()
+
+
+def test_a_failed_resource_fails_the_stack_with_its_reason() -> None:
+    failed = {
+        "LogicalResourceId": "MessagesTable",
+        "ResourceType": "AWS::DynamoDB::Table",
+        "ResourceStatus": "CREATE_FAILED",
+        "ResourceStatusReason": "One or more parameter values were invalid",
+    }
+    stack = _RecordedStack("ROLLBACK_COMPLETE", [failed], [])
+    assert stack_failures(stack, "s") == [
+        "MessagesTable (AWS::DynamoDB::Table) CREATE_FAILED: One or more parameter values were invalid"
+    ]
+    with pytest.raises(RehearsalError, match=r"MessagesTable .* CREATE_FAILED: One or more parameter values"):
+        create_stack(stack, "s", {"Resources": {}}, {})
+
+
+def test_a_failed_event_fails_even_a_complete_stack() -> None:
+    event = {"LogicalResourceId": "Queue", "ResourceType": "AWS::SQS::Queue", "ResourceStatus": "UPDATE_FAILED"}
+    with pytest.raises(RehearsalError, match=r"Queue .* UPDATE_FAILED: no reason given"):
+        create_stack(_RecordedStack("CREATE_COMPLETE", [event], []), "s", {"Resources": {}}, {})
