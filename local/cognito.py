@@ -27,14 +27,18 @@ class UserPool:
     def issuer(self) -> str:
         return f"https://cognito-idp.{self.region}.amazonaws.com/{self.pool_id}"
 
+    def jwks_url(self, moto_url: str) -> str:
+        # moto's tokens name AWS's issuer, but its keys are served by moto itself.
+        return f"{moto_url}/{self.pool_id}/.well-known/jwks.json"
 
-def ensure_user_pool(cognito: Any, region: str) -> UserPool:
+
+def ensure_user_pool(cognito: Any, region: str, pool_name: str = POOL_NAME) -> UserPool:
     """The local pool and its client, created unless they exist (safe to run again on the same server)."""
     pools = [p for page in cognito.get_paginator("list_user_pools").paginate(MaxResults=60) for p in page["UserPools"]]
-    pool_id = next((p["Id"] for p in pools if p["Name"] == POOL_NAME), None)
+    pool_id = next((p["Id"] for p in pools if p["Name"] == pool_name), None)
     if pool_id is None:
         pool_id = cognito.create_user_pool(
-            PoolName=POOL_NAME,
+            PoolName=pool_name,
             UsernameAttributes=[],
             AutoVerifiedAttributes=["email"],
             Schema=[{"Name": "email", "AttributeDataType": "String", "Required": True, "Mutable": True}],

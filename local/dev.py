@@ -16,7 +16,6 @@ import time
 import warnings
 from pathlib import Path
 
-from local.authorizer import JwtAuthorizer
 from local.cognito import LOCAL_PASSWORD, UserPool, ensure_user_pool, ensure_users, sync_cognito_user_ids
 from local.gateway import create_gateway
 from local.logs import configure_dev_logging
@@ -24,6 +23,7 @@ from local.servers import port_in_use
 from local.snapshot import TableSnapshot
 from local.stack import LocalStack
 from local.template import PROJECT_ROOT
+from messaging.api.access_token import AccessTokenVerifier
 
 logger = logging.getLogger("cruddur.dev")
 STATE_FILE = "stack.json"
@@ -31,7 +31,10 @@ POLL_INTERVAL_SECONDS = 0.5
 SNAPSHOT_FILE = "dynamodb.json"
 SNAPSHOT_INTERVAL_SECONDS = 10.0
 # What `make dev` users can set (the Makefile passes the environment through); flags are for `python -m local.dev`.
-PORT_KNOBS = {"API": "API_PORT", "moto": "MOTO_PORT"}
+PORT_KNOBS = {"API": "API_PORT", "moto": "MOTO_PORT", "PostgreSQL TCP": "PG_PORT"}
+# Seeds moto's random values before the seed users are created, so each start gives them the same Cognito subs:
+# the sample events in events/ name andrewbrown's, and tokens survive a restart.
+COGNITO_RANDOM_SEED = 5
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,7 +42,10 @@ def main(argv: list[str] | None = None) -> int:
     _quiet_logging()
     # A shell starting us in the background ignores SIGINT for us; Ctrl-C or `kill -INT` must still stop the stack.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    for name, port in (("API", args.api_port), ("moto", args.moto_port)):
+    ports = {"API": args.api_port, "moto": args.moto_port}
+    if not os.environ.get("CONNECTION_URL"):
+        ports["PostgreSQL TCP"] = args.postgres_port
+    for name, port in ports.items():
         if port_in_use(port, args.host):
             print(
                 f"error: port {port} ({name}) on {args.host} is already in use; stop what runs there, or choose "
@@ -52,6 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         state_dir=args.state_dir,
         connection_url=os.environ.get("CONNECTION_URL"),
         host=args.host,
+        postgres_tcp_port=args.postgres_port,
     )
     stop = threading.Event()
     poller: threading.Thread | None = None
@@ -65,11 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         _seed(stack, pool)
         poller = threading.Thread(target=_poll_forever, args=(stack, snapshot, stop), name="stream-poller", daemon=True)
         poller.start()
-        authorizer = JwtAuthorizer(
-            jwks_url=f"{stack.moto.url}/{pool.pool_id}/.well-known/jwks.json",
-            issuer=pool.issuer,
-            audience=[pool.client_id],
-        )
+        authorizer = AccessTokenVerifier(pool.jwks_url(stack.moto.url), pool.issuer, [pool.client_id])
         static_dir = PROJECT_ROOT / "web"
         gateway = create_gateway(
             stack.template,
@@ -121,6 +124,7 @@ def _seed(stack: LocalStack, pool: UserPool) -> None:
     with stack.postgres_connection() as connection, connection.cursor() as cursor:
         cursor.execute("SELECT handle, email FROM users ORDER BY handle")
         seed_users = cursor.fetchall()
+    stack.moto.seed_random(COGNITO_RANDOM_SEED)
     created = ensure_users(cognito, pool, seed_users, LOCAL_PASSWORD)
     linked = sync_cognito_user_ids(cognito, pool.pool_id, stack.connection_url)
     written = seed_conversation()
@@ -181,6 +185,7 @@ def _write_state(state_dir: Path, api_url: str, stack: LocalStack, pool: UserPoo
         "user_pool_id": pool.pool_id,
         "user_pool_client_id": pool.client_id,
         "connection_url": stack.connection_url,
+        "postgres_tcp_url": stack.postgres_tcp_url,
         "messages_table": stack.template.table_name("MessagesTable"),
         "pid": os.getpid(),
         "moto_pid": stack.moto.pid,
@@ -195,6 +200,7 @@ Cruddur Messages is running (Ctrl-C stops everything).
 
   Web client  {api_url}/   (sign in as any user below, in two browser windows)
   API         {api_url}   (moto: {stack.moto.url}, PostgreSQL: {stack.connection_url})
+  PostgreSQL  {stack.postgres_tcp_url or "your CONNECTION_URL"}   (over TCP, for sam local: see the README)
   Users       andrewbrown, bayko, londo, worf, garek    password: {LOCAL_PASSWORD}
 
   TOKEN=$(bin/cognito/token andrewbrown)
@@ -209,6 +215,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--api-port", type=int, default=int(os.environ.get("API_PORT", "3000")))
     parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", "8000")))
+    # 5433, not 5432: a PostgreSQL of the machine's own often has that one.
+    parser.add_argument("--postgres-port", type=int, default=int(os.environ.get("PG_PORT", "5433")))
     parser.add_argument("--state-dir", type=Path, default=PROJECT_ROOT / ".local")
     parser.add_argument(
         "--fresh",

@@ -73,6 +73,8 @@ def start_dev_stack(state_dir: Path, timeout: float = 90.0, extra_args: tuple[st
             str(api_port),
             "--moto-port",
             str(moto_port),
+            "--postgres-port",
+            str(free_port()),
             "--state-dir",
             str(state_dir),
             *extra_args,

@@ -11,11 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from local.authorizer import JwtAuthorizer, Unauthorized
 from local.lambdas import LocalFunctions
 from local.payload_gate import PayloadGate
 from local.request_handler import GatewayRequestHandler
 from local.template import TEMPLATE_PATH, Template
+from messaging.api.access_token import AccessTokenVerifier, bearer_token
+from messaging.errors import Unauthenticated
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ _UNAUTHORIZED = {
 class AuthorizingRunner:
     """What SAM's LocalApigwService calls to run a function: checks the token, then invokes in-process."""
 
-    def __init__(self, functions: LocalFunctions, authorizer: JwtAuthorizer, expose_headers: list[str]) -> None:
+    def __init__(self, functions: LocalFunctions, authorizer: AccessTokenVerifier, expose_headers: list[str]) -> None:
         self.functions = functions
         self.authorizer = authorizer
         self.expose_headers = ", ".join(expose_headers)
@@ -43,8 +44,8 @@ class AuthorizingRunner:
 
     def respond(self, function_name: str, event: dict[str, Any]) -> dict[str, Any]:
         try:
-            claims = self.authorizer.claims(event.get("headers") or {})
-        except Unauthorized as refusal:
+            claims = self.authorizer.claims(bearer_token(event.get("headers") or {}))
+        except Unauthenticated as refusal:
             logger.info("401 from the JWT authorizer: %s", refusal)
             return _UNAUTHORIZED
         event.setdefault("requestContext", {})["authorizer"] = {
@@ -72,7 +73,7 @@ def _claim_text(value: Any) -> str:
 def create_gateway(
     template: Template,
     functions: LocalFunctions,
-    authorizer: JwtAuthorizer,
+    authorizer: AccessTokenVerifier,
     *,
     host: str,
     port: int,

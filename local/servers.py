@@ -1,6 +1,7 @@
 """The embedded servers of the local stack: moto in server mode and PostgreSQL from the pgserver wheel."""
 
 import ctypes
+import os
 import signal
 import socket
 import subprocess
@@ -10,6 +11,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
 
@@ -34,6 +36,14 @@ MOTO_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "loca
 def moto_client(service: str, endpoint_url: str, region: str) -> Any:
     """A boto3 client of the local moto server."""
     return boto3.client(service, region_name=region, endpoint_url=endpoint_url, **MOTO_CREDENTIALS)
+
+
+# moto's documented switch: pool and client ids hashed from their names and settings instead of random, so the
+# local pool keeps its ids across restarts (tokens stay valid, env.local.json can name them).
+_STABLE_COGNITO_IDS = {
+    "MOTO_COGNITO_IDP_USER_POOL_ID_STRATEGY": "HASH",
+    "MOTO_COGNITO_IDP_USER_POOL_CLIENT_ID_STRATEGY": "HASH",
+}
 
 
 def _die_with_parent() -> None:
@@ -66,6 +76,7 @@ class MotoServer:
             # moto with its unbounded memory growth fixed (see local/moto_server.py).
             [sys.executable, "-m", "local.moto_server", "-H", self.host, "-p", str(self.port)],
             cwd=_PROJECT_ROOT,  # where ``-m local.moto_server`` is found, whatever the caller's directory
+            env={**os.environ, **_STABLE_COGNITO_IDS},
             stdout=log,
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent,  # noqa: PLW1509 - only sets a signal; no threads touched yet
@@ -81,6 +92,12 @@ class MotoServer:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"moto server did not answer on {self.url} within {timeout:.0f} s")
+
+    def seed_random(self, seed: int) -> None:
+        """Makes moto's random values (Cognito subs, token ids) repeat from here on, run after run."""
+        request = urllib.request.Request(f"{self.url}/moto-api/seed?a={seed}", method="POST")  # noqa: S310
+        with urllib.request.urlopen(request, timeout=5):  # noqa: S310 - loopback
+            pass
 
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:
@@ -98,6 +115,12 @@ class EmbeddedPostgres:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
         self._server: Any = None
+
+    @property
+    def socket_path(self) -> Path:
+        """The server's Unix socket file (pgserver picks its directory; the port is PostgreSQL's default)."""
+        directory = parse_qs(urlsplit(self._server.get_uri()).query)["host"][0]
+        return Path(directory) / ".s.PGSQL.5432"
 
     def start(self) -> str:
         import pgserver  # noqa: PLC0415 - only the embedded default needs it

@@ -17,6 +17,7 @@ from local.postgres_admin import LOCAL_DATABASE, create_database, run_sql_files,
 from local.servers import MOTO_CREDENTIALS, EmbeddedPostgres, MotoServer, moto_client
 from local.stream_poller import StreamPoller
 from local.tables import ensure_table, table_definitions
+from local.tcp_forwarder import TcpToUnixForwarder
 from local.template import PROJECT_ROOT, Template
 
 SCHEMA_SQL = PROJECT_ROOT / "db" / "schema.sql"
@@ -42,12 +43,17 @@ class LocalStack:
         region: str = "us-east-1",
         host: str = "127.0.0.1",
         parameter_overrides: dict[str, str] | None = None,
+        postgres_tcp_port: int | None = None,
     ) -> None:
         self.region = region
         self.state_dir = state_dir
         self.moto = MotoServer(moto_port, host=host, log_path=state_dir / "moto.log")
         self.postgres = None if connection_url else EmbeddedPostgres(state_dir / "postgres")
         self.connection_url = connection_url or ""
+        self.host = host
+        # The embedded PostgreSQL on a TCP port as well, for clients that cannot reach its socket (containers).
+        self.postgres_tcp_port = postgres_tcp_port if self.postgres is not None else None
+        self._postgres_tcp: TcpToUnixForwarder | None = None
         self.template = Template(parameter_overrides=parameter_overrides, region=region)
         self.functions: LocalFunctions
         self.stream: StreamPoller
@@ -58,6 +64,10 @@ class LocalStack:
         try:
             if self.postgres is not None:
                 self.connection_url = with_database(self.postgres.start(), LOCAL_DATABASE)
+                if self.postgres_tcp_port is not None:
+                    self._postgres_tcp = TcpToUnixForwarder(
+                        self.postgres.socket_path, self.host, self.postgres_tcp_port
+                    ).start()
             create_database(self.connection_url)
             run_sql_files(self.connection_url, SCHEMA_SQL, SEED_SQL)
             self.functions = LocalFunctions(self.template, self.environment)
@@ -84,7 +94,16 @@ class LocalStack:
     def _send_to_dead_letter_queue(self, notice: dict[str, Any]) -> None:
         self.client("sqs").send_message(QueueUrl=self.dead_letter_queue_url, MessageBody=json.dumps(notice))
 
+    @property
+    def postgres_tcp_url(self) -> str | None:
+        if self._postgres_tcp is None:
+            return None
+        return f"postgresql://postgres@{self.host}:{self.postgres_tcp_port}/{LOCAL_DATABASE}"
+
     def stop(self) -> None:
+        if self._postgres_tcp is not None:
+            self._postgres_tcp.stop()
+            self._postgres_tcp = None
         self.moto.stop()
         if self.postgres is not None:
             self.postgres.stop()

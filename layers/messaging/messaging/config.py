@@ -22,3 +22,8 @@ def settings() -> Settings:
         connection_url=os.environ.get("CONNECTION_URL") or None,
         connection_url_parameter=os.environ.get("CONNECTION_URL_PARAMETER") or None,
     )
+
+
+def running_under_sam_local() -> bool:
+    """SAM CLI sets this in its containers; AWS never does."""
+    return os.environ.get("AWS_SAM_LOCAL") == "true"

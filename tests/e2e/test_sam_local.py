@@ -1,0 +1,187 @@
+"""`sam local` against the `make dev` stack, proven without Docker.
+
+`python -m local.invoke` runs a function as SAM CLI's container does (`AWS_SAM_LOCAL=true`, the `--env-vars`
+file on top of the template's environment), so every sample event of events/ is invoked here with env.local.json,
+the file the README's `sam local` steps use. SAM's `start-api` passes requests on without the JWT authorizer's
+claims: the layer then checks the bearer token itself, by the authorizer's rules.
+"""
+
+import json
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import jwt
+import psycopg2
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from local.cognito import LOCAL_PASSWORD, access_token, ensure_user_pool, ensure_users
+from local.dev_process import DevStack
+from local.seed import SEED_GROUP_UUID
+from local.template import PROJECT_ROOT, Template
+from tests.e2e.test_tokens import moto_signing_key, sign
+
+EVENTS = PROJECT_ROOT / "events"
+ENV_FILE = PROJECT_ROOT / "env.local.json"
+# What env.local.json says of make dev's default ports; the test stack runs on free ones.
+DEFAULT_MOTO_URL = "http://127.0.0.1:8000"
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5433/cruddur"
+
+
+@pytest.fixture(scope="module")
+def env_file(dev_stack: DevStack, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    text = ENV_FILE.read_text()
+    assert DEFAULT_MOTO_URL in text
+    assert DEFAULT_POSTGRES_URL in text
+    moved = text.replace(DEFAULT_MOTO_URL, dev_stack.state["aws_endpoint_url"]).replace(
+        DEFAULT_POSTGRES_URL, dev_stack.state["postgres_tcp_url"]
+    )
+    path = tmp_path_factory.mktemp("sam-local") / "env.json"
+    path.write_text(moved)
+    return path
+
+
+def sample(name: str) -> dict[str, Any]:
+    return json.loads((EVENTS / f"{name}.json").read_text())
+
+
+def invoke(function: str, event: dict[str, Any], env_file: Path, tmp_path: Path) -> dict[str, Any]:
+    event_path = tmp_path / f"{function}-{time.monotonic_ns()}.json"
+    event_path.write_text(json.dumps(event))
+    done = subprocess.run(  # noqa: S603 - our own module
+        [sys.executable, "-m", "local.invoke", function, "-e", str(event_path), "--env-vars", str(env_file)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout)
+
+
+def body(result: dict[str, Any]) -> Any:
+    return json.loads(result["body"])
+
+
+def test_there_is_one_sample_per_function() -> None:
+    functions = Template().functions.values()
+    assert {p.stem for p in EVENTS.glob("*.json")} == {f.code_dir.name for f in functions}
+
+
+def test_env_file_names_the_pool_make_dev_creates(dev_stack: DevStack) -> None:
+    parameters = json.loads(ENV_FILE.read_text())["Parameters"]
+    pool_id = dev_stack.state["user_pool_id"]
+    assert parameters["COGNITO_CLIENT_ID"] == dev_stack.state["user_pool_client_id"]
+    assert parameters["COGNITO_ISSUER"] == f"https://cognito-idp.us-east-1.amazonaws.com/{pool_id}"
+    assert parameters["COGNITO_JWKS_URL"] == f"{DEFAULT_MOTO_URL}/{pool_id}/.well-known/jwks.json"
+    # samconfig.toml gives `sam local` the same pool as template parameters.
+    samconfig = tomllib.loads((PROJECT_ROOT / "samconfig.toml").read_text())["default"]
+    expected = f"UserPoolId={pool_id} UserPoolClientId={dev_stack.state['user_pool_client_id']}"
+    for command in ("local_start_api", "local_invoke"):
+        assert samconfig[command]["parameters"]["parameter_overrides"] == expected
+        assert samconfig[command]["parameters"]["env_vars"] == "env.local.json"
+
+
+def test_the_samples_speak_for_a_seeded_user(dev_stack: DevStack) -> None:
+    with psycopg2.connect(dev_stack.state["connection_url"]) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT cognito_user_id FROM users WHERE handle = 'andrewbrown'")
+        (andrew_sub,) = cursor.fetchone()
+    connection.close()
+    for name in ("list_messages", "list_message_groups", "create_message", "create_message_group"):
+        assert sample(name)["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] == andrew_sub, name
+
+
+def test_list_messages_sample_reads_the_seeded_conversation(env_file: Path, tmp_path: Path) -> None:
+    result = invoke("ListMessagesFunction", sample("list_messages"), env_file, tmp_path)
+    assert result["statusCode"] == 200
+    messages = body(result)
+    assert len(messages) == 20
+    assert {m["handle"] for m in messages} == {"andrewbrown", "bayko"}
+    assert 'rel="next"' in result["headers"]["link"]
+
+
+def test_list_message_groups_sample_lists_the_conversation_with_bayko(env_file: Path, tmp_path: Path) -> None:
+    result = invoke("ListMessageGroupsFunction", sample("list_message_groups"), env_file, tmp_path)
+    assert result["statusCode"] == 200
+    assert [(g["uuid"], g["handle"]) for g in body(result) if g["uuid"] == SEED_GROUP_UUID] == [
+        (SEED_GROUP_UUID, "bayko")
+    ]
+
+
+def test_create_message_sample_posts_into_the_seeded_conversation(env_file: Path, tmp_path: Path) -> None:
+    event = sample("create_message")
+    result = invoke("CreateMessageFunction", event, env_file, tmp_path)
+    assert result["statusCode"] == 201
+    assert body(result)["message"] == json.loads(event["body"])["message"]
+    newest = body(invoke("ListMessagesFunction", sample("list_messages"), env_file, tmp_path))[-1]
+    assert newest["uuid"] == body(result)["uuid"]
+
+
+def test_create_message_group_sample_continues_the_pair_s_conversation(env_file: Path, tmp_path: Path) -> None:
+    result = invoke("CreateMessageGroupFunction", sample("create_message_group"), env_file, tmp_path)
+    assert result["statusCode"] == 200  # andrewbrown and bayko already share the seeded conversation
+    assert body(result)["message_group_uuid"] == SEED_GROUP_UUID
+
+
+def test_the_stream_sample_fails_only_the_record_of_a_group_without_members(env_file: Path, tmp_path: Path) -> None:
+    event = sample("message_stream")
+    result = invoke("MessageStreamFunction", event, env_file, tmp_path)
+    orphans = [
+        r["dynamodb"]["SequenceNumber"]
+        for r in event["Records"]
+        if r["eventName"] == "INSERT" and SEED_GROUP_UUID not in r["dynamodb"]["Keys"]["pk"]["S"]
+    ]
+    assert orphans
+    assert result == {"batchItemFailures": [{"itemIdentifier": number} for number in orphans]}
+
+
+# `sam local start-api`: no authorizer claims in the event, only the client's Authorization header.
+
+
+def start_api_event(authorization: str | None) -> dict[str, Any]:
+    event = sample("list_message_groups")
+    del event["requestContext"]["authorizer"]
+    event["headers"].pop("authorization", None)
+    if authorization is not None:
+        event["headers"]["authorization"] = authorization
+    return event
+
+
+def test_under_sam_local_the_layer_checks_a_real_token(dev_stack: DevStack, env_file: Path, tmp_path: Path) -> None:
+    token = dev_stack.token("bayko")
+    result = invoke("ListMessageGroupsFunction", start_api_event(f"Bearer {token}"), env_file, tmp_path)
+    assert result["statusCode"] == 200
+    assert [g["handle"] for g in body(result) if g["uuid"] == SEED_GROUP_UUID] == ["andrewbrown"]
+
+
+def _foreign_pool_token(dev_stack: DevStack) -> str:
+    cognito = dev_stack.cognito()
+    pool = ensure_user_pool(cognito, "us-east-1", pool_name="someone-elses-pool")
+    ensure_users(cognito, pool, [("andrewbrown", "andrew@elsewhere.example")], LOCAL_PASSWORD)
+    return access_token(cognito, pool, "andrewbrown", LOCAL_PASSWORD)["AccessToken"]
+
+
+def _refused_tokens(dev_stack: DevStack) -> dict[str, str | None]:
+    valid = jwt.decode(dev_stack.token("andrewbrown"), options={"verify_signature": False})
+    now = int(time.time())
+    impostor = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return {
+        "no header": None,
+        "not a token": "Bearer not.a.jwt",
+        "forged": f"Bearer {sign(valid, impostor)}",
+        "expired": f"Bearer {sign({**valid, 'iat': now - 7200, 'exp': now - 3600}, moto_signing_key().key)}",
+        "ID token": f"Bearer {dev_stack.tokens('andrewbrown')['IdToken']}",
+        "foreign pool": f"Bearer {_foreign_pool_token(dev_stack)}",
+    }
+
+
+def test_under_sam_local_bad_tokens_are_401(dev_stack: DevStack, env_file: Path, tmp_path: Path) -> None:
+    for kind, authorization in _refused_tokens(dev_stack).items():
+        result = invoke("ListMessageGroupsFunction", start_api_event(authorization), env_file, tmp_path)
+        assert result["statusCode"] == 401, kind
+        assert body(result)["error"] == "unauthorized", kind
