@@ -5,6 +5,7 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+PTH_NAME := cruddur-messages.pth
 # sam build needs a real python3.12 first on PATH; the venv's is one.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export SAM_CLI_TELEMETRY := 0
@@ -15,11 +16,17 @@ export AWS_DEFAULT_REGION ?= us-east-1
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): requirements-dev.txt layers/messaging/requirements.txt
+# The Makefile is a prerequisite too: a venv made by an older recipe gets what this one adds (the .pth file).
+$(STAMP): requirements-dev.txt layers/messaging/requirements.txt Makefile
 	@python=$$(scripts/find-python312) && echo "Using $$python" && \
 	  { [ -x $(BIN)/python3.12 ] || "$$python" -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@# The shared layer (where Lambda has /opt/python) and the project root on the venv's path, so that
+	@# messaging, tooling, local, ops and bench import from any directory and no import edits sys.path.
+	@site=$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))') && \
+	  printf '%s\n' "$(CURDIR)/layers/messaging" "$(CURDIR)" > "$$site/$(PTH_NAME)" && \
+	  echo "Wrote $$site/$(PTH_NAME)"
 	@touch $@
 
 install: $(STAMP) ## Create .venv (Python 3.12) with the pinned requirements

@@ -1,9 +1,6 @@
-"""The Docker-free local stack: moto server, embedded PostgreSQL, in-process Lambdas, all read from template.yaml."""
+"""The Docker-free local stack (the emulator): moto server, embedded PostgreSQL, in-process Lambdas, gateways and
+the stream poller, all read from template.yaml. Shared project tooling lives in ``tooling``.
 
-import sys
-from pathlib import Path
-
-# The shared layer, where Lambda puts it (/opt/python): the local stack runs the same package in-process.
-_LAYER_DIR = str(Path(__file__).resolve().parent.parent / "layers" / "messaging")
-if _LAYER_DIR not in sys.path:
-    sys.path.insert(0, _LAYER_DIR)
+The shared layer (``messaging``) is importable because `make install` puts it on the venv's path (a .pth file),
+as Lambda puts it on /opt/python: importing this package changes nothing.
+"""
