@@ -16,7 +16,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from local.template import PROJECT_ROOT, Template
+from tooling.paths import PROJECT_ROOT
+from tooling.template import Template
 
 BENCH_DIR = PROJECT_ROOT / ".local" / "bench"
 LAYER_SOURCE = PROJECT_ROOT / "layers" / "messaging"

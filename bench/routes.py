@@ -13,9 +13,9 @@ import psycopg2
 from bench.calls import CallCounter
 from local.api_client import ApiClient, ApiResponse
 from local.dev_process import DevStack
-from local.http_client import call
-from local.seed import SEED_GROUP_UUID
 from local.stack import LocalStack
+from tooling.http_client import call
+from tooling.seed import SEED_GROUP_UUID
 
 WARMUP = 5
 

@@ -15,9 +15,9 @@ from bench.cold_start import build_sizes, compare_with, import_ms, prepare_runti
 from bench.routes import Caller, gateway_latency, measure_in_process, new_users, route_scenarios
 from bench.stream import burst
 from local.dev_process import start_dev_stack
-from local.seed import seed_conversation
-from local.servers import free_port
 from local.stack import LocalStack
+from tooling.ports import free_port
+from tooling.seed import seed_conversation
 
 RESULTS = Path(__file__).with_name("results.json")
 STREAM_MESSAGES, STREAM_GROUPS = 1000, 50

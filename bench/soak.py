@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bench.routes import percentile
 from local.dev_process import DevStack, start_dev_stack
-from local.http_client import call
+from tooling.http_client import call
 
 USERS = ["andrewbrown", "bayko", "londo", "worf", "garek"]
 

@@ -9,8 +9,9 @@ from bench.calls import CallCounter
 from local.events import stream_batch
 from local.filters import passes
 from local.stack import STREAM_FUNCTION, LocalStack
-from local.streams import all_stream_records
+from messaging.dal import keys
 from messaging.logic import conversations
+from tooling.streams import all_stream_records
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,7 @@ def _message_inserts(stack: LocalStack, groups: set[str]) -> tuple[list[dict], s
     inserts = [
         r
         for r in wanted
-        if passes(stack.stream.patterns, r) and r["dynamodb"]["Keys"]["pk"]["S"].removeprefix("MSG#") in groups
+        if passes(stack.stream.patterns, r)
+        and keys.group_uuid_of_messages_pk(r["dynamodb"]["Keys"]["pk"]["S"]) in groups
     ]
     return inserts, table["LatestStreamArn"]

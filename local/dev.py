@@ -6,7 +6,6 @@ Ctrl-C stops everything it started.
 """
 
 import argparse
-import json
 import logging
 import os
 import signal
@@ -16,17 +15,17 @@ import time
 import warnings
 from pathlib import Path
 
-from local.cognito import LOCAL_PASSWORD, UserPool, ensure_user_pool, ensure_users, sync_cognito_user_ids
 from local.gateway import create_gateway
 from local.logs import configure_dev_logging
-from local.servers import port_in_use
 from local.snapshot import TableSnapshot
 from local.stack import LocalStack
-from local.template import PROJECT_ROOT
 from messaging.api.access_token import AccessTokenVerifier
+from tooling.cognito import LOCAL_PASSWORD, UserPool, ensure_user_pool, ensure_users, sync_cognito_user_ids
+from tooling.paths import LOCAL_STATE_DIR, PROJECT_ROOT
+from tooling.ports import port_in_use
+from tooling.stack_state import remove_stack_state, write_stack_state
 
 logger = logging.getLogger("cruddur.dev")
-STATE_FILE = "stack.json"
 POLL_INTERVAL_SECONDS = 0.5
 SNAPSHOT_FILE = "dynamodb.json"
 SNAPSHOT_INTERVAL_SECONDS = 10.0
@@ -101,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             poller.join()
             _save_quietly(stack, snapshot)  # the gateway has stopped: nothing writes any more
         stack.stop()
-        (args.state_dir / STATE_FILE).unlink(missing_ok=True)
+        remove_stack_state(args.state_dir)
         print("local stack stopped", file=sys.stderr)
     return 0
 
@@ -118,7 +117,7 @@ def _quiet_logging() -> None:
 
 
 def _seed(stack: LocalStack, pool: UserPool) -> None:
-    from local.seed import seed_conversation  # noqa: PLC0415 - needs the functions' environment first
+    from tooling.seed import seed_conversation  # noqa: PLC0415 - needs the functions' environment first
 
     cognito = stack.client("cognito-idp")
     with stack.postgres_connection() as connection, connection.cursor() as cursor:
@@ -190,7 +189,7 @@ def _write_state(state_dir: Path, api_url: str, stack: LocalStack, pool: UserPoo
         "pid": os.getpid(),
         "moto_pid": stack.moto.pid,
     }
-    (state_dir / STATE_FILE).write_text(json.dumps(state, indent=2))
+    write_stack_state(state_dir, state)
 
 
 def _banner(api_url: str, stack: LocalStack) -> None:
@@ -217,7 +216,7 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", "8000")))
     # 5433, not 5432: a PostgreSQL of the machine's own often has that one.
     parser.add_argument("--postgres-port", type=int, default=int(os.environ.get("PG_PORT", "5433")))
-    parser.add_argument("--state-dir", type=Path, default=PROJECT_ROOT / ".local")
+    parser.add_argument("--state-dir", type=Path, default=LOCAL_STATE_DIR)
     parser.add_argument(
         "--fresh",
         action="store_true",

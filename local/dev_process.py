@@ -1,6 +1,5 @@
 """`make dev`'s stack as a child process on free ports: what the end-to-end tests and the soak run drive."""
 
-import json
 import os
 import signal
 import subprocess
@@ -10,10 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from local.cognito import LOCAL_PASSWORD, UserPool, access_token
-from local.consistency import problems_once_drained
-from local.servers import free_port, moto_client, port_in_use
-from local.template import PROJECT_ROOT
+from tooling.cognito import LOCAL_PASSWORD, UserPool, access_token
+from tooling.consistency import problems_once_drained
+from tooling.moto_clients import moto_client
+from tooling.paths import PROJECT_ROOT
+from tooling.ports import free_port, port_in_use
+from tooling.stack_state import local_stack_state, state_path
 
 
 @dataclass
@@ -84,13 +85,12 @@ def start_dev_stack(state_dir: Path, timeout: float = 90.0, extra_args: tuple[st
         stdout=log_path.open("wb"),
         stderr=subprocess.STDOUT,
     )
-    state_file = state_dir / "stack.json"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"make dev exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
-        if state_file.exists() and port_in_use(api_port):
-            return DevStack(process, state_dir, json.loads(state_file.read_text()), log_path)
+        if state_path(state_dir).exists() and port_in_use(api_port):
+            return DevStack(process, state_dir, local_stack_state(state_dir), log_path)
         time.sleep(0.2)
     process.kill()
     raise RuntimeError(f"make dev did not come up in {timeout:.0f} s:\n{log_path.read_text()[-4000:]}")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from local.template import HttpRoute
+from tooling.template import HttpRoute
 
 
 def http_api_event(

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from local.lambdas import LocalFunctions
-from local.servers import MOTO_CREDENTIALS
-from local.template import Template
+from tooling.moto_clients import MOTO_CREDENTIALS
+from tooling.template import Template
 
 
 def sam_environment(env_vars: dict[str, Any], function: str) -> dict[str, str]:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from local.template import FunctionSpec, Template
+from tooling.template import FunctionSpec, Template
 
 type Handler = Callable[[dict[str, Any], Any], Any]
 

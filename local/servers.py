@@ -3,7 +3,6 @@
 import ctypes
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -13,30 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-import boto3
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket() as probe:
-        return probe.connect_ex((host, port)) == 0
-
-
-_PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-# moto ignores credentials, but botocore insists on having some.
-MOTO_CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
-
-
-def moto_client(service: str, endpoint_url: str, region: str) -> Any:
-    """A boto3 client of the local moto server."""
-    return boto3.client(service, region_name=region, endpoint_url=endpoint_url, **MOTO_CREDENTIALS)
-
+from tooling.paths import PROJECT_ROOT
+from tooling.ports import port_in_use
 
 # moto's documented switch: pool and client ids hashed from their names and settings instead of random, so the
 # local pool keeps its ids across restarts (tokens stay valid, env.local.json can name them).
@@ -75,7 +52,7 @@ class MotoServer:
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
             # moto with its unbounded memory growth fixed (see local/moto_server.py).
             [sys.executable, "-m", "local.moto_server", "-H", self.host, "-p", str(self.port)],
-            cwd=_PROJECT_ROOT,  # where ``-m local.moto_server`` is found, whatever the caller's directory
+            cwd=PROJECT_ROOT,  # where ``-m local.moto_server`` is found, whatever the caller's directory
             env={**os.environ, **_STABLE_COGNITO_IDS},
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -13,15 +13,15 @@ import psycopg2
 import psycopg2.extensions
 
 from local.lambdas import LocalFunctions
-from local.postgres_admin import LOCAL_DATABASE, create_database, run_sql_files, with_database
-from local.servers import MOTO_CREDENTIALS, EmbeddedPostgres, MotoServer, moto_client
+from local.servers import EmbeddedPostgres, MotoServer
 from local.stream_poller import StreamPoller
-from local.tables import ensure_table, table_definitions
 from local.tcp_forwarder import TcpToUnixForwarder
-from local.template import PROJECT_ROOT, Template
+from tooling.moto_clients import MOTO_CREDENTIALS, moto_client
+from tooling.paths import SCHEMA_SQL, SEED_SQL
+from tooling.postgres_admin import LOCAL_DATABASE, create_database, run_sql_files, with_database
+from tooling.tables import ensure_table, table_definitions
+from tooling.template import Template
 
-SCHEMA_SQL = PROJECT_ROOT / "db" / "schema.sql"
-SEED_SQL = PROJECT_ROOT / "db" / "seed.sql"
 STREAM_FUNCTION = "MessageStreamFunction"
 DEAD_LETTER_QUEUE = "MessageStreamDLQ"  # the template's logical id
 

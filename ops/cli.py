@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import psycopg2
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from ops.local_state import StackNotRunning
 from ops.target import LOCAL, PROD, ScriptError, Target, resolve_target
+from tooling.stack_state import StackNotRunning
 
 type Script = Callable[[Target, argparse.Namespace], None]
 

@@ -5,10 +5,10 @@ import sys
 
 from botocore.exceptions import ClientError
 
-from local.cognito import LOCAL_PASSWORD, UserPool, access_token
 from ops.cli import Command, dispatch
-from ops.local_state import local_stack_state
 from ops.target import LOCAL, ScriptError, Target
+from tooling.cognito import LOCAL_PASSWORD, UserPool, access_token
+from tooling.stack_state import local_stack_state
 
 
 def list_users(target: Target, args: argparse.Namespace) -> None:

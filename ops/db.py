@@ -5,11 +5,11 @@ import sys
 
 import psycopg2
 
-from local.cognito import sync_cognito_user_ids
-from local.postgres_admin import create_database, database_name, drop_database, redact, run_sql_files
-from local.stack import SCHEMA_SQL, SEED_SQL
 from ops.cli import Command, confirm, dispatch
 from ops.target import ScriptError, Target
+from tooling.cognito import sync_cognito_user_ids
+from tooling.paths import SCHEMA_SQL, SEED_SQL
+from tooling.postgres_admin import create_database, database_name, drop_database, redact, run_sql_files
 
 
 def create(target: Target, _args: argparse.Namespace) -> None:

@@ -8,10 +8,10 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
-from local.tables import ensure_table, table_definitions
-from local.template import Template
 from ops.cli import Command, confirm, dispatch
 from ops.target import Target
+from tooling.tables import ensure_table, table_definitions
+from tooling.template import Template
 
 _plain = TypeDeserializer()
 
@@ -55,7 +55,7 @@ def drop(target: Target, args: argparse.Namespace) -> None:
 
 def seed(target: Target, _args: argparse.Namespace) -> None:
     target.export_for_layer()
-    from local.seed import SEED_GROUP_UUID, seed_conversation  # noqa: PLC0415 - the layer reads the settings above
+    from tooling.seed import SEED_GROUP_UUID, seed_conversation  # noqa: PLC0415 - the layer reads the settings above
 
     written = seed_conversation()
     if written:

@@ -6,11 +6,11 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from local.seed import SEED_GROUP_UUID
 from messaging.dal import keys
 from ops.cli import Command, dispatch
 from ops.ddb import plain
 from ops.target import ScriptError, Target
+from tooling.seed import SEED_GROUP_UUID
 
 
 def get_conversation(target: Target, args: argparse.Namespace) -> None:

@@ -11,9 +11,9 @@ from typing import Any
 
 import boto3
 
-from local.servers import MOTO_CREDENTIALS, moto_client
-from local.template import Template
-from ops.local_state import local_stack_state
+from tooling.moto_clients import MOTO_CREDENTIALS, moto_client
+from tooling.stack_state import local_stack_state
+from tooling.template import Template
 
 LOCAL, PROD = "local", "prod"
 

@@ -10,8 +10,8 @@ import psycopg2
 import pytest
 
 from local.api_client import ApiClient
-from local.servers import free_port
 from local.stack import LocalStack
+from tooling.ports import free_port
 
 TEST_POOL = {"UserPoolId": "us-east-1_testpool", "UserPoolClientId": "testclient"}
 

@@ -11,8 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from local.dev_process import DevStack, start_dev_stack
-from local.http_client import HttpResult, call
-from local.seed import SEED_GROUP_UUID
+from tooling.http_client import HttpResult, call
+from tooling.seed import SEED_GROUP_UUID
 
 USERS = ["andrewbrown", "bayko", "londo", "worf", "garek"]
 CLIENTS, MESSAGES_PER_CLIENT = 20, 50

@@ -1,6 +1,6 @@
 """`sam deploy` rehearsed on moto server, and what CloudFormation would build checked against template.yaml.
 
-One `sam build` + `sam package`, then two moto servers (ops/deploy_rehearsal.py): `sam deploy` of the packaged
+One `sam build` + `sam package`, then two moto servers (tests/e2e/deploy_rehearsal.py): `sam deploy` of the packaged
 template on one; on the other, the same template through the SAM transform (aws-sam-translator) and
 `create_stack`, because moto has no SAM transform and builds nothing for `AWS::Serverless::*`.
 
@@ -21,9 +21,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 
-from local.servers import MotoServer, free_port
-from local.template import TEMPLATE_PATH, Template
-from ops.deploy_rehearsal import (
+from local.servers import MotoServer
+from tests.e2e.deploy_rehearsal import (
     ARTIFACT_BUCKET,
     REHEARSAL_POOL,
     BuiltResource,
@@ -42,6 +41,9 @@ from ops.deploy_rehearsal import (
     stack_status,
     unbuilt_resources,
 )
+from tooling.paths import TEMPLATE_PATH
+from tooling.ports import free_port
+from tooling.template import Template
 
 PARAMETERS = {**REHEARSAL_POOL, "Stage": "dev", "MessagesTableName": "rehearsal-messages"}
 

@@ -5,8 +5,8 @@ from collections.abc import Callable
 from typing import Any
 
 from local.dev_process import DevStack
-from local.http_client import HttpResult, call
-from local.seed import SEED_GROUP_UUID
+from tooling.http_client import HttpResult, call
+from tooling.seed import SEED_GROUP_UUID
 
 
 def eventually(check: Callable[[], Any], timeout: float = 15.0) -> Any:

@@ -8,7 +8,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from local.dev_process import DevStack
-from local.template import PROJECT_ROOT
+from tooling.paths import PROJECT_ROOT
 
 schema = schemathesis.openapi.from_path(PROJECT_ROOT / "docs" / "openapi.yaml")
 CHECKS = [

@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from local.dev_process import DevStack
-from local.seed import SEED_GROUP_UUID
 from tests.e2e.raw_http import RawResponse, connect, exchange, head_bytes, read_response
+from tooling.seed import SEED_GROUP_UUID
 
 NOT_FOUND = {"message": "Not Found"}
 LIMIT = 10 * 1024 * 1024  # API Gateway's payload quota, 10485760 bytes

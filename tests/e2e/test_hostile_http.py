@@ -6,8 +6,8 @@ import json
 import pytest
 
 from local.dev_process import DevStack
-from local.http_client import HttpResult, call
-from local.seed import SEED_GROUP_UUID
+from tooling.http_client import HttpResult, call
+from tooling.seed import SEED_GROUP_UUID
 
 
 @pytest.fixture(scope="module")

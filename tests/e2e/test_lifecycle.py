@@ -5,9 +5,9 @@ from pathlib import Path
 import psycopg2
 
 from local.dev_process import DevStack, start_dev_stack
-from local.http_client import call
-from local.seed import SEED_GROUP_UUID
-from local.servers import port_in_use
+from tooling.http_client import call
+from tooling.ports import port_in_use
+from tooling.seed import SEED_GROUP_UUID
 
 
 def test_a_restart_neither_duplicates_seed_data_nor_fails(tmp_path: Path) -> None:

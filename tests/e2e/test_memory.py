@@ -1,8 +1,8 @@
 """The local stack holds up under repeated writes: moto's memory stays flat (it once grew to 24 GB)."""
 
 from local.dev_process import DevStack
-from local.http_client import call
 from tests.process_memory import resident_megabytes
+from tooling.http_client import call
 
 REQUESTS = 1000
 

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from local.cognito import LOCAL_PASSWORD, ensure_users
 from local.dev_process import DevStack, start_dev_stack
-from local.http_client import call
-from local.seed import SEED_GROUP_UUID
-from local.template import PROJECT_ROOT
+from tooling.cognito import LOCAL_PASSWORD, ensure_users
+from tooling.http_client import call
+from tooling.paths import PROJECT_ROOT
+from tooling.seed import SEED_GROUP_UUID
 
 SCRIPTS = sorted(
     str(p.relative_to(PROJECT_ROOT))

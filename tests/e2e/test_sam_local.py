@@ -19,11 +19,12 @@ import psycopg2
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from local.cognito import LOCAL_PASSWORD, access_token, ensure_user_pool, ensure_users
 from local.dev_process import DevStack
-from local.seed import SEED_GROUP_UUID
-from local.template import PROJECT_ROOT, Template
 from tests.e2e.test_tokens import moto_signing_key, sign
+from tooling.cognito import LOCAL_PASSWORD, access_token, ensure_user_pool, ensure_users
+from tooling.paths import PROJECT_ROOT
+from tooling.seed import SEED_GROUP_UUID
+from tooling.template import Template
 
 EVENTS = PROJECT_ROOT / "events"
 ENV_FILE = PROJECT_ROOT / "env.local.json"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from local.template import PROJECT_ROOT
+from tooling.paths import PROJECT_ROOT
 
 
 def test_a_taken_port_is_named_in_one_clear_line(tmp_path: Path) -> None:

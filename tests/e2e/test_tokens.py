@@ -13,9 +13,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from local.cognito import LOCAL_PASSWORD, UserPool, access_token, ensure_user_pool, ensure_users
 from local.dev_process import DevStack
-from local.http_client import call
+from tooling.cognito import LOCAL_PASSWORD, UserPool, access_token, ensure_user_pool, ensure_users
+from tooling.http_client import call
 
 UNAUTHORIZED = {"message": "Unauthorized"}
 

@@ -12,9 +12,9 @@ from collections.abc import Iterator
 import pytest
 
 from local.dev_process import DevStack
-from local.http_client import call
-from local.seed import SEED_GROUP_UUID
-from local.template import PROJECT_ROOT
+from tooling.http_client import call
+from tooling.paths import PROJECT_ROOT
+from tooling.seed import SEED_GROUP_UUID
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SCREENSHOTS = PROJECT_ROOT / ".local" / "screenshots"

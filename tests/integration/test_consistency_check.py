@@ -4,9 +4,9 @@ import dataclasses
 import uuid
 
 from local.api_client import ApiClient
-from local.consistency import table_problems
 from local.stack import LocalStack
-from local.tables import ensure_table, table_definitions
+from tooling.consistency import table_problems
+from tooling.tables import ensure_table, table_definitions
 
 
 def test_a_healthy_conversation_passes_and_each_break_is_named(stack: LocalStack, api: ApiClient, new_user) -> None:

@@ -18,7 +18,6 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from local.api_client import ApiClient, ApiResponse
-from local.servers import MOTO_CREDENTIALS
 from local.stack import LocalStack
 from messaging.config import settings
 from messaging.dal import postgres, users
@@ -26,6 +25,7 @@ from messaging.dal.aws import dynamodb
 from tests.conftest import TestUser
 from tests.integration.conftest import Conversation
 from tests.integration.test_message_stream import apply, message_inserts, shown
+from tooling.moto_clients import MOTO_CREDENTIALS
 
 
 def throttled(operation: str) -> ClientError:

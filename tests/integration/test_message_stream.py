@@ -7,8 +7,8 @@ from collections import Counter
 from local.api_client import ApiClient
 from local.events import stream_batch
 from local.stack import STREAM_FUNCTION, LocalStack
-from local.streams import all_stream_records
 from tests.integration.conftest import Conversation
+from tooling.streams import all_stream_records
 
 
 def stream_arn(stack: LocalStack) -> str:

@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from local.api_client import ApiClient
-from local.cognito import LOCAL_PASSWORD, access_token, cognito_users, ensure_user_pool, ensure_users
 from local.events import http_api_event
 from local.stack import LocalStack
 from messaging.api.access_token import verifier_from_environment
 from tests.conftest import TestUser
+from tooling.cognito import LOCAL_PASSWORD, access_token, cognito_users, ensure_user_pool, ensure_users
 
 PATH = "/api/message_groups"
 

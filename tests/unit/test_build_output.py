@@ -2,7 +2,7 @@
 
 import pytest
 
-from local.template import PROJECT_ROOT
+from tooling.paths import PROJECT_ROOT
 
 BUILD = PROJECT_ROOT / ".aws-sam" / "build"
 pytestmark = pytest.mark.skipif(not BUILD.is_dir(), reason="no sam build output (make test builds first)")

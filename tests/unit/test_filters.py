@@ -1,5 +1,5 @@
 from local.filters import compile_filters, passes
-from local.template import Template
+from tooling.template import Template
 
 TEMPLATE = Template(parameter_overrides={"UserPoolId": "us-east-1_x", "UserPoolClientId": "c"})
 

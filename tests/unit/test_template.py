@@ -1,7 +1,7 @@
 """template.yaml is the one definition of tables and functions; the local stack reads it correctly."""
 
-from local.tables import table_definitions
-from local.template import Template
+from tooling.tables import table_definitions
+from tooling.template import Template
 
 TEMPLATE = Template(parameter_overrides={"UserPoolId": "us-east-1_x", "UserPoolClientId": "c"})
 

@@ -9,17 +9,16 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from local.template import PROJECT_ROOT
 from messaging.dal import groups, messages, users
 from messaging.domain import Message, User
 from messaging.logic.group_activity import show_as_last_message
+from tooling.paths import SEED_CONVERSATION
 
 SEED_GROUP_UUID = "5ae290ed-55d1-47a0-bc6d-fe2bc2700399"
-CONVERSATION_PATH = PROJECT_ROOT / "db" / "seed_conversation.txt"
 _SPACING = timedelta(minutes=2)
 
 
-def conversation_lines(path: Path = CONVERSATION_PATH) -> list[tuple[str, str]]:
+def conversation_lines(path: Path = SEED_CONVERSATION) -> list[tuple[str, str]]:
     lines = []
     for line in path.read_text().splitlines():
         if line.strip() and not line.startswith("#"):

@@ -5,7 +5,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from local.template import Template
+from tooling.template import Template
 
 # CloudFormation property -> CreateTable argument, for the properties CreateTable accepts as they are.
 _SAME_SHAPE = (

@@ -32,8 +32,8 @@ import boto3
 from samtranslator.public.parser import Parser
 from samtranslator.public.translator import ManagedPolicyLoader, Translator
 
-from local.servers import MOTO_CREDENTIALS, moto_client
-from local.template import PROJECT_ROOT, TEMPLATE_PATH
+from tooling.moto_clients import MOTO_CREDENTIALS, moto_client
+from tooling.paths import PROJECT_ROOT, TEMPLATE_PATH
 
 ARTIFACT_BUCKET = "cruddur-deploy-rehearsal"
 # The user pool is only named in the authorizer's issuer and audience: moto needs no pool for the deploy.

@@ -9,6 +9,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from messaging.dal import keys
+
 _MEMBERS = 2
 
 
@@ -20,12 +22,12 @@ class _Snapshot:
 
     def add(self, item: dict[str, Any]) -> None:
         pk, sk = item["pk"]["S"], item["sk"]["S"]
-        if pk.startswith("MSG#"):
-            group = pk.removeprefix("MSG#")
+        if pk.startswith(keys.MESSAGE_PREFIX):
+            group = keys.group_uuid_of_messages_pk(pk)
             self.newest_message[group] = max(self.newest_message.get(group, ""), sk)
-        elif pk.startswith("GRP#"):
+        elif pk.startswith(keys.GROUP_PREFIX):
             self.members[item["message_group_uuid"]["S"]].append(item)
-        elif pk.startswith("PAIR#"):
+        elif pk.startswith(keys.PAIR_PREFIX):
             self.pairs[pk] = item["pair_group_uuid"]["S"]
 
 
@@ -59,9 +61,11 @@ def _group_problems(snapshot: _Snapshot, group: str) -> list[str]:
         for item in items
         if item.get("last_message_sk", {}).get("S") != newest
     ]
-    pair = "PAIR#" + "#".join(sorted(item["pk"]["S"].removeprefix("GRP#") for item in items))
-    if len(items) == _MEMBERS and snapshot.pairs.get(pair) != group:
-        problems.append(f"group {group}: pair item {pair} names {snapshot.pairs.get(pair)}")
+    if len(items) == _MEMBERS:
+        owner, other = (item["pk"]["S"].removeprefix(keys.GROUP_PREFIX) for item in items)
+        pair = keys.pair_key(owner, other)["pk"]["S"]
+        if snapshot.pairs.get(pair) != group:
+            problems.append(f"group {group}: pair item {pair} names {snapshot.pairs.get(pair)}")
     return problems
 
 

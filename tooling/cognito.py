@@ -1,4 +1,4 @@
-"""Cognito for the local stack: a user pool and app client on the moto server, and the seed users in it.
+"""Cognito administration: the local user pool and app client on a moto server, users in it, and their links.
 
 ``sync_cognito_user_ids`` is the notes' update_cognito_user_ids: it links PostgreSQL users to Cognito users by
 handle (the Cognito username), page by page.

@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE_PATH = PROJECT_ROOT / "template.yaml"
+from tooling.paths import TEMPLATE_PATH
+
 LOCAL_ACCOUNT = "000000000000"
 
 
