@@ -1,0 +1,133 @@
+"""The layering the architecture states, checked from the source: which files may not import which packages.
+
+Imports are read with ``ast`` (absolute, relative, and ``importlib.import_module``/``__import__`` of a constant),
+never by importing anything. bin/ holds shell scripts: the module each one runs (``run-python MODULE``) counts as
+its import. To add a rule, add a row to RULES.
+"""
+
+import ast
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tooling.paths import PROJECT_ROOT
+
+
+@dataclass(frozen=True)
+class Rule:
+    files: str  # a glob under the project root
+    forbidden: tuple[str, ...]  # module prefixes: "local" forbids local and local.x, not localx
+    reason: str
+
+
+RULES = (
+    Rule("ops/**/*.py", ("local",), "operator scripts act on AWS too; the emulator is not production tooling"),
+    Rule("bin/**/*", ("local",), "operator scripts act on AWS too; the emulator is not production tooling"),
+    Rule("tooling/**/*.py", ("local",), "tooling is what ops/ shares with the emulator, so it cannot need it"),
+)
+
+_RUN_PYTHON = re.compile(r"run-python\"?\s+([\w.]+)")
+
+
+@dataclass(frozen=True)
+class Import:
+    path: Path
+    line: int
+    module: str
+
+
+def test_every_rule_applies_to_some_file() -> None:
+    # A rule whose glob matches nothing (a typo, a moved package) would pass forever.
+    assert [rule.files for rule in RULES if not rule_files(rule, PROJECT_ROOT)] == []
+
+
+@pytest.mark.parametrize("rule", RULES, ids=[rule.files for rule in RULES])
+def test_no_forbidden_import(rule: Rule) -> None:
+    found = [
+        f"{found.path.relative_to(PROJECT_ROOT)}:{found.line} imports {found.module}"
+        for found in violations(rule, PROJECT_ROOT)
+    ]
+    assert found == [], f"{rule.files} may not import {', '.join(rule.forbidden)}: {rule.reason}"
+
+
+def test_the_checker_sees_every_kind_of_import(tmp_path: Path) -> None:
+    package = tmp_path / "ops"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "fine.py").write_text("import localstack\nfrom tooling import paths\nfrom .sibling import x\n")
+    (package / "bad.py").write_text(
+        "import local\n"
+        "from local.stack import LocalStack\n"
+        "def later():\n"
+        "    import local.dev as dev\n"
+        "    importlib.import_module('local.invoke')\n"
+        "from .. import local\n"  # the project root's local, relative to ops/
+    )
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "script").write_text('#!/usr/bin/env bash\nexec "$(dirname "$0")/run-python" local.dev "$@"\n')
+
+    for rule in RULES[:2]:
+        assert rule_files(rule, tmp_path)
+    found = [(v.path.name, v.line, v.module) for rule in RULES[:2] for v in violations(rule, tmp_path)]
+
+    assert found == [
+        ("bad.py", 1, "local"),
+        ("bad.py", 2, "local.stack"),
+        ("bad.py", 4, "local.dev"),
+        ("bad.py", 5, "local.invoke"),
+        ("bad.py", 6, "local"),
+        ("script", 2, "local.dev"),
+    ]
+
+
+def rule_files(rule: Rule, root: Path) -> list[Path]:
+    return sorted(path for path in root.glob(rule.files) if path.is_file() and "__pycache__" not in path.parts)
+
+
+def violations(rule: Rule, root: Path) -> list[Import]:
+    return [
+        found
+        for path in rule_files(rule, root)
+        for found in sorted(imports(path, root), key=lambda found: found.line)
+        if any(found.module == prefix or found.module.startswith(f"{prefix}.") for prefix in rule.forbidden)
+    ]
+
+
+def imports(path: Path, root: Path) -> Iterator[Import]:
+    text = path.read_text()
+    if path.suffix != ".py" and "python" not in text.partition("\n")[0]:
+        for number, line in enumerate(text.splitlines(), start=1):
+            for module in _RUN_PYTHON.findall(line):
+                yield Import(path, number, module)
+        return
+    package = path.relative_to(root).parent.parts
+    for node in ast.walk(ast.parse(text, filename=str(path))):
+        for module in _modules(node, package):
+            yield Import(path, getattr(node, "lineno", 0), module)
+
+
+def _modules(node: ast.AST, package: tuple[str, ...]) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if isinstance(node, ast.ImportFrom):
+        if node.level == 0:
+            return [node.module or ""]
+        base = package[: len(package) - node.level + 1]
+        if node.module:
+            return [".".join((*base, node.module))]
+        # ``from .. import x``: each name may be a module of that package.
+        return [".".join((*base, alias.name)) for alias in node.names]
+    if isinstance(node, ast.Call) and _is_import_function(node.func) and node.args:
+        first = node.args[0]
+        if isinstance(first, ast.Constant) and isinstance(first.value, str):
+            return [first.value]
+    return []
+
+
+def _is_import_function(func: ast.expr) -> bool:
+    return (isinstance(func, ast.Attribute) and func.attr == "import_module") or (
+        isinstance(func, ast.Name) and func.id in {"import_module", "__import__"}
+    )
