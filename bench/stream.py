@@ -2,7 +2,6 @@
 
 import random
 import time
-import uuid
 from dataclasses import dataclass
 
 from bench.calls import CallCounter
@@ -10,7 +9,7 @@ from local.events import stream_batch
 from local.filters import passes
 from local.stack import STREAM_FUNCTION, LocalStack
 from messaging.dal import keys
-from messaging.logic import conversations
+from messaging.logic import message_groups
 from tooling.streams import all_stream_records
 
 
@@ -26,9 +25,9 @@ class StreamFigures:
 
 def burst(stack: LocalStack, counter: CallCounter, sender_sub: str, handles: list[str], messages: int) -> StreamFigures:
     rng = random.Random(7)
-    groups = [conversations.start_conversation(sender_sub, handle, "hello")[0].group_uuid for handle in handles]
+    groups = [message_groups.start_message_group(sender_sub, handle, "hello")[0].group_uuid for handle in handles]
     for n in range(messages - len(groups)):
-        conversations.post_message(sender_sub, uuid.UUID(rng.choice(groups)), f"burst {n}")
+        message_groups.post_message(sender_sub, rng.choice(groups), f"burst {n}")
 
     batch_size = stack.stream.batch_size
     records, arn = _message_inserts(stack, set(groups))

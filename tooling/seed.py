@@ -9,9 +9,9 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from messaging.dal import groups, messages, users
+from messaging.dal import message_groups, messages, user_profiles
 from messaging.domain import Message, User
-from messaging.logic.group_activity import show_as_last_message
+from messaging.logic.message_group_activity import show_as_last_message
 from tooling.paths import SEED_CONVERSATION
 
 SEED_GROUP_UUID = "5ae290ed-55d1-47a0-bc6d-fe2bc2700399"
@@ -39,14 +39,15 @@ def seed_conversation(now: datetime | None = None) -> int:
             created_at=(start + _SPACING * index).isoformat(timespec="microseconds"),
             text=text,
             sender=senders[handle],
+            recipient_uuid=next(user.uuid for other, user in senders.items() if other != handle),
         )
         for index, (handle, text) in enumerate(lines)
     ]
     first, *rest = history
     (other,) = [user for user in senders.values() if user != first.sender]
     try:
-        groups.create_group(first.sender, other, first)
-    except groups.PairExists:
+        message_groups.create_message_group(first.sender, other, first)
+    except message_groups.PairExists:
         return 0
     for message in rest:
         messages.put_message(message)
@@ -55,7 +56,7 @@ def seed_conversation(now: datetime | None = None) -> int:
 
 
 def _user(handle: str) -> User:
-    user = users.user_by_handle(handle)
+    user = user_profiles.user_by_handle(handle)
     if user is None:
         raise RuntimeError(f"seed user {handle!r} is missing from PostgreSQL: run bin/db/seed first")
     return user

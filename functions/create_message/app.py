@@ -1,17 +1,8 @@
-"""Pattern C: POST /api/messages, a message into a conversation the caller is in."""
+"""Pattern C: POST /api/messages, a message into a message group the caller is in (once per Idempotency-Key)."""
 
-from messaging.api import HttpRequest, HttpResponse, http_handler
-from messaging.api.idempotency import idempotently
-from messaging.logic import conversations
-from messaging.models import CreateMessageRequest, MessageView
+from messaging.api import HttpRequest, HttpResponse, http_handler, operations
 
 
 @http_handler
 def lambda_handler(request: HttpRequest) -> HttpResponse:
-    body = request.json_body(CreateMessageRequest)
-
-    def post() -> HttpResponse:
-        message = conversations.post_message(request.caller_id, body.message_group_uuid, body.message)
-        return HttpResponse.json(201, MessageView.of(message))
-
-    return idempotently(request, body, post)
+    return HttpResponse.json(201, operations.post_message(request))

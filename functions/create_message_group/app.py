@@ -1,17 +1,9 @@
-"""Pattern D: POST /api/message_groups, a first message to a user by handle (into the pair's one conversation)."""
+"""Pattern D: POST /api/message_groups, a first message to a user by handle (into the pair's one message group)."""
 
-from messaging.api import HttpRequest, HttpResponse, http_handler
-from messaging.api.idempotency import idempotently
-from messaging.logic import conversations
-from messaging.models import CreateMessageGroupRequest, PostedMessageView
+from messaging.api import HttpRequest, HttpResponse, http_handler, operations
 
 
 @http_handler
 def lambda_handler(request: HttpRequest) -> HttpResponse:
-    body = request.json_body(CreateMessageGroupRequest)
-
-    def start() -> HttpResponse:
-        message, created = conversations.start_conversation(request.caller_id, body.handle, body.message)
-        return HttpResponse.json(201 if created else 200, PostedMessageView.of(message))
-
-    return idempotently(request, body, start)
+    started = operations.start_message_group(request)
+    return HttpResponse.json(201 if started.created else 200, started.message)

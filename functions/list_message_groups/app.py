@@ -1,11 +1,12 @@
-"""Pattern B: GET /api/message_groups, the caller's conversations, most recent activity first."""
+"""Pattern B: GET /api/message_groups, the caller's message groups, most recent activity first."""
 
 from messaging.api import HttpRequest, HttpResponse, http_handler
-from messaging.logic import conversations
-from messaging.models import MessageGroupView
+from messaging.api.models import MessageGroupView
+from messaging.logic import message_groups
 
 
 @http_handler
 def lambda_handler(request: HttpRequest) -> HttpResponse:
-    page = conversations.list_groups(request.caller_id, request.page_query)
-    return HttpResponse.page(request, page, MessageGroupView.of)
+    page = request.page_query
+    groups = message_groups.list_message_groups(request.caller_id, page.limit, page.cursor)
+    return HttpResponse.page(request, groups, MessageGroupView.of)

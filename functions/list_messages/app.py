@@ -1,12 +1,12 @@
-"""Pattern A: GET /api/messages/{message_group_uuid}, a page of a conversation the caller is in."""
+"""Pattern A: GET /api/messages/{message_group_uuid}, a page of a message group the caller is in."""
 
 from messaging.api import HttpRequest, HttpResponse, http_handler
-from messaging.logic import conversations
-from messaging.models import MessageView
+from messaging.api.models import MessageView
+from messaging.logic import message_groups
 
 
 @http_handler
 def lambda_handler(request: HttpRequest) -> HttpResponse:
-    group_uuid = request.path_uuid("message_group_uuid")
-    page = conversations.list_messages(request.caller_id, group_uuid, request.page_query)
-    return HttpResponse.page(request, page, MessageView.of)
+    group_uuid, page = request.path_uuid("message_group_uuid"), request.page_query
+    messages = message_groups.list_messages(request.caller_id, str(group_uuid), page.limit, page.cursor)
+    return HttpResponse.page(request, messages, MessageView.of)

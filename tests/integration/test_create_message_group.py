@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from local.api_client import ApiClient
-from messaging.dal import groups
+from messaging.dal import message_groups
 
 PATH = "/api/message_groups"
 
@@ -57,7 +57,8 @@ def test_a_pair_created_after_the_lookup_still_gets_no_second_conversation(
     """The pair read is only a shortcut: when a racing request creates the pair after it, the transaction decides."""
     me, them = new_user(), new_user()
     first = api.post(PATH, me, {"handle": them.handle, "message": "one"})
-    monkeypatch.setattr(groups, "pair_group", lambda *_users: None)  # as if the read came before the race's write
+    # As if the read came before the racing request's write.
+    monkeypatch.setattr(message_groups, "pair_group", lambda *_users: None)
 
     raced = api.post(PATH, them, {"handle": me.handle, "message": "two"})
 

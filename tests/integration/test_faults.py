@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 from local.api_client import ApiClient, ApiResponse
 from local.stack import LocalStack
 from messaging.config import settings
-from messaging.dal import postgres, users
+from messaging.dal import postgres, user_profiles
 from messaging.dal.aws import dynamodb
 from tests.conftest import TestUser
 from tests.integration.conftest import Conversation
@@ -47,7 +47,7 @@ def stopped_postgres(stack: LocalStack) -> Iterator[None]:
 
     server = stack.postgres._server
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
-    users.clear_cache()
+    user_profiles.clear_cache()
     try:
         yield
     finally:
@@ -417,7 +417,7 @@ def fresh_connection() -> None:
     """The next request reads its settings, connects to PostgreSQL and looks its caller up anew."""
     settings.cache_clear()
     postgres._forget_connection()
-    users.clear_cache()
+    user_profiles.clear_cache()
 
 
 def test_a_5xx_from_ssm_parameter_store_is_a_503_then_recovers(

@@ -13,7 +13,7 @@ import yaml
 from openapi_schema_validator import OAS30Validator
 from pydantic import ValidationError
 
-from messaging.models import CreateMessageGroupRequest, CreateMessageRequest
+from messaging.api.models import CreateMessageGroupRequest, CreateMessageRequest
 from messaging.text import is_blank
 from tests.message_text_cases import CASES, PARAMETERS, Case
 

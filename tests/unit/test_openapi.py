@@ -5,7 +5,7 @@ from pathlib import Path
 import yaml
 from openapi_spec_validator import validate
 
-from messaging.models import CreateMessageGroupRequest, CreateMessageRequest
+from messaging.api.models import CreateMessageGroupRequest, CreateMessageRequest
 
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 

@@ -16,11 +16,8 @@ def test_the_messages_table_matches_the_data_model() -> None:
         {"AttributeName": "pk", "KeyType": "HASH"},
         {"AttributeName": "sk", "KeyType": "RANGE"},
     ]
-    (gsi,) = messages["GlobalSecondaryIndexes"]
-    assert (gsi["IndexName"], [k["AttributeName"] for k in gsi["KeySchema"]]) == (
-        "message-group-sk-index",
-        ["message_group_uuid", "sk"],
-    )
+    # No GSI: a message names both members, so pattern E needs no index to find them (issue 14).
+    assert "GlobalSecondaryIndexes" not in messages
     (lsi,) = messages["LocalSecondaryIndexes"]
     assert (lsi["IndexName"], [k["AttributeName"] for k in lsi["KeySchema"]]) == (
         "last-message-at-index",

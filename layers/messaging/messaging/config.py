@@ -1,24 +1,35 @@
-"""Settings read from the environment, the one place that knows the variable names."""
+"""Settings read from the environment, the one place that knows the variable names.
+
+Read and checked once, at a function's cold start: a deployment missing a variable fails there with a message
+naming it, not later with a default that quietly points at the wrong table.
+"""
 
 import os
 from dataclasses import dataclass
 from functools import cache
 
 
+class ConfigurationError(RuntimeError):
+    """The function's environment lacks what it needs: a deployment fault, never the client's."""
+
+
 @dataclass(frozen=True)
 class Settings:
     messages_table: str
-    idempotency_table: str
     # Local stacks and tests pass the URL itself; in AWS it lives in SSM Parameter Store (a SecureString).
     connection_url: str | None
     connection_url_parameter: str | None
+
+    @property
+    def idempotency_table(self) -> str:
+        # Only the creating routes use it: required when they are, not by every function.
+        return _required("IDEMPOTENCY_TABLE")
 
 
 @cache
 def settings() -> Settings:
     return Settings(
-        messages_table=os.environ.get("MESSAGES_TABLE", "cruddur-messages"),
-        idempotency_table=os.environ.get("IDEMPOTENCY_TABLE", "cruddur-messages-idempotency"),
+        messages_table=_required("MESSAGES_TABLE"),
         connection_url=os.environ.get("CONNECTION_URL") or None,
         connection_url_parameter=os.environ.get("CONNECTION_URL_PARAMETER") or None,
     )
@@ -27,3 +38,12 @@ def settings() -> Settings:
 def running_under_sam_local() -> bool:
     """SAM CLI sets this in its containers; AWS never does."""
     return os.environ.get("AWS_SAM_LOCAL") == "true"
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name, "")
+    if not value:
+        raise ConfigurationError(
+            f"the environment variable {name} is not set (template.yaml sets it for every function)"
+        )
+    return value

@@ -20,10 +20,16 @@ class Message:
     created_at: str
     text: str
     sender: User
+    # The other member: a message names both, so the stream consumers find both members' items from it alone.
+    recipient_uuid: str
 
     @classmethod
-    def new(cls, group_uuid: str | UUID, sender: User, text: str) -> Self:
-        return cls(str(group_uuid), str(uuid4()), utc_timestamp(), text, sender)
+    def new(cls, group_uuid: str | UUID, sender: User, recipient_uuid: str, text: str) -> Self:
+        return cls(str(group_uuid), str(uuid4()), utc_timestamp(), text, sender, recipient_uuid)
+
+    @property
+    def member_uuids(self) -> tuple[str, str]:
+        return self.sender.uuid, self.recipient_uuid
 
     @property
     def sort_key(self) -> str:

@@ -62,7 +62,17 @@ class DependencyUnavailable(MessagingError):
     code = "service_unavailable"
 
 
-class GroupMembersNotVisible(MessagingError):
-    """The GSI does not show both members yet (it is eventually consistent): the stream record must be retried."""
+# Raised while applying stream records (pattern E): the record fails, is retried, then goes to the dead-letter
+# queue. No HTTP route raises them; the one table still maps them, so nothing escapes the convention.
 
-    code = "group_members_not_visible"
+
+class MessageGroupItemMissing(MessagingError):
+    """A message names a member who has no item for its group: the data is inconsistent, not the request."""
+
+    code = "message_group_item_missing"
+
+
+class MalformedStreamRecord(MessagingError):
+    """A message INSERT whose image lacks message fields."""
+
+    code = "malformed_stream_record"

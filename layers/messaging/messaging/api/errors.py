@@ -9,6 +9,8 @@ from messaging.errors import (
     InvalidCursor,
     InvalidJson,
     InvalidRequest,
+    MalformedStreamRecord,
+    MessageGroupItemMissing,
     MessagingError,
     NotAMember,
     PayloadTooLarge,
@@ -32,12 +34,15 @@ _STATUS: dict[type[MessagingError], int] = {
     CannotMessageSelf: 422,
     IdempotencyKeyReused: 422,
     DependencyUnavailable: 503,
+    # Stream-only (pattern E): our data or our code at fault, never the client.
+    MessageGroupItemMissing: 500,
+    MalformedStreamRecord: 500,
 }
 
 
 def error_response(error: Exception) -> HttpResponse:
     if isinstance(error, MessagingError):
-        return _answer(_STATUS.get(type(error), 500), error)
+        return _answer(_STATUS[type(error)], error)
     if is_transient(error):
         logger.warning(
             "AWS dependency busy or unreachable", extra={"error": type(error).__name__, "detail": str(error)}

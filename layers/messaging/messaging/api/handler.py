@@ -10,6 +10,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from messaging.api.errors import error_response
 from messaging.api.request import HttpRequest
 from messaging.api.response import HttpResponse
+from messaging.config import settings
 from messaging.observability import logger, metrics
 
 type Endpoint = Callable[[HttpRequest], HttpResponse]
@@ -17,6 +18,8 @@ type LambdaHandler = Callable[[Mapping[str, Any], LambdaContext], dict[str, Any]
 
 
 def http_handler(endpoint: Endpoint) -> LambdaHandler:
+    settings()  # at cold start: a deployment missing its configuration fails here, naming what is missing
+
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
     @metrics.log_metrics
     @functools.wraps(endpoint)

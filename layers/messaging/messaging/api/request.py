@@ -9,10 +9,10 @@ from uuid import UUID
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ValidationError
 
+from messaging.api.models import PageQuery
 from messaging.config import running_under_sam_local
 from messaging.errors import InvalidJson, InvalidRequest, PayloadTooLarge, Unauthenticated
 from messaging.json_input import NotJson, parse_json
-from messaging.models import PageQuery
 
 MAX_BODY_BYTES = 16 * 1024
 _MAX_IDEMPOTENCY_KEY_LENGTH = 128

@@ -37,11 +37,3 @@ class HttpResponse:
             "headers": {"content-type": "application/json", **self.headers},
             "body": json.dumps(self.body, ensure_ascii=False, separators=(",", ":")),
         }
-
-    def to_record(self) -> dict[str, Any]:
-        """What the idempotency store keeps, to answer a retry exactly as the first attempt."""
-        return {"status": self.status, "body": self.body, "headers": self.headers}
-
-    @classmethod
-    def from_record(cls, record: dict[str, Any]) -> Self:
-        return cls(record["status"], record["body"], record.get("headers", {}))

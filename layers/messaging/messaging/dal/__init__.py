@@ -1,1 +1,1 @@
-"""Data access: DynamoDB (messages, conversations) and PostgreSQL (user profiles)."""
+"""Data access: DynamoDB (messages, message groups) and PostgreSQL (user profiles)."""

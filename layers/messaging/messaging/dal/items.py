@@ -33,6 +33,7 @@ def message_item(message: Message) -> Item:
         "message": _s(message.text),
         "created_at": _s(message.created_at),
         **_user_attributes(message.sender),
+        "recipient_uuid": _s(message.recipient_uuid),
     }
 
 
@@ -43,10 +44,11 @@ def message_from_item(item: Mapping[str, Any]) -> Message:
         created_at=item["created_at"]["S"],
         text=item["message"]["S"],
         sender=_user_of(item),
+        recipient_uuid=item["recipient_uuid"]["S"],
     )
 
 
-def group_item(owner: User, other: User, first_message: Message) -> Item:
+def message_group_item(owner: User, other: User, first_message: Message) -> Item:
     return {
         **keys.group_key(owner.uuid, first_message.group_uuid),
         "message_group_uuid": _s(first_message.group_uuid),
@@ -57,7 +59,7 @@ def group_item(owner: User, other: User, first_message: Message) -> Item:
     }
 
 
-def group_from_item(item: Mapping[str, Any]) -> MessageGroup:
+def message_group_from_item(item: Mapping[str, Any]) -> MessageGroup:
     return MessageGroup(
         uuid=item["message_group_uuid"]["S"],
         other=_user_of(item),

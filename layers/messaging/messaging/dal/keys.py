@@ -3,7 +3,6 @@
 MESSAGE_PREFIX = "MSG#"
 GROUP_PREFIX = "GRP#"
 PAIR_PREFIX = "PAIR#"
-GROUP_MEMBERS_INDEX = "message-group-sk-index"
 RECENT_GROUPS_INDEX = "last-message-at-index"
 
 

@@ -1,4 +1,4 @@
-"""Conversation items: ``GRP#<owner>`` (one per member), ``PAIR#`` (one per pair of users)."""
+"""Message group items: ``GRP#<owner>`` (one per member, naming the other member) and ``PAIR#`` (one per pair)."""
 
 import logging
 from typing import Any
@@ -8,9 +8,10 @@ from botocore.exceptions import ClientError
 from messaging.config import settings
 from messaging.dal import keys
 from messaging.dal.aws import dynamodb
-from messaging.dal.items import group_from_item, group_item, message_item
+from messaging.dal.items import message_group_from_item, message_group_item, message_item
 from messaging.dal.paging import query_page
 from messaging.domain import Message, MessageGroup, Page, User
+from messaging.errors import MessageGroupItemMissing
 
 logger = logging.getLogger(__name__)
 
@@ -26,17 +27,19 @@ class PairExists(Exception):
         self.group_uuid = group_uuid
 
 
-def is_member(user_uuid: str, group_uuid: str) -> bool:
+def other_member(owner_uuid: str, group_uuid: str) -> str | None:
+    """The other member of the owner's message group; None when the owner is not a member (or no such group)."""
     response = dynamodb().get_item(
         TableName=settings().messages_table,
-        Key=keys.group_key(user_uuid, group_uuid),
-        ProjectionExpression="pk",
+        Key=keys.group_key(owner_uuid, group_uuid),
+        ProjectionExpression="user_uuid",
         ConsistentRead=True,
     )
-    return "Item" in response
+    item = response.get("Item")
+    return item["user_uuid"]["S"] if item else None
 
 
-def recent_groups(owner_uuid: str, limit: int, cursor: str | None) -> Page[MessageGroup]:
+def recent_message_groups(owner_uuid: str, limit: int, cursor: str | None) -> Page[MessageGroup]:
     partition = keys.groups_pk(owner_uuid)
     items, next_cursor = query_page(
         {
@@ -50,13 +53,13 @@ def recent_groups(owner_uuid: str, limit: int, cursor: str | None) -> Page[Messa
         cursor=cursor,
         cursor_attributes=_RECENT_CURSOR_ATTRIBUTES,
     )
-    return Page([group_from_item(item) for item in items], next_cursor)
+    return Page([message_group_from_item(item) for item in items], next_cursor)
 
 
 def pair_group(user_a: str, user_b: str) -> str | None:
-    """The group the two users already share, if any.
+    """The message group the two users already share, if any.
 
-    Read before starting a conversation because a cancelled transaction is not free: DynamoDB bills it the
+    Read before starting a message group because a cancelled transaction is not free: DynamoDB bills it the
     capacity of all its items, and the pair almost always exists once two people have talked.
     """
     response = dynamodb().get_item(
@@ -69,8 +72,8 @@ def pair_group(user_a: str, user_b: str) -> str | None:
     return item["pair_group_uuid"]["S"] if item else None
 
 
-def create_group(starter: User, other: User, first_message: Message) -> None:
-    """Creates the conversation of a pair with its first message, atomically.
+def create_message_group(starter: User, other: User, first_message: Message) -> None:
+    """Creates the message group of a pair with its first message, atomically.
 
     Raises ``PairExists`` with the pair's existing group when the two already share one, so there is never a
     second group for a pair, however many requests race: the transaction's conditions decide, not the read
@@ -87,8 +90,8 @@ def create_group(starter: User, other: User, first_message: Message) -> None:
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         },
-        {"Put": {**new_item, "Item": group_item(starter, other, first_message)}},
-        {"Put": {**new_item, "Item": group_item(other, starter, first_message)}},
+        {"Put": {**new_item, "Item": message_group_item(starter, other, first_message)}},
+        {"Put": {**new_item, "Item": message_group_item(other, starter, first_message)}},
         {"Put": {**new_item, "Item": message_item(first_message)}},
     ]
     for attempt in range(1, _TRANSACTION_ATTEMPTS + 1):
@@ -103,7 +106,7 @@ def create_group(starter: User, other: User, first_message: Message) -> None:
             # A concurrent transaction on the same pair: retry, and the next attempt sees the winner's pair.
             if attempt == _TRANSACTION_ATTEMPTS:
                 raise
-            logger.info("conversation transaction conflicted, retrying", extra={"attempt": attempt})
+            logger.info("message group transaction conflicted, retrying", extra={"attempt": attempt})
         else:
             return
 
@@ -115,28 +118,17 @@ def _existing_pair_group(reason: dict[str, Any], pair: dict[str, dict[str, str]]
     return item["pair_group_uuid"]["S"]
 
 
-def member_keys(group_uuid: str) -> list[dict[str, Any]]:
-    """The keys of the group's member items, as the GSI shows them (eventually consistent)."""
-    response = dynamodb().query(
-        TableName=settings().messages_table,
-        IndexName=keys.GROUP_MEMBERS_INDEX,
-        KeyConditionExpression="message_group_uuid = :g",
-        ExpressionAttributeValues={":g": {"S": group_uuid}},
-        ProjectionExpression="pk, sk",
-    )
-    return response.get("Items", [])
+def show_last_message(owner_uuid: str, message: Message) -> bool:
+    """Shows ``message`` on the owner's group item unless it already shows this message or a newer one.
 
-
-def advance_last_message(member_key: dict[str, Any], message: Message) -> bool:
-    """Shows ``message`` as the group's last message unless a newer one is already shown.
-
-    Returns False when the item already shows this message or a newer one: stream retries, duplicates and
-    out-of-order deliveries then change nothing.
+    Returns False when it does (stream retries, duplicates and out-of-order deliveries then change nothing), and
+    raises ``MessageGroupItemMissing`` when the owner has no item for the group. One write, no read: a failed
+    condition returns the item it found, which tells the two cases apart.
     """
     try:
         dynamodb().update_item(
             TableName=settings().messages_table,
-            Key=member_key,
+            Key=keys.group_key(owner_uuid, message.group_uuid),
             UpdateExpression="SET #message = :message, last_message_at = :at, last_message_sk = :sk",
             ConditionExpression=_SHOWS_OLDER_MESSAGE,
             ExpressionAttributeNames={"#message": "message"},
@@ -145,9 +137,14 @@ def advance_last_message(member_key: dict[str, Any], message: Message) -> bool:
                 ":at": {"S": message.created_at},
                 ":sk": {"S": message.sort_key},
             },
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
     except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
+        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+            raise
+        if "Item" not in error.response:
+            raise MessageGroupItemMissing(
+                f"member {owner_uuid} has no item for message group {message.group_uuid}"
+            ) from None
+        return False
     return True

@@ -1,0 +1,41 @@
+"""The creating routes' operations (C and D): logic calls in HTTP terms, run once per Idempotency-Key."""
+
+from pydantic import BaseModel
+
+from messaging.api.idempotency import Call, once_per_key
+from messaging.api.models import CreateMessageGroupRequest, CreateMessageRequest, MessageView, PostedMessageView
+from messaging.api.request import HttpRequest
+from messaging.logic import message_groups
+
+
+class StartedMessageGroup(BaseModel):
+    created: bool  # a new message group (201), or the pair's existing one (200)
+    message: PostedMessageView
+
+
+def post_message(request: HttpRequest) -> MessageView:
+    """Pattern C."""
+    return _post_message(_call(request, CreateMessageRequest), request.context)
+
+
+def start_message_group(request: HttpRequest) -> StartedMessageGroup:
+    """Pattern D."""
+    return _start_message_group(_call(request, CreateMessageGroupRequest), request.context)
+
+
+def _call[Body: BaseModel](request: HttpRequest, body: type[Body]) -> Call[Body]:
+    return Call[body](  # type: ignore[valid-type]
+        route=request.route_key, caller=request.caller_id, key=request.idempotency_key, body=request.json_body(body)
+    )
+
+
+@once_per_key(MessageView)
+def _post_message(call: Call[CreateMessageRequest]) -> MessageView:
+    body = call.body
+    return MessageView.of(message_groups.post_message(call.caller, str(body.message_group_uuid), body.message))
+
+
+@once_per_key(StartedMessageGroup)
+def _start_message_group(call: Call[CreateMessageGroupRequest]) -> StartedMessageGroup:
+    message, created = message_groups.start_message_group(call.caller, call.body.handle, call.body.message)
+    return StartedMessageGroup(created=created, message=PostedMessageView.of(message))

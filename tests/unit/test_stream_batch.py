@@ -1,0 +1,122 @@
+"""Pattern E without a server: records read as messages at the edge, per group only the newest is applied, and
+failures are reported per record."""
+
+from collections.abc import Iterable, Iterator, Mapping
+
+import pytest
+
+from messaging.config import settings
+from messaging.domain import Message
+from messaging.logic.message_group_activity import newest_per_group
+from messaging.stream import stream_handler
+from messaging.stream.records import is_message_insert, message_of
+
+
+def insert(sequence: str, group: str, created_at: str, message_uuid: str = "m") -> dict:
+    sk = f"{created_at}#{message_uuid}"
+    image = {
+        "pk": {"S": f"MSG#{group}"},
+        "sk": {"S": sk},
+        "message_uuid": {"S": message_uuid},
+        "message": {"S": f"text {sequence}"},
+        "created_at": {"S": created_at},
+        "user_uuid": {"S": "sender"},
+        "user_display_name": {"S": "Sender"},
+        "user_handle": {"S": "sender"},
+        "recipient_uuid": {"S": "recipient"},
+    }
+    return {
+        "eventID": f"event-{sequence}",
+        "eventName": "INSERT",
+        "dynamodb": {"Keys": {"pk": image["pk"], "sk": image["sk"]}, "NewImage": image, "SequenceNumber": sequence},
+    }
+
+
+def messages(*records: dict) -> list[Message]:
+    return [message_of(record) for record in records]
+
+
+def test_only_the_newest_message_of_each_group_is_applied() -> None:
+    newest = newest_per_group(
+        messages(
+            insert("1", "g1", "2026-01-01T00:00:02.000000+00:00"),
+            insert("2", "g1", "2026-01-01T00:00:03.000000+00:00"),
+            insert("3", "g2", "2026-01-01T00:00:01.000000+00:00"),
+            insert("4", "g1", "2026-01-01T00:00:01.000000+00:00"),  # older, delivered late
+        )
+    )
+    assert {group: message.text for group, message in newest.items()} == {"g1": "text 2", "g2": "text 3"}
+
+
+def test_the_same_microsecond_is_ordered_by_message_uuid() -> None:
+    at = "2026-01-01T00:00:00.000000+00:00"
+    (newest,) = newest_per_group(messages(insert("1", "g", at, "b"), insert("2", "g", at, "a"))).values()
+    assert newest.uuid == "b"
+
+
+def test_a_message_names_both_members() -> None:
+    (message,) = messages(insert("1", "g", "2026-01-01T00:00:00.000000+00:00"))
+    assert message.member_uuids == ("sender", "recipient")
+
+
+def test_only_message_inserts_are_applied() -> None:
+    modify = {**insert("1", "g", "2026"), "eventName": "MODIFY"}
+    group_item = {"eventName": "INSERT", "dynamodb": {"Keys": {"pk": {"S": "GRP#u"}}, "SequenceNumber": "2"}}
+    assert not is_message_insert(modify)
+    assert not is_message_insert(group_item)
+    assert is_message_insert(insert("3", "g", "2026"))
+
+
+class Recorder:
+    def __init__(self, failing_groups: set[str]) -> None:
+        self.failing_groups = failing_groups
+        self.applied: list[Message] = []
+
+    def __call__(self, batch: Iterable[Message]) -> Mapping[str, BaseException]:
+        self.applied = list(batch)
+        return {group: RuntimeError("down") for group in self.failing_groups}
+
+
+@pytest.fixture
+def configured(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    # Settings are read once per process (a cold start): keep this test's from leaking into later ones.
+    monkeypatch.setenv("MESSAGES_TABLE", "cruddur-messages")
+    settings.cache_clear()
+    yield
+    settings.cache_clear()
+
+
+def handle(apply: Recorder, records: list[dict]) -> dict:
+    return stream_handler(apply)({"Records": records}, LambdaContextStub())
+
+
+class LambdaContextStub:
+    function_name = "MessageStreamFunction"
+    memory_limit_in_mb = 256
+    invoked_function_arn = "arn:aws:lambda:us-east-1:000000000000:function:MessageStreamFunction"
+    aws_request_id = "request"
+
+
+@pytest.mark.usefixtures("configured")
+def test_every_record_of_a_failed_group_is_reported_and_a_broken_record_fails_alone() -> None:
+    broken = {
+        "eventName": "INSERT",
+        "dynamodb": {"Keys": {"pk": {"S": "MSG#g3"}}, "NewImage": {}, "SequenceNumber": "9"},
+    }
+    records = [
+        insert("1", "g1", "2026-01-01T00:00:01.000000+00:00"),
+        insert("2", "g2", "2026-01-01T00:00:02.000000+00:00"),
+        insert("3", "g1", "2026-01-01T00:00:03.000000+00:00"),
+        broken,
+    ]
+    apply = Recorder(failing_groups={"g1"})
+    response = handle(apply, records)
+    assert response == {
+        "batchItemFailures": [{"itemIdentifier": "9"}, {"itemIdentifier": "1"}, {"itemIdentifier": "3"}]
+    }
+    assert [m.group_uuid for m in apply.applied] == ["g1", "g2", "g1"]
+
+
+@pytest.mark.usefixtures("configured")
+def test_a_batch_that_succeeds_reports_nothing() -> None:
+    assert handle(Recorder(set()), [insert("1", "g", "2026-01-01T00:00:01.000000+00:00")]) == {"batchItemFailures": []}
