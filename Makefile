@@ -11,10 +11,10 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install dev soak bench lint format validate build unit integration test clean
+.PHONY: help install dev soak bench lint format validate build unit integration e2e browser test clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 # The Makefile is a prerequisite too: a venv made by an older recipe gets what this one adds (the .pth file).
 $(STAMP): requirements-dev.txt layers/messaging/requirements.txt Makefile
@@ -55,10 +55,17 @@ build: $(STAMP) ## sam build (no container needed)
 	$(BIN)/sam build
 
 unit: $(STAMP) ## Unit tests only
-	$(BIN)/pytest tests/unit
+	$(BIN)/pytest -m unit tests/unit
 
 integration: $(STAMP) ## Integration tests (start moto server and PostgreSQL themselves)
-	$(BIN)/pytest tests/integration
+	$(BIN)/pytest -m integration tests/integration
+
+# The path as well as -m: only that suite's modules are imported, not every test of the project.
+e2e: $(STAMP) ## End-to-end tests without a browser: the make dev stack over HTTP, operator scripts, sam, fuzzing
+	$(BIN)/pytest -m "e2e and not browser" tests/e2e
+
+browser: $(STAMP) ## Browser tests of the web client (needs Chromium: apt-get install chromium)
+	$(BIN)/pytest -m browser tests/e2e
 
 test: lint validate build ## Everything CI checks: lint, template, build, all tests
 	$(BIN)/pytest

@@ -1,4 +1,5 @@
-"""Shared fixtures: one local stack (moto server + PostgreSQL) per test session, and users made per test."""
+"""Shared fixtures: one local stack (moto server + PostgreSQL) per test session, and users made per test; the
+suite's markers, given by directory; and, in CI, no skip that a test did not declare (tests/ci_skip_guard.py)."""
 
 import os
 import uuid
@@ -13,7 +14,31 @@ from local.api_client import ApiClient
 from local.stack import LocalStack
 from tooling.ports import free_port
 
+pytest_plugins = ["tests.ci_skip_guard"]
+
 TEST_POOL = {"UserPoolId": "us-east-1_testpool", "UserPoolClientId": "testclient"}
+TESTS_DIR = Path(__file__).resolve().parent
+SUITES = ("unit", "integration", "e2e")  # each a directory of tests/ and a marker (pyproject.toml)
+
+
+def suite_markers(path: Path) -> list[str]:
+    """The markers a test file gets from where it is: its suite, and ``browser`` for tests/e2e/test_web_*.py."""
+    path = path.resolve()
+    if not path.is_relative_to(TESTS_DIR):
+        return []
+    parts = path.relative_to(TESTS_DIR).parts
+    markers = [parts[0]] if len(parts) > 1 and parts[0] in SUITES else []
+    if parts[:1] == ("e2e",) and path.match("test_web_*.py"):
+        markers.append("browser")
+    return markers
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own -m selection, which reads them
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for name in suite_markers(item.path):
+            if item.get_closest_marker(name) is None:
+                item.add_marker(name)
 
 
 @dataclass(frozen=True)
