@@ -130,7 +130,12 @@ class Template:
     def _ref(self, name: str) -> str:
         if name in self.parameters:
             return self.parameters[name]
-        pseudo = {"AWS::Region": self.region, "AWS::AccountId": LOCAL_ACCOUNT, "AWS::Partition": "aws"}
+        pseudo = {
+            "AWS::Region": self.region,
+            "AWS::AccountId": LOCAL_ACCOUNT,
+            "AWS::Partition": "aws",
+            "AWS::URLSuffix": "amazonaws.com",
+        }
         if name in pseudo:
             return pseudo[name]
         if self.resources[name]["Type"] == "AWS::DynamoDB::Table":
