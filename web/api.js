@@ -14,6 +14,12 @@ const PLAIN_WORDS = {
   service_unavailable: "The service is busy right now. Trying again…",
 };
 
+// One key per message, kept across every retry of it (automatic or by hand): the API writes it once.
+export function newKey() {
+  if (crypto.randomUUID) return crypto.randomUUID();
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 export class ApiError extends Error {
   constructor(status, code, words, retryable) {
     super(words);

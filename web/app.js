@@ -1,21 +1,27 @@
-// Cruddur Messages web client: sign in, see my conversations, read and write messages.
-import { Api, ApiError } from "./api.js";
+// Cruddur Messages web client: sign in, see my conversations, read and write messages. This module holds the
+// state and the flow; the views, the outbox and the dialog are modules of their own.
+import { Api, ApiError, newKey } from "./api.js";
 import { AuthError, Session } from "./auth.js";
+import { avatar } from "./avatar.js";
 import { loadConfig } from "./config.js";
-import { el, newKey, relativeTime } from "./format.js";
+import { $, el } from "./dom.js";
+import { focusGroup, renderGroups } from "./groups-view.js";
+import { MessagesView } from "./messages-view.js";
+import { NewConversationDialog, handleToSend } from "./new-conversation.js";
+import { Outbox, deliver } from "./outbox.js";
 
 const GROUPS_POLL_MS = 5_000;
 const MESSAGES_POLL_MS = 3_000;
-const SEND_ATTEMPTS = 4;
+const COMPOSER_MAX_PX = 160;
 
-const $ = (id) => document.getElementById(id);
-const state = { api: null, session: null, account: null, groups: [], conversation: null };
+const state = { api: null, session: null, account: null, groups: [], conversation: null, view: null, dialog: null };
 
 // Everything that belongs to one signed-in person: replaced at every sign-in, so nothing of theirs (drafts,
-// conversation list, timers, answers still on their way) reaches whoever signs in next on this page.
+// messages on their way, conversation list, timers, answers still on their way) reaches whoever signs in next.
 function newAccount() {
   return {
-    drafts: new Map(),  // group uuid → draft: what is typed there and its Idempotency-Key
+    drafts: new Map(),  // group uuid → draft: what is typed there, kept per conversation
+    outbox: new Outbox(),
     newConversation: { key: null, sending: false },
     groupsAsked: 0,
     groupsShown: 0,
@@ -25,18 +31,22 @@ function newAccount() {
 
 function draftFor(groupUuid) {
   const drafts = state.account.drafts;
-  if (!drafts.has(groupUuid)) drafts.set(groupUuid, { text: "", key: null, sending: false });
+  if (!drafts.has(groupUuid)) drafts.set(groupUuid, { text: "" });
   return drafts.get(groupUuid);
 }
+
+const isMine = (message) => message.handle.toLowerCase() === state.session.username?.toLowerCase();
+const byTime = (a, b) => a.created_at.localeCompare(b.created_at) || a.uuid.localeCompare(b.uuid);
 
 // Everything that belongs to the conversation on screen. Opening another one (or going back, or signing out)
 // closes it and makes a new one: its reads are cancelled, its timer stops, and an answer that still arrives
 // finds it is no longer current and is dropped, so one person's messages never show under another's name.
 class Conversation {
-  constructor(group, draft) {
+  constructor(group, draft, outbox) {
     this.group = group;
     this.draft = draft;  // kept per group across openings, so it is never sent to somebody else
-    this.seen = new Set();
+    this.outbox = outbox;  // the account's: a message on its way outlives the conversation being on screen
+    this.messages = new Map();  // uuid → message as the API gave it
     this.olderPath = null;
     this.loadingOlder = false;
     this.polling = false;
@@ -50,11 +60,54 @@ class Conversation {
     clearInterval(this.timer);
     this.reads.abort();
   }
+
+  // Keeps the API's messages; returns the ones not seen before. A message of ours that arrives this way may be
+  // one whose answer never came: `claim` settles it so it is not shown twice (nor retried).
+  add(messages, { claim = true } = {}) {
+    const fresh = messages.filter((m) => !this.messages.has(m.uuid));
+    for (const message of fresh) {
+      this.messages.set(message.uuid, message);
+      if (claim && isMine(message)) this.outbox.claim(this.group.uuid, message);
+    }
+    return fresh;
+  }
+
+  newest() {
+    let newest = null;
+    for (const m of this.messages.values()) if (!newest || m.created_at > newest) newest = m.created_at;
+    return newest;
+  }
+
+  entries() {
+    const me = state.session.username.toLowerCase();
+    const sent = [...this.messages.values()].sort(byTime).map((m) => ({
+      key: m.uuid, handle: m.handle.toLowerCase(), displayName: m.display_name, text: m.message,
+      createdAt: m.created_at, mine: isMine(m), status: "sent", editable: false,
+    }));
+    const unsent = this.outbox.entries(this.group.uuid).map((e) => ({
+      key: e.key, handle: me, displayName: me, text: e.text, createdAt: null, mine: true, status: e.status,
+      editable: e.editable,
+    }));
+    return [...sent, ...unsent];
+  }
+
+  // Drawn again; a reader who was at the bottom stays there.
+  render({ follow = true } = {}) {
+    const wasNearBottom = state.view.nearBottom();
+    state.view.render(this.entries());
+    if (follow && wasNearBottom) state.view.scrollToBottom();
+  }
 }
 
 function showNotice(words) {
   $("notice").textContent = words;
   $("notice").hidden = !words;
+}
+
+// New messages from the other person, said by screen readers (the list itself is not a live region: it is
+// redrawn, and would be read out whole).
+function announce(messages) {
+  if (messages.length) $("live").textContent = messages.map((m) => `${m.display_name}: ${m.message}`).join("\n");
 }
 
 function showSignIn(reason = "") {
@@ -72,9 +125,8 @@ function signOutAccount() {
   state.account = null;
   closeConversation();
   state.groups = [];
-  renderGroups();
-  $("new-conversation-form").reset();
-  $("new-conversation-form").querySelector("button[type=submit]").disabled = false;
+  drawGroups();
+  state.dialog?.reset();
 }
 
 function showApp() {
@@ -88,8 +140,7 @@ function showApp() {
 }
 
 function reportError(error) {
-  const signedOut = error instanceof AuthError || (error instanceof ApiError && error.code === "unauthorized");
-  if (signedOut) {
+  if (signedOut(error)) {
     // The first reason wins: calls still in flight when the session ended fail too, with less to say.
     if ($("sign-in-view").hidden) showSignIn(error.message);
     return;
@@ -97,9 +148,13 @@ function reportError(error) {
   showNotice(error instanceof ApiError ? error.message : "Something went wrong on our side. Please try again.");
 }
 
+const signedOut = (error) => error instanceof AuthError || (error instanceof ApiError && error.code === "unauthorized");
+
 // Conversations (pattern B) -------------------------------------------------------------------------------
 
-async function refreshGroups() {
+// The one way the conversation list is brought up to date: the poll, a send, a new conversation, and a live
+// update (a WebSocket push, later) all call this. Safe to call at any time and as often as wanted.
+export async function refreshGroups() {
   const account = state.account;
   if (!account) return;
   // Polls and refreshes after a send overlap: an answer older than the one on screen is not drawn over it.
@@ -109,50 +164,45 @@ async function refreshGroups() {
     if (state.account !== account || asked < account.groupsShown) return;
     account.groupsShown = asked;
     state.groups = data;
-    renderGroups();
+    drawGroups();
   } catch (error) {
     if (state.account === account) reportError(error);
   }
 }
 
-function renderGroups() {
-  const list = $("groups");
-  const focused = document.activeElement?.dataset?.group;
-  list.replaceChildren(...state.groups.map((group) => {
-    const button = el("button", { attrs: { type: "button", "data-group": group.uuid } },
-      el("span", { className: "group-name", text: `${group.display_name} (@${group.handle})` }),
-      el("span", { className: "group-preview", text: group.message }),
-      el("time", { className: "muted", text: relativeTime(group.created_at), attrs: { datetime: group.created_at } }));
-    if (state.conversation?.group.uuid === group.uuid) button.setAttribute("aria-current", "true");
-    button.addEventListener("click", () => openConversation(group));
-    return el("li", {}, button);
-  }));
+function drawGroups() {
+  renderGroups($("groups"), state.groups, { currentUuid: state.conversation?.group.uuid, onOpen: openConversation });
   $("groups-empty").hidden = state.groups.length > 0 || !state.account;
-  if (focused) focusGroup(focused);
-}
-
-function focusGroup(groupUuid) {
-  $("groups").querySelector(`[data-group="${CSS.escape(groupUuid)}"]`)?.focus();
 }
 
 // One conversation (pattern A) ----------------------------------------------------------------------------
 
+function showHeader(group) {
+  $("conversation-title").replaceChildren(
+    el("span", { className: "title-name", text: group.display_name }), " ",
+    el("span", { className: "title-handle", text: `(@${group.handle})` }));
+  $("conversation-avatar").replaceChildren(avatar(group.display_name, group.handle));
+}
+
 async function openConversation(group) {
   state.conversation?.close();
-  const conversation = new Conversation(group, draftFor(group.uuid));
+  const conversation = new Conversation(group, draftFor(group.uuid), state.account.outbox);
   state.conversation = conversation;
-  $("conversation-title").textContent = `${group.display_name} (@${group.handle})`;
-  $("messages").replaceChildren();
+  showHeader(group);
+  state.view.clear();
   setOlder(conversation, null);
   showDraft(conversation.draft);
   $("composer").hidden = false;
+  $("conversation-empty").hidden = true;
   $("app-view").classList.add("showing-conversation");
-  renderGroups();
+  drawGroups();
+  conversation.render();  // messages still on their way show at once
   const answer = await readMessages(conversation);
   if (answer) {
-    appendMessages(conversation, answer.data);
+    conversation.add(answer.data);
     setOlder(conversation, answer.next);
-    scrollToBottom();
+    conversation.render();
+    state.view.scrollToBottom();
   }
   if (!conversation.current) return;
   conversation.timer = setInterval(() => pollMessages(conversation), MESSAGES_POLL_MS);
@@ -165,7 +215,9 @@ function closeConversation() {
   state.conversation = null;
   $("app-view").classList.remove("showing-conversation");
   $("conversation-title").textContent = "Select a conversation";
-  $("messages").replaceChildren();
+  $("conversation-avatar").replaceChildren();
+  $("conversation-empty").hidden = false;
+  state.view?.clear();
   $("load-older").hidden = true;
   $("composer").hidden = true;
 }
@@ -188,23 +240,26 @@ async function pollMessages(conversation) {
   const answer = await readMessages(conversation);
   conversation.polling = false;
   if (!answer) return;
-  const nearBottom = isNearBottom();
-  appendMessages(conversation, answer.data);
-  if (nearBottom) scrollToBottom();
+  const wasNearBottom = state.view.nearBottom();
+  const fresh = conversation.add(answer.data);
+  if (!fresh.length) return;  // nothing new: the screen (and the reader's selection) is left alone
+  conversation.render({ follow: false });
+  state.view.arrived(wasNearBottom);
+  announce(fresh.filter((m) => !isMine(m)));
 }
 
 async function loadOlder() {
   const conversation = state.conversation;
   if (!conversation?.olderPath || conversation.loadingOlder) return;
   conversation.loadingOlder = true;
-  const scroller = $("messages-scroll");
-  const fromBottom = scroller.scrollHeight - scroller.scrollTop;
   const answer = await readMessages(conversation, conversation.olderPath);
   conversation.loadingOlder = false;
   if (!answer) return;
-  prependMessages(conversation, answer.data);
+  state.view.keepPlace(() => {
+    conversation.add(answer.data);
+    conversation.render({ follow: false });
+  });
   setOlder(conversation, answer.next);
-  scroller.scrollTop = scroller.scrollHeight - fromBottom;  // keep the reader's place
 }
 
 function setOlder(conversation, path) {
@@ -212,116 +267,122 @@ function setOlder(conversation, path) {
   $("load-older").hidden = !path;
 }
 
-function messageItem(message) {
-  const mine = message.handle === state.session.username;
-  return el("li", { className: mine ? "message mine" : "message", attrs: { "data-message": message.uuid } },
-    el("div", { className: "message-meta" },
-      el("span", { text: `${message.display_name} ` }),
-      el("time", { text: relativeTime(message.created_at), attrs: { datetime: message.created_at } })),
-    el("p", { className: "message-text", text: message.message }));
-}
-
-function unseen(conversation, messages) {
-  const fresh = messages.filter((m) => !conversation.seen.has(m.uuid));
-  fresh.forEach((m) => conversation.seen.add(m.uuid));
-  return fresh.map(messageItem);
-}
-
-function appendMessages(conversation, messages) {
-  $("messages").append(...unseen(conversation, messages));
-}
-
-function prependMessages(conversation, messages) {
-  $("messages").prepend(...unseen(conversation, messages));
-}
-
-function isNearBottom() {
-  const s = $("messages-scroll");
-  return s.scrollHeight - s.scrollTop - s.clientHeight < 80;
-}
-
-function scrollToBottom() {
-  const s = $("messages-scroll");
-  s.scrollTop = s.scrollHeight;
-}
-
 // Writing (patterns C and D) ------------------------------------------------------------------------------
 
-// Sends with one Idempotency-Key per draft: a double click, a retry after a time-out or a busy answer is the
-// same request, so the message is written once.
-async function sendOnce(draft, send) {
-  draft.key ||= newKey();
-  try {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        const result = await send(draft.key);
-        draft.key = null;
-        showNotice("");
-        return result;
-      } catch (error) {
-        if (!(error instanceof ApiError && error.retryable) || attempt === SEND_ATTEMPTS) throw error;
-        showNotice(error.message);
-        await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
-      }
-    }
-  } catch (error) {
-    if (error instanceof ApiError && !error.retryable) draft.key = null;  // a corrected draft is new
-    reportError(error);
-    return null;
-  }
-}
-
-// The composer shows the draft of the conversation on screen, and whether that draft is on its way.
+// The composer shows the draft of the conversation on screen.
 function showDraft(draft) {
   const box = $("composer-text");
   if (box.value !== draft.text) box.value = draft.text;
-  $("send").disabled = draft.sending;
+  fitComposer();
 }
 
-async function sendMessage(event) {
+function fitComposer() {
+  const box = $("composer-text");
+  box.style.height = "auto";
+  box.style.height = `${Math.min(box.scrollHeight + 2, COMPOSER_MAX_PX)}px`;
+}
+
+// The message goes into the conversation at once, marked "Sending…"; the composer is free for the next one.
+function sendMessage(event) {
   event.preventDefault();
   const conversation = state.conversation;
-  const draft = conversation?.draft;
-  const text = draft?.text.trim();
-  if (!text || draft.sending) return;
-  const { group } = conversation;
-  draft.sending = true;
-  showDraft(draft);
-  const result = await sendOnce(draft, (key) => state.api.postMessage(group.uuid, text, key));
-  draft.sending = false;
-  if (result && draft.text.trim() === text) draft.text = "";  // what was typed meanwhile is kept
-  if (result) refreshGroups();
-  // The person may have moved on: the answer belongs to this group's conversation, wherever that is now.
-  const onScreen = state.conversation;
-  if (onScreen?.draft !== draft) return;
-  showDraft(draft);
-  if (result) {
-    appendMessages(onScreen, [result.data]);
-    scrollToBottom();
-  }
+  const text = conversation?.draft.text.trim();
+  if (!text) return;
+  const entry = state.account.outbox.add(conversation.group.uuid, text, conversation.newest());
+  conversation.draft.text = "";
+  showDraft(conversation.draft);
+  conversation.render();
+  state.view.scrollToBottom();
+  deliverEntry(entry);
 }
 
-async function startConversation(event) {
-  event.preventDefault();
-  const handle = $("new-handle").value.trim().replace(/^@/, "");
-  const text = $("new-message").value.trim();
-  const { account, conversation: before } = state;
-  const draft = account.newConversation;
-  if (!handle || !text || draft.sending) return;
-  const button = event.target.querySelector("button[type=submit]");
-  draft.sending = true;
-  button.disabled = true;
-  const result = await sendOnce(draft, (key) => state.api.startConversation(handle, text, key));
-  if (state.account !== account) return;  // signed out meanwhile: the form is someone else's now
-  draft.sending = false;
-  button.disabled = false;
-  if (!result) return;
-  $("new-handle").value = "";
-  $("new-message").value = "";
+function onScreen(groupUuid) {
+  return state.conversation?.group.uuid === groupUuid ? state.conversation : null;
+}
+
+// Sends (or sends again) one message with its own Idempotency-Key, wherever the person is meanwhile.
+async function deliverEntry(entry) {
+  const account = state.account;
+  entry.status = "sending";
+  entry.editable = false;
+  onScreen(entry.groupUuid)?.render();
+  try {
+    const { data } = await deliver((key) => state.api.postMessage(entry.groupUuid, entry.text, key), entry.key, {
+      onRetry: (error) => { if (state.account === account) showNotice(error.message); },
+      stop: () => entry.settled || state.account !== account,
+    });
+    if (state.account !== account) return;
+    showNotice("");
+    if (!entry.settled) account.outbox.settle(entry);
+    onScreen(entry.groupUuid)?.add([data], { claim: false });
+    refreshGroups();
+  } catch (error) {
+    if (state.account !== account) return;
+    if (entry.settled) {
+      showNotice("");  // it got there after all (the conversation shows it): nothing to report
+    } else {
+      entry.status = "failed";
+      // Refused outright (not busy, not unreachable): nothing was written, so it may be edited and sent anew.
+      entry.editable = error instanceof ApiError && !error.retryable && !signedOut(error);
+      reportError(error);
+    }
+  }
+  onScreen(entry.groupUuid)?.render();
+}
+
+function retry(key) {
+  const entry = state.conversation && state.account.outbox.find(state.conversation.group.uuid, key);
+  if (!entry || entry.status !== "failed") return;
+  deliverEntry(entry);  // the same key: if the first try was written after all, this returns it, not a copy
+  state.view.focus(key);
+}
+
+function edit(key) {
+  const conversation = state.conversation;
+  const entry = conversation && state.account.outbox.find(conversation.group.uuid, key);
+  if (!entry || entry.status !== "failed") return;
+  state.account.outbox.settle(entry);
+  conversation.draft.text = conversation.draft.text ? `${entry.text}\n${conversation.draft.text}` : entry.text;
+  showDraft(conversation.draft);
+  conversation.render();
+  $("composer-text").focus();
+}
+
+async function startConversation(typedHandle, text) {
+  const { account, conversation: before, dialog } = state;
+  const request = account.newConversation;
+  if (request.sending) return;
+  const handle = handleToSend(typedHandle, state.groups);
+  request.sending = true;
+  request.key ||= newKey();
+  dialog.busy(true);
+  let result;
+  try {
+    result = await deliver((key) => state.api.startConversation(handle, text, key), request.key, {
+      onRetry: (error) => { if (state.account === account) dialog.showError(error.message, null); },
+    });
+  } catch (error) {
+    if (state.account !== account) return;  // signed out meanwhile: the dialog is someone else's now
+    request.sending = false;
+    dialog.busy(false);
+    if (!(error instanceof ApiError && error.retryable)) request.key = null;  // a corrected request is new
+    if (signedOut(error)) reportError(error);
+    else {
+      const aboutText = ["validation_error", "payload_too_large"].includes(error.code) && !/handle/.test(error.message);
+      dialog.showError(error.message, aboutText ? $("new-message") : $("new-handle"));
+    }
+    return;
+  }
+  if (state.account !== account) return;
+  request.sending = false;
+  request.key = null;
+  dialog.reset();
   await refreshGroups();
+  const uuid = result.data.message_group_uuid;
   // Opened only if the person has not opened another conversation while this one was being started.
-  const group = state.groups.find((g) => g.uuid === result.data.message_group_uuid);
-  if (group && state.account === account && state.conversation === before) openConversation(group);
+  const group = state.groups.find((g) => g.uuid === uuid)
+    ?? { uuid, handle, display_name: handle, message: text, created_at: result.data.created_at };
+  if (state.account === account && state.conversation === before) openConversation(group);
 }
 
 // Wiring ----------------------------------------------------------------------------------------------------
@@ -343,7 +404,24 @@ async function signIn(event) {
   }
 }
 
+function wireComposer() {
+  $("composer").addEventListener("submit", sendMessage);
+  $("composer-text").addEventListener("input", () => {
+    if (state.conversation) state.conversation.draft.text = $("composer-text").value;
+    fitComposer();
+  });
+  $("composer-text").addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      $("composer").requestSubmit();
+    }
+  });
+}
+
 async function main() {
+  state.view = new MessagesView({
+    scroller: $("messages-scroll"), list: $("messages"), jump: $("jump"), onRetry: retry, onEdit: edit,
+  });
   let config;
   try {
     config = await loadConfig();
@@ -353,19 +431,13 @@ async function main() {
   }
   state.session = new Session(config.cognito, () => showSignIn("Your session has expired. Please sign in again."));
   state.api = new Api(config.apiUrl, state.session);
+  state.dialog = new NewConversationDialog({
+    onSubmit: startConversation,
+    onEdit: () => { if (state.account && !state.account.newConversation.sending) state.account.newConversation.key = null; },
+  });
   $("sign-in-form").addEventListener("submit", signIn);
   $("sign-out").addEventListener("click", () => showSignIn(""));
-  $("composer").addEventListener("submit", sendMessage);
-  $("composer-text").addEventListener("input", () => {
-    if (state.conversation) state.conversation.draft.text = $("composer-text").value;
-  });
-  $("composer-text").addEventListener("keydown", (event) => {
-    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      $("composer").requestSubmit();
-    }
-  });
-  $("new-conversation-form").addEventListener("submit", startConversation);
+  wireComposer();
   $("load-older").addEventListener("click", loadOlder);
   $("messages-scroll").addEventListener("scroll", () => {
     if ($("messages-scroll").scrollTop < 40) loadOlder();
@@ -373,8 +445,8 @@ async function main() {
   $("back").addEventListener("click", () => {
     const left = state.conversation?.group.uuid;
     closeConversation();
-    renderGroups();
-    if (left) focusGroup(left);  // the back button is gone: keyboard users carry on where they came from
+    drawGroups();
+    if (left) focusGroup($("groups"), left);  // the back button is gone: keyboard users carry on where they were
   });
   showSignIn();
 }
