@@ -8,14 +8,20 @@ export function initials(displayName, handle) {
   return picked.toUpperCase();
 }
 
-// FNV-1a: a stable, well-spread number from the handle (handles match case-insensitively, so their colour does).
+// FNV-1a, then murmur3's finaliser: FNV alone leaves short, similar handles ("londo", "worf") with nearly the
+// same low bits, so the same hue. Handles match case-insensitively, and so do their colours.
 function hash(text) {
   let h = 0x811c9dc5;
   for (const char of text.toLowerCase()) {
     h ^= char.codePointAt(0);
-    h = Math.imul(h, 0x01000193) >>> 0;
+    h = Math.imul(h, 0x01000193);
   }
-  return h;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
 }
 
 function hslToRgb(h, s, l) {

@@ -147,7 +147,7 @@ def test_the_list_shows_avatar_preview_and_time(browser, dev_stack: DevStack) ->
         handle = avatars.nth(i).evaluate("(a) => a.closest('button').querySelector('.group-handle').textContent")
         assert contrast(rgb(style[0]), rgb(style[1])) >= 4.5, (handle, style)
         colours[handle] = style[0]
-    assert len(set(colours.values())) > 1
+    assert len(set(colours.values())) == len(colours)  # these four at least are told apart
     item.click()
     header = page.locator("#conversation-avatar .avatar")
     assert header.evaluate("(a) => getComputedStyle(a).backgroundColor") == colours["(@londo)"]
@@ -166,7 +166,7 @@ def test_the_list_shows_avatar_preview_and_time(browser, dev_stack: DevStack) ->
     for background, upper, foreground in pairs:
         assert contrast(rgb(background), rgb(foreground)) >= 4.5, background
         assert background == upper  # handles match regardless of case, and so do their colours
-    assert len({background for background, _, _ in pairs}) > 50
+    assert len({background for background, _, _ in pairs}) > 200  # spread over the hues, not a few
 
 
 def test_unread_counts_are_shown_when_the_api_gives_them(browser, dev_stack: DevStack) -> None:
