@@ -1,8 +1,8 @@
 """`make dev`: the whole product on this machine, no Docker, no AWS account.
 
 Starts moto (DynamoDB, Streams, Cognito) and PostgreSQL, loads schema, seed users (in PostgreSQL and Cognito) and
-a seeded conversation, runs the stream poller in the background and serves the API on SAM CLI's emulator.
-Ctrl-C stops everything it started.
+a seeded conversation, runs a stream poller per event source mapping (pattern E, push) in the background, serves
+the WebSocket API and serves the HTTP API on SAM CLI's emulator. Ctrl-C stops everything it started.
 """
 
 import argparse
@@ -11,7 +11,6 @@ import os
 import signal
 import sys
 import threading
-import time
 import warnings
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from local.gateway import create_gateway
 from local.logs import configure_dev_logging
 from local.snapshot import TableSnapshot
 from local.stack import LocalStack
+from local.stream_poller import StreamPoller
 from messaging.api.access_token import AccessTokenVerifier
 from tooling.cognito import LOCAL_PASSWORD, UserPool, ensure_user_pool, ensure_users, sync_cognito_user_ids
 from tooling.paths import LOCAL_STATE_DIR, PROJECT_ROOT
@@ -26,11 +26,10 @@ from tooling.ports import port_in_use
 from tooling.stack_state import remove_stack_state, write_stack_state
 
 logger = logging.getLogger("cruddur.dev")
-POLL_INTERVAL_SECONDS = 0.5
 SNAPSHOT_FILE = "dynamodb.json"
 SNAPSHOT_INTERVAL_SECONDS = 10.0
 # What `make dev` users can set (the Makefile passes the environment through); flags are for `python -m local.dev`.
-PORT_KNOBS = {"API": "API_PORT", "moto": "MOTO_PORT", "PostgreSQL TCP": "PG_PORT"}
+PORT_KNOBS = {"API": "API_PORT", "WebSocket": "WS_PORT", "moto": "MOTO_PORT", "PostgreSQL TCP": "PG_PORT"}
 # Seeds moto's random values before the seed users are created, so each start gives them the same Cognito subs:
 # the sample events in events/ name andrewbrown's, and tokens survive a restart.
 COGNITO_RANDOM_SEED = 5
@@ -41,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     _quiet_logging()
     # A shell starting us in the background ignores SIGINT for us; Ctrl-C or `kill -INT` must still stop the stack.
     signal.signal(signal.SIGINT, signal.default_int_handler)
-    ports = {"API": args.api_port, "moto": args.moto_port}
+    ports = {"API": args.api_port, "WebSocket": args.ws_port, "moto": args.moto_port}
     if not os.environ.get("CONNECTION_URL"):
         ports["PostgreSQL TCP"] = args.postgres_port
     for name, port in ports.items():
@@ -60,17 +59,17 @@ def main(argv: list[str] | None = None) -> int:
         postgres_tcp_port=args.postgres_port,
     )
     stop = threading.Event()
-    poller: threading.Thread | None = None
+    background: list[threading.Thread] = []
     snapshot = TableSnapshot(args.state_dir / SNAPSHOT_FILE, [])
     try:
         stack.start()
         snapshot.table_names = stack.table_names
         _restore(stack, snapshot, fresh=args.fresh)
         pool = ensure_user_pool(stack.client("cognito-idp"), stack.region)
-        stack.template.parameters.update({"UserPoolId": pool.pool_id, "UserPoolClientId": pool.client_id})
+        stack.use_user_pool(pool)
         _seed(stack, pool)
-        poller = threading.Thread(target=_poll_forever, args=(stack, snapshot, stop), name="stream-poller", daemon=True)
-        poller.start()
+        background = _start_background(stack, snapshot, stop)
+        websocket = stack.start_websocket_gateway(args.ws_port)
         authorizer = AccessTokenVerifier(pool.jwks_url(stack.moto.url), pool.issuer, [pool.client_id])
         static_dir = PROJECT_ROOT / "web"
         gateway = create_gateway(
@@ -84,8 +83,8 @@ def main(argv: list[str] | None = None) -> int:
             web_config={"apiUrl": "", "cognito": {"endpoint": f"{stack.moto.url}/", "clientId": pool.client_id}},
         )
         api_url = f"http://{args.host}:{args.api_port}"
-        _write_state(args.state_dir, api_url, stack, pool)
-        _banner(api_url, stack)
+        _write_state(args.state_dir, api_url, websocket.url, stack, pool)
+        _banner(api_url, websocket.url, stack)
         gateway.run()  # blocks until Ctrl-C or SIGTERM
     except KeyboardInterrupt:
         pass
@@ -96,9 +95,12 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     finally:
         stop.set()
-        if poller is not None:
-            poller.join()
-            _save_quietly(stack, snapshot)  # the gateway has stopped: nothing writes any more
+        # Clients leave first: their $disconnect runs while the functions can still reach the tables.
+        stack.stop_websocket_gateway()
+        for thread in background:
+            thread.join()
+        if background:
+            _save_quietly(stack, snapshot)  # the gateways have stopped: nothing writes any more
         stack.stop()
         remove_stack_state(args.state_dir)
         print("local stack stopped", file=sys.stderr)
@@ -147,24 +149,48 @@ def _restore(stack: LocalStack, snapshot: TableSnapshot, *, fresh: bool) -> None
         logger.info("DynamoDB: %d items restored from %s", restored, snapshot.path)
 
 
-def _poll_forever(stack: LocalStack, snapshot: TableSnapshot, stop: threading.Event) -> None:
-    saved_at, changed = time.monotonic(), False
+def _start_background(stack: LocalStack, snapshot: TableSnapshot, stop: threading.Event) -> list[threading.Thread]:
+    """A thread per event source mapping, so that one consumer's retries never delay another (as with separate
+    mappings in AWS), and one that snapshots the tables while messages flow."""
+    threads = [
+        threading.Thread(target=_poll_forever, args=(poller, stop), name=f"stream-{poller.function_id}", daemon=True)
+        for poller in stack.stream.pollers
+    ]
+    threads.append(
+        threading.Thread(target=_snapshot_forever, args=(stack, snapshot, stop), name="snapshot", daemon=True)
+    )
+    for thread in threads:
+        thread.start()
+    return threads
+
+
+def _poll_forever(poller: StreamPoller, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
-            changed = stack.stream.poll_once()[1] or changed
-            if changed and time.monotonic() - saved_at >= SNAPSHOT_INTERVAL_SECONDS:
-                _save(stack, snapshot)
-                saved_at, changed = time.monotonic(), False
+            poller.poll_once()
         except Exception:
-            logger.exception("stream poll or snapshot failed; retrying")
-        stop.wait(POLL_INTERVAL_SECONDS)
+            logger.exception("stream poll of %s failed; retrying", poller.function_id)
+        stop.wait(poller.poll_interval)
+
+
+def _snapshot_forever(stack: LocalStack, snapshot: TableSnapshot, stop: threading.Event) -> None:
+    saved_progress = stack.stream.progress
+    while not stop.wait(SNAPSHOT_INTERVAL_SECONDS):
+        if stack.stream.progress == saved_progress:
+            continue  # no record flowed: the file is current
+        try:
+            saved_progress = stack.stream.progress
+            _save(stack, snapshot)
+        except Exception:
+            logger.exception("snapshot failed; retrying")
 
 
 def _save(stack: LocalStack, snapshot: TableSnapshot) -> None:
-    # No handler runs while the lock is held, and the drain applies what is pending: the file holds a state the
-    # stream function has caught up with, so a restart neither replays nor loses a record. A crash loses only
-    # what came after the last snapshot, items and their records alike.
-    with stack.functions.invocation_lock:
+    # No handler runs while the lock is held, and the drain applies what is pending: the file holds a state every
+    # stream consumer has caught up with, so a restart neither replays nor loses a record. A crash loses only
+    # what came after the last snapshot, items and their records alike. The pollers' locks come first, as in
+    # their own threads (poller, then invocation), so the two orders never cross.
+    with stack.stream.exclusive(), stack.functions.invocation_lock:
         stack.stream.drain()
         snapshot.save(stack.client("dynamodb"))
 
@@ -176,9 +202,11 @@ def _save_quietly(stack: LocalStack, snapshot: TableSnapshot) -> None:
         logger.exception("could not save the DynamoDB data; the next start begins from the previous snapshot")
 
 
-def _write_state(state_dir: Path, api_url: str, stack: LocalStack, pool: UserPool) -> None:
+def _write_state(state_dir: Path, api_url: str, websocket_url: str, stack: LocalStack, pool: UserPool) -> None:
     state = {
         "api_url": api_url,
+        "websocket_url": websocket_url,
+        "websocket_management_url": stack.management.url if stack.management is not None else None,
         "aws_endpoint_url": stack.moto.url,
         "region": stack.region,
         "user_pool_id": pool.pool_id,
@@ -186,19 +214,21 @@ def _write_state(state_dir: Path, api_url: str, stack: LocalStack, pool: UserPoo
         "connection_url": stack.connection_url,
         "postgres_tcp_url": stack.postgres_tcp_url,
         "messages_table": stack.template.table_name("MessagesTable"),
+        "connections_table": stack.template.table_name("ConnectionsTable"),
         "pid": os.getpid(),
         "moto_pid": stack.moto.pid,
     }
     write_stack_state(state_dir, state)
 
 
-def _banner(api_url: str, stack: LocalStack) -> None:
+def _banner(api_url: str, websocket_url: str, stack: LocalStack) -> None:
     print(
         f"""
 Cruddur Messages is running (Ctrl-C stops everything).
 
   Web client  {api_url}/   (sign in as any user below, in two browser windows)
   API         {api_url}   (moto: {stack.moto.url}, PostgreSQL: {stack.connection_url})
+  WebSocket   {websocket_url}?token=<access token>   (new messages pushed as they are sent)
   PostgreSQL  {stack.postgres_tcp_url or "your CONNECTION_URL"}   (over TCP, for sam local: see the README)
   Users       andrewbrown, bayko, londo, worf, garek    password: {LOCAL_PASSWORD}
 
@@ -213,6 +243,8 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="make dev", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--api-port", type=int, default=int(os.environ.get("API_PORT", "3000")))
+    # 3002: sam local start-api takes 3001 in samconfig.toml.
+    parser.add_argument("--ws-port", type=int, default=int(os.environ.get("WS_PORT", "3002")))
     parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", "8000")))
     # 5433, not 5432: a PostgreSQL of the machine's own often has that one.
     parser.add_argument("--postgres-port", type=int, default=int(os.environ.get("PG_PORT", "5433")))

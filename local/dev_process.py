@@ -29,6 +29,10 @@ class DevStack:
         return self.state["api_url"]
 
     @property
+    def websocket_url(self) -> str:
+        return self.state["websocket_url"]
+
+    @property
     def pool(self) -> UserPool:
         return UserPool(self.state["region"], self.state["user_pool_id"], self.state["user_pool_client_id"])
 
@@ -74,6 +78,8 @@ def start_dev_stack(state_dir: Path, timeout: float = 90.0, extra_args: tuple[st
             str(api_port),
             "--moto-port",
             str(moto_port),
+            "--ws-port",
+            str(free_port()),
             "--postgres-port",
             str(free_port()),
             "--state-dir",

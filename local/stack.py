@@ -1,10 +1,12 @@
-"""The local stack assembled: servers, schema and tables, the template's functions and the stream poller.
+"""The local stack assembled: servers, schema and tables, the template's functions, the stream pollers (one per
+event source mapping) and the WebSocket API's management endpoint; its WebSocket gateway on request.
 
 ``make dev`` and the integration tests start this same object, on fixed or free ports.
 """
 
 import json
-from functools import cached_property
+import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -13,9 +15,14 @@ import psycopg2
 import psycopg2.extensions
 
 from local.lambdas import LocalFunctions
+from local.management_api import ManagementApi
 from local.servers import EmbeddedPostgres, MotoServer
-from local.stream_poller import StreamPoller
+from local.stream_poller import StreamPoller, StreamPollers
 from local.tcp_forwarder import TcpToUnixForwarder
+from local.websocket_api import websocket_api
+from local.websocket_connections import ConnectionRegistry
+from local.websocket_gateway import WebSocketGateway
+from tooling.cognito import UserPool
 from tooling.moto_clients import MOTO_CREDENTIALS, moto_client
 from tooling.paths import SCHEMA_SQL, SEED_SQL
 from tooling.postgres_admin import LOCAL_DATABASE, create_database, run_sql_files, with_database
@@ -23,6 +30,7 @@ from tooling.tables import ensure_table, table_definitions
 from tooling.template import Template
 
 STREAM_FUNCTION = "MessageStreamFunction"
+PUSH_FUNCTION = "MessagePushFunction"
 DEAD_LETTER_QUEUE = "MessageStreamDLQ"  # the template's logical id
 
 
@@ -56,7 +64,12 @@ class LocalStack:
         self._postgres_tcp: TcpToUnixForwarder | None = None
         self.template = Template(parameter_overrides=parameter_overrides, region=region)
         self.functions: LocalFunctions
-        self.stream: StreamPoller
+        self.stream: StreamPollers
+        # The WebSocket API's open connections: the gateway adds them, the management API posts to them.
+        self.connections = ConnectionRegistry()
+        self.management: ManagementApi | None = None
+        self.websocket: WebSocketGateway | None = None
+        self._queue_urls: dict[str, str] = {}
 
     def start(self) -> Self:
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -70,29 +83,84 @@ class LocalStack:
                     ).start()
             create_database(self.connection_url)
             run_sql_files(self.connection_url, SCHEMA_SQL, SEED_SQL)
+            # Before the functions: the push function's environment names its endpoint.
+            self.management = ManagementApi(self.connections, websocket_api(self.template).stage, host=self.host)
+            self.management.start()
             self.functions = LocalFunctions(self.template, self.environment)
             for definition in table_definitions(self.template):
                 ensure_table(self.client("dynamodb"), definition)
-            self.stream = StreamPoller(
-                self.functions,
-                self.client("dynamodb"),
-                self.client("dynamodbstreams"),
-                STREAM_FUNCTION,
-                self.template.table_name("MessagesTable"),
-                on_failure=self._send_to_dead_letter_queue,
-            )
+            self.stream = StreamPollers(self._stream_pollers(), primary=STREAM_FUNCTION)
         except BaseException:
             self.stop()
             raise
         return self
 
-    @cached_property
-    def dead_letter_queue_url(self) -> str:
-        """The template's stream on-failure queue, created on first use (SQS has no TableName-like property)."""
-        return self.client("sqs").create_queue(QueueName=DEAD_LETTER_QUEUE)["QueueUrl"]
+    def _stream_pollers(self) -> list[StreamPoller]:
+        """One poller per DynamoDB event of each function, in template order, each at its starting position."""
+        pollers = []
+        for function_id, spec in self.template.functions.items():
+            for event in spec.stream_events:
+                poller = StreamPoller(
+                    self.functions,
+                    self.client("dynamodb"),
+                    self.client("dynamodbstreams"),
+                    function_id,
+                    event,
+                    table=_table_of_stream(event["Stream"]),
+                    on_failure=self._dead_letter_sender(event),
+                )
+                pollers.append(poller.start())
+        return pollers
 
-    def _send_to_dead_letter_queue(self, notice: dict[str, Any]) -> None:
-        self.client("sqs").send_message(QueueUrl=self.dead_letter_queue_url, MessageBody=json.dumps(notice))
+    def _dead_letter_sender(self, event: Mapping[str, Any]) -> Callable[[dict[str, Any]], None] | None:
+        destination = ((event.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+        if not destination:
+            return None
+        queue = str(destination).rsplit(":", 1)[-1]  # the template model's local ARN ends with the logical id
+
+        def send(notice: dict[str, Any]) -> None:
+            self.client("sqs").send_message(QueueUrl=self.queue_url(queue), MessageBody=json.dumps(notice))
+
+        return send
+
+    def queue_url(self, logical_id: str) -> str:
+        """A queue of the template, created on first use (SQS has no TableName-like property): named as its id."""
+        if logical_id not in self._queue_urls:
+            self._queue_urls[logical_id] = self.client("sqs").create_queue(QueueName=logical_id)["QueueUrl"]
+        return self._queue_urls[logical_id]
+
+    @property
+    def dead_letter_queue_url(self) -> str:
+        """Pattern E's on-failure queue."""
+        return self.queue_url(DEAD_LETTER_QUEUE)
+
+    def use_user_pool(self, pool: UserPool) -> None:
+        """Points the template and the functions that check tokens themselves (the WebSocket authorizer) at a
+        local Cognito pool, whose keys moto serves: the template names AWS's JWKS URL."""
+        self.template.parameters.update({"UserPoolId": pool.pool_id, "UserPoolClientId": pool.client_id})
+        os.environ.update(
+            COGNITO_ISSUER=pool.issuer,
+            COGNITO_JWKS_URL=pool.jwks_url(self.moto.url),
+            COGNITO_CLIENT_ID=pool.client_id,
+        )
+
+    def start_websocket_gateway(self, port: int = 0) -> WebSocketGateway:
+        """The template's WebSocket API on ``port`` (0: a free one). Start it once tokens can be checked."""
+        self.websocket = WebSocketGateway(
+            websocket_api(self.template),
+            self.functions,
+            self.connections,
+            host=self.host,
+            port=port,
+            region=self.region,
+        ).start()
+        return self.websocket
+
+    def stop_websocket_gateway(self) -> None:
+        """Closes every WebSocket connection (each runs $disconnect) and stops listening."""
+        if self.websocket is not None:
+            self.websocket.stop()
+            self.websocket = None
 
     @property
     def postgres_tcp_url(self) -> str | None:
@@ -101,6 +169,10 @@ class LocalStack:
         return f"postgresql://postgres@{self.host}:{self.postgres_tcp_port}/{LOCAL_DATABASE}"
 
     def stop(self) -> None:
+        self.stop_websocket_gateway()
+        if self.management is not None:
+            self.management.stop()
+            self.management = None
         if self._postgres_tcp is not None:
             self._postgres_tcp.stop()
             self._postgres_tcp = None
@@ -120,6 +192,7 @@ class LocalStack:
             "CONNECTION_URL": self.connection_url,
             "CONNECTION_URL_PARAMETER": "",
             "POWERTOOLS_TRACE_DISABLED": "true",
+            "WEBSOCKET_MANAGEMENT_URL": self.management.url if self.management is not None else "",
         }
 
     def postgres_connection(self) -> psycopg2.extensions.connection:
@@ -134,3 +207,8 @@ class LocalStack:
     @property
     def table_names(self) -> list[str]:
         return [definition.name for definition in table_definitions(self.template)]
+
+
+def _table_of_stream(stream_arn: str) -> str:
+    """The table of a stream ARN (``arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>``)."""
+    return stream_arn.split(":table/", 1)[1].split("/", 1)[0]

@@ -1,14 +1,18 @@
-"""Reads the table's stream and feeds the stream function, as Lambda's event source mapping would.
+"""Reads the table's stream and feeds its consumers, as Lambda's event source mappings would: one poller per
+mapping of the template (pattern E, push), each with its own position, retries and dead-letter queue.
 
-Honours the template's FilterCriteria, BatchSize and MaximumRetryAttempts, and ``batchItemFailures``: a batch is
-retried from its first failed record; a record that keeps failing goes to the on-failure destination (the
-template's SQS dead-letter queue, with the metadata Lambda sends) and the records after it still flow. Each poll
-asks for a fresh AFTER_SEQUENCE_NUMBER iterator, because moto's iterators go stale after a cancelled transaction.
+Honours each mapping's FilterCriteria, BatchSize, StartingPosition and MaximumRetryAttempts, and
+``batchItemFailures``: a batch is retried from its first failed record; a record that keeps failing goes to the
+on-failure destination (the template's SQS dead-letter queue, with the metadata Lambda sends) and the records after
+it still flow. Each poll asks for a fresh AFTER_SEQUENCE_NUMBER iterator, because moto's iterators go stale after a
+cancelled transaction.
 """
 
+import contextlib
 import logging
+import threading
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +25,9 @@ from local.lambdas import LocalFunctions
 
 logger = logging.getLogger(__name__)
 
+# Lambda reads each shard about four times a second; a batching window makes it wait up to that long for more.
+LAMBDA_POLL_INTERVAL_SECONDS = 0.25
+
 
 @dataclass
 class _ShardPosition:
@@ -30,37 +37,54 @@ class _ShardPosition:
 
 
 class StreamPoller:
+    """One event source mapping: a function, one of its DynamoDB events, and its own place in the stream.
+
+    Safe to drive from several threads (a poll thread and a snapshot's drain): one poll runs at a time.
+    """
+
     def __init__(
         self,
         functions: LocalFunctions,
         dynamodb: Any,
         streams: Any,
         function_id: str,
-        table: str,
+        event: Mapping[str, Any],
         *,
+        table: str,
         on_failure: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
-        spec = functions.spec(function_id)
-        (event,) = spec.stream_events
         self.functions, self.streams, self.function_id = functions, streams, function_id
         self.batch_size = int(event.get("BatchSize", 100))
         self.max_retries = int(event.get("MaximumRetryAttempts", -1))
+        self.starting_position = str(event.get("StartingPosition", "TRIM_HORIZON"))
+        window = float(event.get("MaximumBatchingWindowInSeconds", 0))
+        # Half the batching window: a batch waits about as long as Lambda would make it wait, on average.
+        self.poll_interval = max(LAMBDA_POLL_INTERVAL_SECONDS, window / 2)
         self.patterns = compile_filters(event)
         self.dynamodb, self.table = dynamodb, table
         self.stream_arn: str | None = None
         self.positions: dict[str, _ShardPosition] = {}
         self.dead_letters: list[dict[str, Any]] = []
         self.on_failure = on_failure
+        self.progress = 0  # polls that moved or retried: a watcher can tell whether anything happened
+        self.lock = threading.RLock()
+
+    def start(self) -> "StreamPoller":
+        """Takes the mapping's starting position: LATEST skips what the stream holds already."""
+        if self.starting_position == "LATEST":
+            self.skip_to_end()
+        return self
 
     def drain(self, max_polls: int = 1000) -> int:
         """Polls until the stream has nothing new; returns the number of records delivered to the function."""
         delivered = 0
-        for _ in range(max_polls):
-            count, progressed = self.poll_once()
-            delivered += count
-            if not progressed:
-                return delivered
-        raise RuntimeError("the stream did not drain")
+        with self.lock:
+            for _ in range(max_polls):
+                count, progressed = self.poll_once()
+                delivered += count
+                if not progressed:
+                    return delivered
+        raise RuntimeError(f"the stream did not drain for {self.function_id}")
 
     def skip_to_end(self) -> int:
         """Marks every record now in the stream done without delivering it; returns how many were skipped.
@@ -68,29 +92,33 @@ class StreamPoller:
         For records whose effects are already in the table, such as a restored snapshot's puts.
         """
         skipped = 0
-        if not self._follow_table():
-            return skipped
-        shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
-        for shard in shards:
-            position = self.positions.setdefault(shard["ShardId"], _ShardPosition(shard["ShardId"]))
-            while records := self._read(shard["ShardId"], position):
-                position.checkpoint = records[-1]["dynamodb"]["SequenceNumber"]
-                skipped += len(records)
+        with self.lock:
+            if not self._follow_table():
+                return skipped
+            shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
+            for shard in shards:
+                position = self.positions.setdefault(shard["ShardId"], _ShardPosition(shard["ShardId"]))
+                while records := self._read(shard["ShardId"], position):
+                    position.checkpoint = records[-1]["dynamodb"]["SequenceNumber"]
+                    skipped += len(records)
         return skipped
 
     def poll_once(self) -> tuple[int, bool]:
         """One GetRecords per shard. Returns (records delivered, whether any shard moved or retried)."""
         delivered, progressed = 0, False
-        if not self._follow_table():
-            return delivered, progressed
-        shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
-        for shard in shards:
-            position = self.positions.setdefault(shard["ShardId"], _ShardPosition(shard["ShardId"]))
-            records = self._read(shard["ShardId"], position)
-            if not records:
-                continue
-            progressed = True
-            delivered += self._deliver(records, position)
+        with self.lock:
+            if not self._follow_table():
+                return delivered, progressed
+            shards = self.streams.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]["Shards"]
+            for shard in shards:
+                position = self.positions.setdefault(shard["ShardId"], _ShardPosition(shard["ShardId"]))
+                records = self._read(shard["ShardId"], position)
+                if not records:
+                    continue
+                progressed = True
+                delivered += self._deliver(records, position)
+            if progressed:
+                self.progress += 1
         return delivered, progressed
 
     def _follow_table(self) -> bool:
@@ -174,3 +202,62 @@ class StreamPoller:
             logger.exception("stream function raised; retrying the whole batch")
             return {record["dynamodb"]["SequenceNumber"] for record in event["Records"]}
         return {item["itemIdentifier"] for item in (response or {}).get("batchItemFailures", [])}
+
+
+class StreamPollers:
+    """Every event source mapping on the table's stream, in template order; what ``LocalStack.stream`` is.
+
+    ``drain`` and ``skip_to_end`` act on all of them, so a snapshot or a restore leaves every consumer caught up.
+    """
+
+    def __init__(self, pollers: list[StreamPoller], primary: str) -> None:
+        self.pollers = pollers
+        self.primary = self.poller(primary)  # pattern E, whose settings callers read as the stream's
+
+    def poller(self, function_id: str) -> StreamPoller:
+        (found,) = [poller for poller in self.pollers if poller.function_id == function_id]
+        return found
+
+    def drain(self, max_rounds: int = 1000) -> int:
+        """Polls every consumer until none has anything new; returns the records delivered, all consumers."""
+        delivered = 0
+        with self.exclusive():
+            for _ in range(max_rounds):
+                results = [poller.poll_once() for poller in self.pollers]
+                delivered += sum(count for count, _ in results)
+                if not any(progressed for _, progressed in results):
+                    return delivered
+        raise RuntimeError("the stream did not drain")
+
+    def skip_to_end(self) -> int:
+        return sum(poller.skip_to_end() for poller in self.pollers)
+
+    def poll_once(self) -> tuple[int, bool]:
+        results = [poller.poll_once() for poller in self.pollers]
+        return sum(count for count, _ in results), any(progressed for _, progressed in results)
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """No consumer polls meanwhile. Take it before the functions' invocation lock, as the poll threads do."""
+        with contextlib.ExitStack() as locks:
+            for poller in self.pollers:
+                locks.enter_context(poller.lock)
+            yield
+
+    @property
+    def progress(self) -> int:
+        return sum(poller.progress for poller in self.pollers)
+
+    @property
+    def dead_letters(self) -> list[dict[str, Any]]:
+        """Every consumer's parked records."""
+        return [record for poller in self.pollers for record in poller.dead_letters]
+
+    # The primary mapping's settings, as callers read them before there were two consumers.
+    @property
+    def batch_size(self) -> int:
+        return self.primary.batch_size
+
+    @property
+    def patterns(self) -> list[dict[str, Any]]:
+        return self.primary.patterns

@@ -25,6 +25,19 @@ class Settings:
         # Only the creating routes use it: required when they are, not by every function.
         return _required("IDEMPOTENCY_TABLE")
 
+    @property
+    def connections_table(self) -> str:
+        # Real-time delivery only: the WebSocket routes and the push function.
+        return _required("CONNECTIONS_TABLE")
+
+    @property
+    def websocket_management_url(self) -> str:
+        """The WebSocket API stage's management endpoint (``https://{api}.execute-api.{region}.{suffix}/{stage}``).
+
+        The push function learns it from its environment: a stream event names no API.
+        """
+        return _required("WEBSOCKET_MANAGEMENT_URL")
+
 
 @cache
 def settings() -> Settings:

@@ -37,6 +37,17 @@ def dynamodb() -> Any:
     return botocore.session.get_session().create_client("dynamodb", config=_CONFIG)
 
 
+@cache
+def websocket_management(endpoint_url: str) -> Any:
+    """The API Gateway Management API of one WebSocket API stage (PostToConnection), at its own endpoint.
+
+    The standard retry mode retries its throttling answer (429 LimitExceededException) and 5xx as well.
+    """
+    return botocore.session.get_session().create_client(
+        "apigatewaymanagementapi", endpoint_url=endpoint_url, config=_CONFIG
+    )
+
+
 def is_transient(error: BaseException) -> bool:
     """Whether an AWS call failed on the service's side (busy, 5xx, unreachable), so a later retry may succeed.
 

@@ -1,0 +1,81 @@
+"""Open WebSocket connections (SPEC section 3): ``user_uuid`` (pk), ``connection_id`` (sk), ``expires_at`` (TTL).
+
+A user has one item per open connection (a phone and a laptop, two tabs), so a push finds all of a member's
+connections with one Query on the member's partition.
+"""
+
+import time
+
+from botocore.exceptions import ClientError
+
+from messaging.config import settings
+from messaging.dal.aws import dynamodb
+
+# API Gateway closes every WebSocket connection after 2 hours: no item outlives its connection by more than
+# DynamoDB's TTL sweep, even when $disconnect never ran (it is best effort).
+CONNECTION_LIFETIME_SECONDS = 2 * 60 * 60
+# A post to a connection still inside its $connect answers 410 like a closed one; a connection this young is
+# never deleted for a 410, so a push racing the connect cannot unsubscribe it.
+_CONNECTING_GRACE_SECONDS = 30
+
+
+def add_connection(user_uuid: str, connection_id: str, connected_at: float) -> None:
+    """Stores a connection; ``connected_at`` in seconds since the epoch."""
+    dynamodb().put_item(
+        TableName=settings().connections_table,
+        Item={
+            "user_uuid": {"S": user_uuid},
+            "connection_id": {"S": connection_id},
+            "connected_at": {"N": str(int(connected_at))},
+            "expires_at": {"N": str(int(connected_at) + CONNECTION_LIFETIME_SECONDS)},
+        },
+    )
+
+
+def remove_connection(user_uuid: str, connection_id: str) -> None:
+    dynamodb().delete_item(
+        TableName=settings().connections_table,
+        Key={"user_uuid": {"S": user_uuid}, "connection_id": {"S": connection_id}},
+    )
+
+
+def remove_gone_connection(user_uuid: str, connection_id: str, now: float | None = None) -> bool:
+    """Deletes a connection the management API called gone, unless it is young enough to be still connecting.
+
+    Returns whether it was deleted. One conditional DeleteItem, no read.
+    """
+    cutoff = int(time.time() if now is None else now) - _CONNECTING_GRACE_SECONDS
+    try:
+        dynamodb().delete_item(
+            TableName=settings().connections_table,
+            Key={"user_uuid": {"S": user_uuid}, "connection_id": {"S": connection_id}},
+            ConditionExpression="attribute_not_exists(connected_at) OR connected_at < :cutoff",
+            ExpressionAttributeValues={":cutoff": {"N": str(cutoff)}},
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def connections_of(user_uuid: str, now: float | None = None) -> list[str]:
+    """The ids of the user's connections that have not expired: one Query (more only past 1 MB of them)."""
+    request = {
+        "TableName": settings().connections_table,
+        "KeyConditionExpression": "user_uuid = :user",
+        # TTL deletes lazily (within days): an expired item's connection is closed already, so skip it.
+        "FilterExpression": "expires_at > :now",
+        "ProjectionExpression": "connection_id",
+        "ExpressionAttributeValues": {
+            ":user": {"S": user_uuid},
+            ":now": {"N": str(int(time.time() if now is None else now))},
+        },
+    }
+    connection_ids: list[str] = []
+    while True:
+        page = dynamodb().query(**request)
+        connection_ids += [item["connection_id"]["S"] for item in page.get("Items", [])]
+        if "LastEvaluatedKey" not in page:
+            return connection_ids
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]

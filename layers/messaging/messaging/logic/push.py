@@ -1,0 +1,147 @@
+"""Real-time delivery: each new message goes to every open connection of both its members.
+
+Per batch, a member's new messages (sender or recipient, any group) travel together, in sort-key order, in as
+few frames as API Gateway's 128 KB limit allows: one post per connection per batch, and one Query per member for
+the connections. Push is best effort: clients fetch with patterns A/B when they (re)connect, so a frame that is
+lost costs a little latency, never a message. Only what a retry can mend (throttling, 5xx) is handed back to be
+retried; a retry may repeat frames already sent, so clients de-duplicate by message uuid.
+"""
+
+import json
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from messaging.api.models import PostedMessageView
+from messaging.dal import connections, management_api
+from messaging.dal.management_api import MAX_POST_BYTES, Delivery
+from messaging.domain import Message
+from messaging.observability import logger
+
+_MEMBER_WORKERS = 8  # below botocore's connection pool (10), so no worker waits for a connection
+_FRAME_START = b'{"type":"messages","messages":['
+_FRAME_END = b"]}"
+
+
+@dataclass
+class PushReport:
+    """What a batch's push did; ``retry`` holds the uuids of messages some connection should get again."""
+
+    retry: set[str] = field(default_factory=set)
+    connections: int = 0
+    posts: int = 0
+    gone: int = 0
+    refused: int = 0
+
+    def add(self, other: "PushReport") -> None:
+        self.retry |= other.retry
+        self.connections += other.connections
+        self.posts += other.posts
+        self.gone += other.gone
+        self.refused += other.refused
+
+
+def push_messages(messages: Iterable[Message]) -> PushReport:
+    """Posts each member's new messages to each of the member's connections; members are pushed side by side."""
+    inbox = messages_per_member(messages)
+    report = PushReport()
+    if not inbox:
+        return report
+    with ThreadPoolExecutor(max_workers=min(_MEMBER_WORKERS, len(inbox))) as pool:
+        outcomes = [pool.submit(push_to_member, member, member_messages) for member, member_messages in inbox.items()]
+    for outcome in outcomes:
+        report.add(outcome.result())
+    return report
+
+
+def messages_per_member(messages: Iterable[Message]) -> dict[str, list[Message]]:
+    """Each member's messages of the batch, once each (streams may redeliver), in sort-key order."""
+    unique = {message.uuid: message for message in messages}
+    inbox: dict[str, list[Message]] = {}
+    for message in sorted(unique.values(), key=lambda m: m.sort_key):
+        for member in dict.fromkeys(message.member_uuids):
+            inbox.setdefault(member, []).append(message)
+    return inbox
+
+
+def push_to_member(member_uuid: str, messages: Sequence[Message]) -> PushReport:
+    report = PushReport()
+    try:
+        connection_ids = connections.connections_of(member_uuid)
+    except (ClientError, BotoCoreError) as error:
+        # Busy or misconfigured alike: retried, and after the retries the batch lands in the DLQ (an alarm).
+        logger.warning("connections not read", extra={"member": member_uuid, "error": type(error).__name__})
+        report.retry.update(message.uuid for message in messages)
+        return report
+    if not connection_ids:
+        return report
+    frames = frames_of(messages)
+    for connection_id in connection_ids:
+        report.connections += 1
+        report.add(_post_frames(member_uuid, connection_id, frames))
+    return report
+
+
+def frames_of(messages: Sequence[Message]) -> list[tuple[bytes, list[str]]]:
+    """The frames carrying ``messages`` in order, each within API Gateway's limit, with the uuids each carries.
+
+    A frame is ``{"type": "messages", "messages": [<message as in pattern A, plus message_group_uuid>...]}``.
+    """
+    frames: list[tuple[bytes, list[str]]] = []
+    items: list[bytes] = []
+    uuids: list[str] = []
+    size = len(_FRAME_START) + len(_FRAME_END)
+    for message in messages:
+        item = _encoded(message)
+        grown = size + len(item) + (1 if items else 0)  # the comma between items
+        if items and grown > MAX_POST_BYTES:
+            frames.append((_frame(items), uuids))
+            items, uuids = [], []
+            grown = len(_FRAME_START) + len(_FRAME_END) + len(item)
+        items.append(item)
+        uuids.append(message.uuid)
+        size = grown
+    if items:
+        frames.append((_frame(items), uuids))
+    return frames
+
+
+def _post_frames(member_uuid: str, connection_id: str, frames: list[tuple[bytes, list[str]]]) -> PushReport:
+    report = PushReport()
+    for index, (frame, _) in enumerate(frames):
+        delivery = management_api.post(connection_id, frame)
+        report.posts += 1
+        if delivery is Delivery.GONE:
+            report.gone += 1
+            _forget(member_uuid, connection_id)
+            return report
+        if delivery is Delivery.RETRY:
+            # This frame and the later ones; earlier ones arrived (a retry repeats them, clients de-duplicate).
+            report.retry.update(uuid for _, uuids in frames[index:] for uuid in uuids)
+            logger.warning("push to be retried", extra={"connection": connection_id})
+            return report
+        if delivery is Delivery.REFUSED:
+            report.refused += 1
+            logger.warning("push refused", extra={"connection": connection_id})
+    return report
+
+
+def _forget(member_uuid: str, connection_id: str) -> None:
+    try:
+        connections.remove_gone_connection(member_uuid, connection_id)
+    except (ClientError, BotoCoreError) as error:
+        # Harmless: the next push deletes it, or its TTL does.
+        logger.warning(
+            "gone connection not deleted", extra={"connection": connection_id, "error": type(error).__name__}
+        )
+
+
+def _encoded(message: Message) -> bytes:
+    view = PostedMessageView.of(message).model_dump(mode="json")
+    return json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _frame(items: list[bytes]) -> bytes:
+    return _FRAME_START + b",".join(items) + _FRAME_END

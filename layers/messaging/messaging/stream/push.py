@@ -1,0 +1,53 @@
+"""The push function's edge: a DynamoDB Streams batch of new messages in, a partial batch failure report out.
+
+Its own event source mapping, so nothing here waits on pattern E or fails it. A record is reported failed only
+when pushing its message met throttling or a 5xx (a retry may succeed); a malformed record is logged and
+skipped, because no retry mends it and failing it would repeat every later record's push (pattern E fails it).
+"""
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from messaging.config import settings
+from messaging.domain import Message
+from messaging.errors import MalformedStreamRecord
+from messaging.logic.push import PushReport
+from messaging.observability import logger, metrics
+from messaging.stream.records import is_message_insert, message_of, sequence_number
+
+type Push = Callable[[Iterable[Message]], PushReport]
+type StreamHandler = Callable[[Mapping[str, Any], LambdaContext], dict[str, Any]]
+
+
+def push_handler(push: Push) -> StreamHandler:
+    config = settings()  # at cold start: a deployment missing its configuration fails here, naming what is missing
+    _ = config.connections_table, config.websocket_management_url
+
+    @logger.inject_lambda_context(clear_state=True)
+    @metrics.log_metrics
+    def handler(event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        messages: dict[str, Message] = {}
+        for record in event.get("Records", []):
+            if not is_message_insert(record):
+                continue  # the filter should have dropped it
+            try:
+                messages[sequence_number(record)] = message_of(record)
+            except MalformedStreamRecord as error:
+                logger.warning("malformed stream record not pushed", extra={"error": error.message})
+        report = push(messages.values())
+        failed = [number for number, message in messages.items() if message.uuid in report.retry]
+        metrics.add_metric(name="PushMessages", unit=MetricUnit.Count, value=len(messages))
+        metrics.add_metric(name="PushPosts", unit=MetricUnit.Count, value=report.posts)
+        metrics.add_metric(name="PushGoneConnections", unit=MetricUnit.Count, value=report.gone)
+        metrics.add_metric(name="PushRefused", unit=MetricUnit.Count, value=report.refused)
+        metrics.add_metric(name="PushRecordsRetried", unit=MetricUnit.Count, value=len(failed))
+        logger.info(
+            "batch pushed",
+            extra={"messages": len(messages), "connections": report.connections, "posts": report.posts},
+        )
+        return {"batchItemFailures": [{"itemIdentifier": number} for number in failed]}
+
+    return handler

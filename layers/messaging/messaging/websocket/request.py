@@ -1,0 +1,43 @@
+"""A parsed API Gateway WebSocket event ($connect, $disconnect or a client's frame)."""
+
+import base64
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
+
+
+class WebSocketRequest:
+    def __init__(self, event: Mapping[str, Any]) -> None:
+        self.event = event
+
+    @cached_property
+    def _context(self) -> Mapping[str, Any]:
+        return self.event.get("requestContext") or {}
+
+    @property
+    def route_key(self) -> str:
+        return str(self._context.get("routeKey", ""))
+
+    @property
+    def connection_id(self) -> str:
+        return str(self._context.get("connectionId", ""))
+
+    @property
+    def connected_at(self) -> float:
+        """When the connection opened, in seconds since the epoch (API Gateway gives milliseconds)."""
+        return float(self._context.get("connectedAt", 0)) / 1000
+
+    @property
+    def user_uuid(self) -> str | None:
+        """The user the $connect authorizer admitted; API Gateway hands its context to every route after it."""
+        value = (self._context.get("authorizer") or {}).get("user_uuid")
+        return value if isinstance(value, str) and value else None
+
+    def body_bytes(self) -> bytes:
+        body = self.event.get("body") or ""
+        if self.event.get("isBase64Encoded"):
+            try:
+                return base64.b64decode(body, validate=True)
+            except ValueError:
+                return b""
+        return body.encode("utf-8", errors="surrogatepass")

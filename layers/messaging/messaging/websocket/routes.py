@@ -1,0 +1,91 @@
+"""The WebSocket routes: $connect stores the connection, $disconnect forgets it, $default answers a ping.
+
+Clients only listen (pushes arrive as ``{"type": "messages", ...}`` frames); the one frame they may send is
+``{"action": "ping"}``, answered ``{"type": "pong"}``, to keep an idle connection open (API Gateway closes it
+after 10 idle minutes). Anything else is answered with an error frame, never a failure.
+"""
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from messaging.config import settings
+from messaging.dal import connections
+from messaging.errors import InvalidJson, InvalidRequest, PayloadTooLarge, Unauthenticated
+from messaging.json_input import NotJson, parse_json
+from messaging.observability import logger, metrics
+from messaging.websocket.reply import WebSocketReply
+from messaging.websocket.request import WebSocketRequest
+
+# A ping is a few bytes; API Gateway itself stops frames at 128 KB.
+MAX_FRAME_BYTES = 4 * 1024
+
+type Route = Callable[[WebSocketRequest], WebSocketReply]
+type LambdaHandler = Callable[[Mapping[str, Any], LambdaContext], dict[str, Any]]
+
+
+def websocket_handler(route: Route) -> LambdaHandler:
+    settings()  # at cold start: a deployment missing its configuration fails here, naming what is missing
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+    @metrics.log_metrics
+    def handler(event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        request = WebSocketRequest(event)
+        try:
+            reply = route(request)
+        except Exception as error:
+            reply = WebSocketReply.of_error(error)
+        logger.info(
+            "websocket route served",
+            extra={"route": request.route_key, "connection": request.connection_id, "status": reply.status},
+        )
+        return reply.to_lambda()
+
+    return handler
+
+
+def connect(request: WebSocketRequest) -> WebSocketReply:
+    """$connect, after the authorizer admitted the user: a status other than 2xx refuses the connection."""
+    user_uuid = request.user_uuid
+    if user_uuid is None:  # the route requires the authorizer: only a misconfigured API gets here
+        raise Unauthenticated("The connection carries no authorized user.")
+    connections.add_connection(user_uuid, request.connection_id, request.connected_at)
+    metrics.add_metric(name="WebSocketConnections", unit=MetricUnit.Count, value=1)
+    return WebSocketReply.ok()
+
+
+def disconnect(request: WebSocketRequest) -> WebSocketReply:
+    user_uuid = request.user_uuid
+    if user_uuid is not None:
+        connections.remove_connection(user_uuid, request.connection_id)
+    metrics.add_metric(name="WebSocketDisconnections", unit=MetricUnit.Count, value=1)
+    return WebSocketReply.ok()
+
+
+def answer_frame(request: WebSocketRequest) -> WebSocketReply:
+    """$default: every frame a client sends. Status 200 always: the frame says what went wrong."""
+    try:
+        action = _action(request)
+        if action != "ping":
+            raise InvalidRequest("The only action is ping.", details=[{"field": "action", "message": 'must be "ping"'}])
+    except (InvalidJson, InvalidRequest, PayloadTooLarge) as error:
+        return WebSocketReply(200, WebSocketReply.of_error(error).frame)
+    return WebSocketReply.ok({"type": "pong"})
+
+
+def _action(request: WebSocketRequest) -> Any:
+    if request.event.get("isBase64Encoded"):
+        raise InvalidJson("Frames must be JSON text, not binary.")
+    raw = request.body_bytes()
+    if len(raw) > MAX_FRAME_BYTES:
+        raise PayloadTooLarge(f"A frame may carry at most {MAX_FRAME_BYTES} bytes.")
+    try:
+        document = parse_json(raw.decode("utf-8"))
+    except (NotJson, UnicodeDecodeError):
+        raise InvalidJson('A frame must be a JSON object such as {"action": "ping"}.') from None
+    if not isinstance(document, dict):
+        raise InvalidJson('A frame must be a JSON object such as {"action": "ping"}.')
+    return document.get("action")

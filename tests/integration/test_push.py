@@ -1,0 +1,266 @@
+"""Push: the stream's second consumer posts each batch's new messages to every open connection of both members,
+through the local WebSocket API's management endpoint (the function's botocore client, unchanged).
+
+Connections are opened as the WebSocket API opens them ($connect runs with the authorizer's context) and stand
+for client sockets that record what they are sent; the real sockets are proven in tests/e2e/test_realtime.py.
+"""
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import pytest
+
+from local.api_client import ApiClient
+from local.stack import PUSH_FUNCTION, STREAM_FUNCTION, LocalStack
+from local.websocket_connections import ConnectionIdentity
+from local.websocket_events import Connection, connect_event, disconnect_event
+from messaging.dal.aws import dynamodb
+from tests.conftest import TestUser
+from tests.integration.conftest import Conversation
+
+MAX_POST_BYTES = 128 * 1024
+WIDEST_TEXT = "\N{GRINNING FACE}" * 1024  # the longest message the API takes, four bytes a character
+
+
+class Socket:
+    """A client's socket as the management API reaches it; the first ``busy`` sends fail as a full buffer."""
+
+    def __init__(self, busy: int = 0) -> None:
+        self.busy = busy
+        self.raw: list[bytes] = []
+
+    def send(self, data: bytes) -> None:
+        if self.busy:
+            self.busy -= 1
+            raise TimeoutError
+        self.raw.append(data)
+
+    def close(self) -> None:
+        pass
+
+    @property
+    def frames(self) -> list[dict]:
+        return [json.loads(data) for data in self.raw]
+
+    @property
+    def message_uuids(self) -> list[str]:
+        return [message["uuid"] for frame in self.frames for message in frame["messages"]]
+
+
+type Opener = Callable[..., tuple[str, Socket]]
+
+
+def connection_of(user: TestUser, connected_at: float | None = None) -> Connection:
+    return Connection(
+        connection_id=f"{uuid.uuid4().hex[:15]}=",
+        api_id="WebSocketApi",
+        stage="dev",
+        domain_name="127.0.0.1",
+        region="us-east-1",
+        source_ip="127.0.0.1",
+        user_agent="test",
+        connected_at_ms=int((time.time() if connected_at is None else connected_at) * 1000),
+        headers=(),
+        query=(),
+        authorizer={"principalId": user.uuid, "user_uuid": user.uuid},
+    )
+
+
+@pytest.fixture
+def open_connection(stack: LocalStack) -> Iterator[Opener]:
+    """Opens a user's connection as the WebSocket API does: $connect stores it, then the socket is live."""
+    opened: list[str] = []
+
+    def open_(user: TestUser, socket: Socket | None = None, connected_at: float | None = None) -> tuple[str, Socket]:
+        connection = connection_of(user, connected_at)
+        assert stack.functions.invoke("WebSocketConnectFunction", connect_event(connection))["statusCode"] == 200
+        socket = Socket() if socket is None else socket
+        identity = ConnectionIdentity(datetime.now(UTC), connection.source_ip, connection.user_agent)
+        stack.connections.add(connection.connection_id, socket, identity)
+        opened.append(connection.connection_id)
+        return connection.connection_id, socket
+
+    yield open_
+    for connection_id in opened:
+        stack.connections.remove(connection_id)
+
+
+@pytest.fixture
+def connection_queries(stack: LocalStack) -> Iterator[list[str]]:
+    """The user of every Query on the connections table (botocore's own event hooks)."""
+    table = stack.template.table_name("ConnectionsTable")
+    users: list[str] = []
+
+    def record(params: dict, **_kwargs: object) -> None:
+        if params.get("TableName") == table:
+            users.append(params["ExpressionAttributeValues"][":user"]["S"])
+
+    events = dynamodb().meta.events
+    events.register("provide-client-params.dynamodb.Query", record)
+    yield users
+    events.unregister("provide-client-params.dynamodb.Query", record)
+
+
+def post(api: ApiClient, sender: TestUser, group_uuid: str, text: str) -> str:
+    response = api.post("/api/messages", sender, {"message_group_uuid": group_uuid, "message": text})
+    assert response.status == 201, response.body
+    return response.body["uuid"]
+
+
+def stored_connections(stack: LocalStack, user: TestUser) -> set[str]:
+    items = stack.client("dynamodb").query(
+        TableName=stack.template.table_name("ConnectionsTable"),
+        KeyConditionExpression="user_uuid = :u",
+        ExpressionAttributeValues={":u": {"S": user.uuid}},
+    )["Items"]
+    return {item["connection_id"]["S"] for item in items}
+
+
+def test_each_connection_gets_one_frame_per_batch_with_its_new_messages_in_order(
+    api: ApiClient,
+    stack: LocalStack,
+    conversation: Conversation,
+    *,
+    new_user: Callable[..., TestUser],
+    open_connection: Opener,
+    connection_queries: list[str],
+) -> None:
+    stack.stream.drain()
+    connection_queries.clear()
+    starter, other = conversation.starter, conversation.other
+    sockets = {name: open_connection(user)[1] for name, user in [("starter", starter), ("other", other)]}
+    sockets["other's phone"] = open_connection(other)[1]
+    outsider = open_connection(new_user())[1]
+
+    sent = [post(api, starter, conversation.group_uuid, f"one {n}") for n in range(3)]
+    sent.append(post(api, other, conversation.group_uuid, "and a reply"))
+    stack.stream.drain()
+
+    for name, socket in sockets.items():
+        assert len(socket.frames) == 1, name
+        assert socket.frames[0]["type"] == "messages"
+        assert socket.message_uuids == sent, name
+    (first, *_, reply) = sockets["other"].frames[0]["messages"]
+    assert first == {
+        "uuid": sent[0],
+        "display_name": starter.display_name,
+        "handle": starter.handle,
+        "message": "one 0",
+        "created_at": first["created_at"],
+        "message_group_uuid": conversation.group_uuid,
+    }
+    assert (reply["handle"], reply["message"]) == (other.handle, "and a reply")
+    assert outsider.raw == []
+    assert sorted(connection_queries) == sorted([starter.uuid, other.uuid])  # one Query per member per batch
+
+
+def test_frames_split_where_they_would_pass_api_gateway_s_128_kb(
+    api: ApiClient, stack: LocalStack, conversation: Conversation, open_connection: Opener
+) -> None:
+    stack.stream.drain()
+    _, socket = open_connection(conversation.other)
+
+    sent = [post(api, conversation.starter, conversation.group_uuid, WIDEST_TEXT) for _ in range(40)]  # ~170 KB
+    stack.stream.drain()
+
+    assert len(socket.raw) == 2
+    assert all(len(frame) <= MAX_POST_BYTES for frame in socket.raw)
+    assert socket.message_uuids == sent
+
+
+def test_a_gone_connection_is_deleted_but_one_still_connecting_is_kept(
+    api: ApiClient, stack: LocalStack, conversation: Conversation, open_connection: Opener
+) -> None:
+    stack.stream.drain()
+    other = conversation.other
+    live, socket = open_connection(other)
+    closed = connection_of(other, connected_at=time.time() - 300)
+    connecting = connection_of(other)  # its $connect has stored it; API Gateway says 410 until it completes
+    for connection in (closed, connecting):
+        assert stack.functions.invoke("WebSocketConnectFunction", connect_event(connection))["statusCode"] == 200
+    assert stored_connections(stack, other) == {live, closed.connection_id, connecting.connection_id}
+
+    sent = post(api, conversation.starter, conversation.group_uuid, "anyone there?")
+    stack.stream.drain()
+
+    assert socket.message_uuids == [sent]
+    assert stored_connections(stack, other) == {live, connecting.connection_id}
+
+
+def test_a_throttled_post_is_retried_until_it_goes_through(
+    api: ApiClient, stack: LocalStack, conversation: Conversation, open_connection: Opener
+) -> None:
+    stack.stream.drain()
+    # Busy for the management client's three attempts: the record fails once and its retry delivers it.
+    _, socket = open_connection(conversation.other, Socket(busy=3))
+
+    sent = post(api, conversation.starter, conversation.group_uuid, "eventually")
+    stack.stream.drain()
+
+    assert socket.message_uuids == [sent]
+
+
+def test_a_push_that_never_goes_through_is_parked_and_pattern_e_is_untouched(
+    api: ApiClient, stack: LocalStack, conversation: Conversation, open_connection: Opener
+) -> None:
+    stack.stream.drain()
+    push, stream = stack.stream.poller(PUSH_FUNCTION), stack.stream.poller(STREAM_FUNCTION)
+    parked = (len(push.dead_letters), len(stream.dead_letters))
+    _, socket = open_connection(conversation.other, Socket(busy=1000))
+
+    sent = post(api, conversation.starter, conversation.group_uuid, "into the void")
+    stack.stream.drain()
+
+    assert socket.raw == []
+    (dead,) = push.dead_letters[parked[0] :]
+    assert dead["dynamodb"]["NewImage"]["message_uuid"]["S"] == sent
+    assert len(stream.dead_letters) == parked[1]  # pattern E applied it: its own mapping, its own retries
+    groups = api.get("/api/message_groups", conversation.other).body
+    assert [g["message"] for g in groups if g["uuid"] == conversation.group_uuid] == ["into the void"]
+    queue = stack.queue_url("MessagePushDLQ")
+    notices = [json.loads(m["Body"]) for m in stack.client("sqs").receive_message(QueueUrl=queue)["Messages"]]
+    assert [n["DDBStreamBatchInfo"]["startSequenceNumber"] for n in notices] == [dead["dynamodb"]["SequenceNumber"]]
+    assert notices[0]["requestContext"]["approximateInvokeCount"] == 3  # the first attempt and MaximumRetryAttempts
+
+
+def test_a_malformed_record_fails_pattern_e_but_push_skips_it(stack: LocalStack) -> None:
+    # A retry cannot mend it; failing it would make push repeat every later record of the batch.
+    record = {
+        "eventID": "1",
+        "eventName": "INSERT",
+        "dynamodb": {
+            "Keys": {"pk": {"S": "MSG#x"}, "sk": {"S": "2030#y"}},
+            "NewImage": {"pk": {"S": "MSG#x"}, "sk": {"S": "2030#y"}},
+            "SequenceNumber": "42",
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        },
+    }
+    assert stack.functions.invoke(PUSH_FUNCTION, {"Records": [record]}) == {"batchItemFailures": []}
+    assert stack.functions.invoke(STREAM_FUNCTION, {"Records": [record]}) == {
+        "batchItemFailures": [{"itemIdentifier": "42"}]
+    }
+
+
+def test_connect_stores_the_connection_for_two_hours_and_disconnect_forgets_it(stack: LocalStack, new_user) -> None:
+    user = new_user()
+    connection = connection_of(user)
+    assert stack.functions.invoke("WebSocketConnectFunction", connect_event(connection))["statusCode"] == 200
+    (item,) = stack.client("dynamodb").query(
+        TableName=stack.template.table_name("ConnectionsTable"),
+        KeyConditionExpression="user_uuid = :u",
+        ExpressionAttributeValues={":u": {"S": user.uuid}},
+    )["Items"]
+    assert item["connection_id"]["S"] == connection.connection_id
+    assert int(item["expires_at"]["N"]) == connection.connected_at_ms // 1000 + 2 * 60 * 60
+
+    result = stack.functions.invoke("WebSocketDisconnectFunction", disconnect_event(connection, 1000, ""))
+    assert result["statusCode"] == 200
+    assert stored_connections(stack, user) == set()
+
+
+def test_connect_without_an_authorized_user_is_refused(stack: LocalStack, new_user) -> None:
+    anonymous = Connection(**{**vars(connection_of(new_user())), "authorizer": {}})
+    assert stack.functions.invoke("WebSocketConnectFunction", connect_event(anonymous))["statusCode"] == 401

@@ -1,0 +1,74 @@
+"""Push without a server: a batch's messages are grouped per member and packed into as few frames as API
+Gateway's 128 KB limit allows, in sort-key order, each message once."""
+
+import itertools
+import json
+
+from messaging.dal.management_api import MAX_POST_BYTES
+from messaging.domain import Message, User
+from messaging.logic.push import frames_of, messages_per_member
+
+ALICE = User("alice-uuid", "Alice", "alice")
+BOB = User("bob-uuid", "Bob", "bob")
+CAROL = User("carol-uuid", "Carol", "carol")
+# Four bytes in UTF-8 each: the longest message the API accepts, as bytes on the wire.
+WIDEST_TEXT = "\N{GRINNING FACE}" * 1024
+
+
+def message(n: int, sender: User = ALICE, recipient: User = BOB, group: str = "g-ab", text: str = "hi") -> Message:
+    return Message(
+        group, f"m{n:04}", f"2026-11-25T07:38:{n // 1000:02}.{n % 1000:06}+00:00", text, sender, recipient.uuid
+    )
+
+
+def decoded(frames: list[tuple[bytes, list[str]]]) -> list[dict]:
+    return [json.loads(frame) for frame, _ in frames]
+
+
+def test_a_frame_carries_each_message_as_pattern_a_returns_it_plus_its_group() -> None:
+    (frame,) = decoded(frames_of([message(1, text="héllo \N{GRINNING FACE}")]))
+    assert frame == {
+        "type": "messages",
+        "messages": [
+            {
+                "uuid": "m0001",
+                "display_name": "Alice",
+                "handle": "alice",
+                "message": "héllo \N{GRINNING FACE}",
+                "created_at": "2026-11-25T07:38:00.000001+00:00",
+                "message_group_uuid": "g-ab",
+            }
+        ],
+    }
+
+
+def test_a_batch_that_fits_is_one_frame() -> None:
+    batch = [message(n, text=WIDEST_TEXT) for n in range(20)]  # about 82 KB
+    frames = frames_of(batch)
+    assert len(frames) == 1
+    assert [m["uuid"] for m in decoded(frames)[0]["messages"]] == [m.uuid for m in batch]
+
+
+def test_frames_split_only_where_the_next_message_would_pass_128_kb() -> None:
+    batch = [message(n, text=WIDEST_TEXT) for n in range(100)]  # about 410 KB
+    frames = frames_of(batch)
+
+    assert len(frames) == 4
+    assert all(len(frame) <= MAX_POST_BYTES for frame, _ in frames)
+    carried = [m["uuid"] for frame in decoded(frames) for m in frame["messages"]]
+    assert carried == [m.uuid for m in batch]  # all of them, once, in order
+    assert [uuids for _, uuids in frames] == [[m["uuid"] for m in f["messages"]] for f in decoded(frames)]
+    for (frame, _), (following, _) in itertools.pairwise(frames):
+        first_of_next = json.dumps(json.loads(following)["messages"][0], ensure_ascii=False, separators=(",", ":"))
+        assert len(frame) + 1 + len(first_of_next.encode()) > MAX_POST_BYTES  # it could not have been added
+
+
+def test_each_member_gets_the_messages_it_is_in_in_sort_key_order_once() -> None:
+    late = message(5)
+    batch = [message(3), message(1, sender=BOB, recipient=ALICE), late, message(2, group="g-ac", recipient=CAROL), late]
+    inbox = messages_per_member(batch)
+    assert {member: [m.uuid for m in messages] for member, messages in inbox.items()} == {
+        "alice-uuid": ["m0001", "m0002", "m0003", "m0005"],
+        "bob-uuid": ["m0001", "m0003", "m0005"],
+        "carol-uuid": ["m0002"],
+    }
