@@ -1,57 +1,220 @@
-"""Counts what one request costs: DynamoDB calls by operation and their consumed capacity (botocore event hooks,
-``ReturnConsumedCapacity=TOTAL`` added to every call), and PostgreSQL queries that reach the server."""
+"""Counts what a request costs: DynamoDB calls by operation, the capacity units AWS would bill for them, and
+PostgreSQL queries that reach the server.
 
+Calls are counted with botocore event hooks on the layer's client. Capacity is computed by ``bench.capacity``
+from the items themselves (moto's ConsumedCapacity is a fixed figure): while metering, each write's item is read
+before and after it, and each read's items are read whole, through a separate client that nothing counts. Those
+extra reads cost time, so timings are taken with metering off.
+"""
+
+import threading
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from bench.capacity import (
+    Index,
+    Item,
+    failed_write_units,
+    indexes_of,
+    item_size,
+    key_attributes,
+    read_units,
+    write_units,
+)
 from messaging.dal import postgres
 from messaging.dal.aws import dynamodb
+from tooling.tables import TableDefinition
 
-_CAPACITY_OPERATIONS = {
-    "GetItem",
-    "PutItem",
-    "UpdateItem",
-    "DeleteItem",
-    "Query",
-    "Scan",
-    "TransactWriteItems",
-    "TransactGetItems",
-    "BatchGetItem",
-    "BatchWriteItem",
-}
+_PENDING = "bench.capacity"  # where a call's captured items wait in botocore's request context
+_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"})
+_READS = frozenset({"GetItem", "Query"})
+# Data operations the meter has no rules for: metering one fails loudly rather than billing it as free.
+_UNMODELLED = frozenset(
+    {"BatchWriteItem", "BatchGetItem", "TransactGetItems", "Scan", "ExecuteStatement", "ExecuteTransaction"}
+)
+
+
+@dataclass(frozen=True)
+class MeteredWrite:
+    table: str
+    key: Mapping[str, Any]
+    old: Item | None
+    new: Item | None  # as it is after the call (the old item again when the write failed)
+    units: int
+    units_before: int  # with the indexes of the design before (``counting_calls(before_indexes=...)``)
+
+
+@dataclass
+class Capacity:
+    write_units: float = 0.0
+    read_units: float = 0.0
+    write_units_before: float = 0.0
 
 
 @dataclass
 class CallCounter:
     dynamodb: Counter = field(default_factory=Counter)
-    capacity_units: float = 0.0
     postgres: int = 0
+    capacity: Capacity = field(default_factory=Capacity)
+    writes: list[MeteredWrite] = field(default_factory=list)  # metered since the last reset, in call order
+    metering: bool = False
 
     def reset(self) -> None:
         self.dynamodb.clear()
-        self.capacity_units = 0.0
         self.postgres = 0
+        self.capacity = Capacity()
+        self.writes.clear()
+
+    @contextmanager
+    def metered(self) -> Iterator["CallCounter"]:
+        self.metering = True
+        try:
+            yield self
+        finally:
+            self.metering = False
+
+
+@dataclass(frozen=True)
+class _Table:
+    key: tuple[str, ...]
+    indexes: tuple[Index, ...]
+    indexes_before: tuple[Index, ...]
+
+
+@dataclass
+class _Pending:
+    operation: str
+    params: Mapping[str, Any]
+    writes: list[tuple[str, dict[str, Any], Item | None, Item | None]]  # table, key, old item, attempted item
+
+
+class _Meter:
+    """Captures each metered call's items and adds its units to the counter."""
+
+    def __init__(
+        self,
+        counter: CallCounter,
+        tables: Iterable[TableDefinition],
+        reader: Any,
+        before_indexes: Mapping[str, Sequence[Index]],
+    ) -> None:
+        self.counter = counter
+        self.reader = reader
+        self.lock = threading.Lock()  # pattern E writes from several threads
+        self.tables = {
+            t.name: _Table(
+                key=key_attributes(t.create_table["KeySchema"]),
+                indexes=indexes_of(t.create_table),
+                indexes_before=tuple(before_indexes.get(t.name, indexes_of(t.create_table))),
+            )
+            for t in tables
+        }
+
+    def prepare(self, operation: str, params: Mapping[str, Any]) -> _Pending | None:
+        if operation in _UNMODELLED:
+            raise NotImplementedError(f"the capacity meter has no rules for {operation}")
+        if operation in _READS:
+            return _Pending(operation, params, [])
+        if operation not in _WRITES:
+            return None
+        actions = (
+            [next(iter(action.items())) for action in params["TransactItems"]]
+            if operation == "TransactWriteItems"
+            else [(operation, params)]
+        )
+        writes = []
+        for kind, spec in actions:
+            table = spec["TableName"]
+            attempted = spec.get("Item") if kind in {"Put", "PutItem"} else None
+            key = self._key(table, attempted) if attempted is not None else dict(spec["Key"])
+            writes.append((table, key, self._item(table, key), attempted))
+        return _Pending(operation, params, writes)
+
+    def settle(self, pending: _Pending, succeeded: bool, parsed: Mapping[str, Any]) -> None:
+        if pending.operation in _READS:
+            if succeeded:
+                self._add(read=self._read_units(pending, parsed.get("Items", [])))
+            return
+        transactional = pending.operation == "TransactWriteItems"
+        error = parsed.get("Error", {}).get("Code")
+        if not succeeded and error not in {"ConditionalCheckFailedException", "TransactionCanceledException"}:
+            return  # refused before any item was touched (validation, throttling): nothing consumed
+        for table, key, old, attempted in pending.writes:
+            if succeeded:
+                new = self._item(table, key)
+                shape = self.tables[table]
+                now = write_units(old, new, shape.indexes, transactional=transactional).total
+                before = write_units(old, new, shape.indexes_before, transactional=transactional).total
+            else:
+                new, now = old, failed_write_units(old, attempted, transactional=transactional)
+                before = now
+            with self.lock:
+                self.counter.writes.append(MeteredWrite(table, key, old, new, now, before))
+            self._add(write=now, write_before=before)
+
+    def _read_units(self, pending: _Pending, items: list[Item]) -> float:
+        params = pending.params
+        table = params["TableName"]
+        consistent = bool(params.get("ConsistentRead", False))
+        if pending.operation == "GetItem":
+            item = self._item(table, dict(params["Key"]))  # whole, whatever the ProjectionExpression kept
+            return read_units([item_size(item)] if item else [], consistent=consistent)
+        if "FilterExpression" in params:
+            raise NotImplementedError("the capacity meter cannot see the items a FilterExpression dropped")
+        return read_units(self._query_sizes(table, params, items), consistent=consistent)
+
+    def _query_sizes(self, table: str, params: Mapping[str, Any], items: list[Item]) -> list[int]:
+        index = next((i for i in self.tables[table].indexes if i.name == params.get("IndexName")), None)
+        if "ProjectionExpression" in params or params.get("Select") == "SPECIFIC_ATTRIBUTES":
+            # A projection changes what is returned, not what is read.
+            items = [self._item(table, self._key(table, item)) or item for item in items]
+            items = [index.entry(item) or item for item in items] if index else items
+        return [item_size(item) for item in items]
+
+    def _key(self, table: str, item: Item) -> dict[str, Any]:
+        return {name: item[name] for name in self.tables[table].key}
+
+    def _item(self, table: str, key: Mapping[str, Any]) -> Item | None:
+        return self.reader.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+
+    def _add(self, read: float = 0.0, write: float = 0.0, write_before: float = 0.0) -> None:
+        with self.lock:
+            capacity = self.counter.capacity
+            capacity.read_units += read
+            capacity.write_units += write
+            capacity.write_units_before += write_before
 
 
 @contextmanager
-def counting_calls() -> Iterator[CallCounter]:
-    counter = CallCounter()
-    events = dynamodb().meta.events
+def counting_calls(
+    tables: Iterable[TableDefinition] = (),
+    reader: Any = None,
+    before_indexes: Mapping[str, Sequence[Index]] | None = None,
+) -> Iterator[CallCounter]:
+    """Counts calls of the layer's DynamoDB client and PostgreSQL queries while open.
 
-    def ask_for_capacity(params: dict[str, Any], model: Any, **_kwargs: Any) -> None:
-        if model.name in _CAPACITY_OPERATIONS:
-            params.setdefault("ReturnConsumedCapacity", "TOTAL")
+    With ``tables`` (the template's) and ``reader`` (a client of the same endpoint, not the layer's), calls made
+    inside ``counter.metered()`` also add capacity units; ``before_indexes`` (by table name) are the secondary
+    indexes of an earlier design, billed alongside for comparison.
+    """
+    counter = CallCounter()
+    meter = _Meter(counter, tables, reader, before_indexes or {}) if reader is not None else None
+    events = dynamodb().meta.events
 
     def count_call(model: Any, **_kwargs: Any) -> None:
         counter.dynamodb[model.name] += 1
 
-    def add_capacity(parsed: dict[str, Any], **_kwargs: Any) -> None:
-        consumed = parsed.get("ConsumedCapacity")
-        for entry in consumed if isinstance(consumed, list) else [consumed] if consumed else []:
-            counter.capacity_units += float(entry.get("CapacityUnits", 0))
+    def capture(params: dict[str, Any], model: Any, context: dict[str, Any], **_kwargs: Any) -> None:
+        if meter is not None and counter.metering:
+            context[_PENDING] = meter.prepare(model.name, params)
+
+    def settle(http_response: Any, parsed: dict[str, Any], context: dict[str, Any], **_kwargs: Any) -> None:
+        pending = context.pop(_PENDING, None)
+        if meter is not None and pending is not None:
+            meter.settle(pending, http_response.status_code < 300, parsed)
 
     real_fetch_one = postgres.fetch_one
 
@@ -60,9 +223,9 @@ def counting_calls() -> Iterator[CallCounter]:
         return real_fetch_one(query_name, params)
 
     handlers = [
-        ("provide-client-params.dynamodb.*", ask_for_capacity),
+        ("before-parameter-build.dynamodb.*", capture),
         ("before-call.dynamodb.*", count_call),
-        ("after-call.dynamodb.*", add_capacity),
+        ("after-call.dynamodb.*", settle),
     ]
     for event, handler in handlers:
         events.register(event, handler)

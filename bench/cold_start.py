@@ -13,8 +13,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tooling.paths import PROJECT_ROOT
 from tooling.template import Template
@@ -22,13 +24,23 @@ from tooling.template import Template
 BENCH_DIR = PROJECT_ROOT / ".local" / "bench"
 LAYER_SOURCE = PROJECT_ROOT / "layers" / "messaging"
 RUNS = 7
+# What the Lambda runtime sets besides the function's own environment, as far as imports may read it.
+_LAMBDA_ENVIRONMENT = {
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_EXECUTION_ENV": "AWS_Lambda_python3.12",
+}
 
 
 @dataclass(frozen=True)
-class ColdStart:
-    function: str
-    import_ms: float  # median over RUNS fresh processes
-    size_bytes: int | None  # function + layer, unzipped, from the sam build output
+class ImportTarget:
+    """A module to import cold, with what Lambda would put on the path and in the environment."""
+
+    name: str
+    code_dir: Path
+    module: str = "app"
+    layer_source: Path = LAYER_SOURCE
+    environment: Mapping[str, str] = field(default_factory=dict)
 
 
 def prepare_runtime() -> tuple[Path, Path]:
@@ -56,26 +68,37 @@ def prepare_runtime() -> tuple[Path, Path]:
     return layer_deps, runtime
 
 
-def import_ms(
-    code_dir: Path, layer_deps: Path, runtime: Path, module: str = "app", layer_source: Path = LAYER_SOURCE
-) -> float:
-    path = [str(code_dir), str(layer_source), str(layer_deps), str(runtime)]
-    program = f"import sys; sys.path[:0] = {path!r}; import {module}"
-    env = {**_function_environment(), "PATH": os.environ.get("PATH", "")}
-    samples = []
-    for _ in range(RUNS):
-        result = subprocess.run(  # noqa: S603 - our interpreter, our program
-            [sys.executable, "-I", "-S", "-X", "importtime", "-c", program],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=True,
+def cold_imports(targets: Sequence[ImportTarget], layer_deps: Path, runtime: Path, runs: int = RUNS) -> dict[str, Any]:
+    """Median import ms of each target over ``runs`` rounds; every round imports each target once, in turn, so a
+    change in the machine's load reaches all of them alike. A target that fails to import gets its error."""
+    samples: dict[str, list[float]] = {t.name: [] for t in targets}
+    errors: dict[str, str] = {}
+    for _ in range(runs):
+        for target in targets:
+            if target.name not in errors:
+                try:
+                    samples[target.name].append(_import_ms(target, layer_deps, runtime))
+                except RuntimeError as error:
+                    errors[target.name] = str(error)
+    return {name: errors.get(name) or statistics.median(times) for name, times in samples.items()}
+
+
+def function_targets(template: Template, code_root: Path = PROJECT_ROOT, label: str = "") -> list[ImportTarget]:
+    """The template's functions as import targets, each with its template environment (its code at code_root)."""
+    return [
+        ImportTarget(
+            name=f"{label}{name}",
+            code_dir=code_root / spec.code_dir.relative_to(PROJECT_ROOT),
+            layer_source=code_root / LAYER_SOURCE.relative_to(PROJECT_ROOT),
+            environment=spec.environment,
         )
-        cumulative = re.search(rf"\|\s+(\d+) \|\s+{re.escape(module)}\s*$", result.stderr, re.MULTILINE)
-        if cumulative is None:
-            raise RuntimeError(f"no import time for {module} in {code_dir}:\n{result.stderr[-2000:]}")
-        samples.append(int(cumulative.group(1)) / 1000)
-    return statistics.median(samples)
+        for name, spec in sorted(template.functions.items())
+    ]
+
+
+def boto3_target(runtime: Path) -> ImportTarget:
+    """`import boto3` alone, measured the same way: cold starts are reported as a ratio of it."""
+    return ImportTarget(name="boto3", code_dir=runtime, module="boto3")
 
 
 def compare_with(revision: str, layer_deps: Path, runtime: Path) -> dict[str, dict[str, float]]:
@@ -84,22 +107,36 @@ def compare_with(revision: str, layer_deps: Path, runtime: Path) -> dict[str, di
         base = Path(scratch) / "tree"
         subprocess.run(["git", "worktree", "add", "--detach", "-q", str(base), revision], cwd=PROJECT_ROOT, check=True)  # noqa: S603, S607
         try:
-            results = {}
-            for name, spec in sorted(
-                Template(parameter_overrides={"UserPoolId": "x", "UserPoolClientId": "x"}).functions.items()
-            ):
-                relative = spec.code_dir.relative_to(PROJECT_ROOT)
-                before = import_ms(base / relative, layer_deps, runtime, layer_source=base / "layers" / "messaging")
-                after = import_ms(spec.code_dir, layer_deps, runtime)
-                results[name] = {"base_ms": before, "now_ms": after, "ratio": after / before}
-            return results
+            template = Template(parameter_overrides={"UserPoolId": "x", "UserPoolClientId": "x"})
+            now = function_targets(template)
+            before = [t for t in function_targets(template, base, "base:") if t.code_dir.exists()]
+            medians = cold_imports([t for pair in zip(before, now, strict=False) for t in pair], layer_deps, runtime)
+            return {
+                t.name: {"base_ms": medians[f"base:{t.name}"], "now_ms": medians[t.name]}
+                | {"ratio": medians[t.name] / medians[f"base:{t.name}"]}
+                for t in now
+                if isinstance(medians.get(t.name), float) and isinstance(medians.get(f"base:{t.name}"), float)
+            }
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=PROJECT_ROOT, check=False)  # noqa: S603, S607
 
 
-def reference_ms(layer_deps: Path, runtime: Path) -> float:
-    """`import boto3` alone, measured the same way: cold starts are reported as a ratio of it too."""
-    return import_ms(runtime, layer_deps, runtime, module="boto3")
+def _import_ms(target: ImportTarget, layer_deps: Path, runtime: Path) -> float:
+    path = [str(target.code_dir), str(target.layer_source), str(layer_deps), str(runtime)]
+    program = f"import sys; sys.path[:0] = {path!r}; import {target.module}"
+    env = {**_LAMBDA_ENVIRONMENT, **target.environment, "PATH": os.environ.get("PATH", "")}
+    result = subprocess.run(  # noqa: S603 - our interpreter, our program
+        [sys.executable, "-I", "-S", "-X", "importtime", "-c", program],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    cumulative = re.search(rf"\|\s+(\d+) \|\s+{re.escape(target.module)}\s*$", result.stderr, re.MULTILINE)
+    if result.returncode != 0 or cumulative is None:
+        last_line = result.stderr.strip().splitlines()[-1:] or ["no output"]
+        raise RuntimeError(f"import failed: {last_line[0]}")
+    return int(cumulative.group(1)) / 1000
 
 
 def build_sizes(template: Template) -> dict[str, int]:
@@ -119,11 +156,6 @@ def build_sizes(template: Template) -> dict[str, int]:
 
 def _tree_size(path: Path) -> int:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
-
-
-def _function_environment() -> dict[str, str]:
-    # What module-level code may read (Powertools); values do not matter for import time.
-    return {"POWERTOOLS_SERVICE_NAME": "cruddur-messages", "POWERTOOLS_METRICS_NAMESPACE": "CruddurMessages"}
 
 
 def _boto3() -> str:

@@ -1,5 +1,5 @@
-"""Per-route costs in-process (handler time, DynamoDB and PostgreSQL calls, capacity) and latency through the
-local gateway over HTTP."""
+"""Per-route costs in-process (handler time, DynamoDB and PostgreSQL calls, capacity units) and latency through
+the local gateway over HTTP."""
 
 import statistics
 import time
@@ -18,6 +18,7 @@ from tooling.http_client import call
 from tooling.seed import SEED_GROUP_UUID
 
 WARMUP = 5
+METERED_REQUESTS = 20
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,10 @@ class RouteFigures:
     handler_p99_ms: float
     dynamodb_calls: dict[str, float]  # per request, by operation
     postgres_calls: float  # per request
-    capacity_units: float  # per request
+    # Capacity units per request, by AWS's rules (bench.capacity), over METERED_REQUESTS requests.
+    write_units: float
+    read_units: float
+    write_units_before: float  # the same writes with the indexes of the design before the GSI was dropped
 
 
 def percentile(values: list[float], q: int) -> float:
@@ -42,35 +46,47 @@ def percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-def route_scenarios(stack: LocalStack, andrew: Caller, targets: list[str]) -> dict[str, Callable[[], ApiResponse]]:
-    """One request of each route, as the frontend makes them; D always starts a new conversation (its contract's
-    cheapest path is the common one), and D into an existing pair is measured too."""
+def route_scenarios(stack: LocalStack, andrew: Caller, requests: int) -> dict[str, Callable[[], ApiResponse]]:
+    """One request of each route, as the frontend makes them: D starts a new conversation (its contract's cheapest
+    path is the common one) and goes into an existing pair; C and D also with an Idempotency-Key (a new key each
+    time, as a client sends it), and C retried with a key already answered."""
     api = ApiClient(stack)
-    fresh_handles = iter(targets)
+    calls = WARMUP + requests + METERED_REQUESTS
+    new_pair, new_pair_once = iter(new_users(stack.connection_url, calls)), iter(new_users(stack.connection_url, calls))
+    post = {"message_group_uuid": SEED_GROUP_UUID, "message": "bench"}
+    retried_key = str(uuid.uuid4())
+
+    def once(key: str) -> dict[str, str]:
+        return {"Idempotency-Key": key}
+
+    # Measured in this order, printed by name: moto copies the whole table on every transaction, so the
+    # transactional routes go first, while it is small; D into the seed pair then leaves pattern A a full page.
     return {
-        "A GET /api/messages/{id}": lambda: api.get(f"/api/messages/{SEED_GROUP_UUID}", andrew, {"limit": "20"}),
-        "B GET /api/message_groups": lambda: api.get("/api/message_groups", andrew),
-        "C POST /api/messages": lambda: api.post(
-            "/api/messages", andrew, {"message_group_uuid": SEED_GROUP_UUID, "message": "bench"}
-        ),
-        "C with Idempotency-Key": lambda: api.post(
-            "/api/messages",
-            andrew,
-            {"message_group_uuid": SEED_GROUP_UUID, "message": "bench"},
-            headers={"Idempotency-Key": str(uuid.uuid4())},
-        ),
         "D POST /api/message_groups (new)": lambda: api.post(
-            "/api/message_groups", andrew, {"handle": next(fresh_handles), "message": "bench"}
+            "/api/message_groups", andrew, {"handle": next(new_pair), "message": "bench"}
+        ),
+        "D new, with Idempotency-Key": lambda: api.post(
+            "/api/message_groups",
+            andrew,
+            {"handle": next(new_pair_once), "message": "bench"},
+            headers=once(str(uuid.uuid4())),
         ),
         "D POST /api/message_groups (existing)": lambda: api.post(
             "/api/message_groups", andrew, {"handle": "bayko", "message": "bench"}
         ),
+        "A GET /api/messages/{id}": lambda: api.get(f"/api/messages/{SEED_GROUP_UUID}", andrew, {"limit": "20"}),
+        "B GET /api/message_groups": lambda: api.get("/api/message_groups", andrew),
+        "C POST /api/messages": lambda: api.post("/api/messages", andrew, post),
+        "C with Idempotency-Key": lambda: api.post("/api/messages", andrew, post, headers=once(str(uuid.uuid4()))),
+        "C retried (key already answered)": lambda: api.post("/api/messages", andrew, post, headers=once(retried_key)),
     }
 
 
 def measure_in_process(
     scenarios: dict[str, Callable[[], ApiResponse]], counter: CallCounter, requests: int
 ) -> list[RouteFigures]:
+    """Times ``requests`` requests per route with calls counted, then meters METERED_REQUESTS more for capacity
+    (metering reads items through a second client, which would distort the timings)."""
     figures = []
     for route, request in scenarios.items():
         for _ in range(WARMUP):
@@ -81,18 +97,26 @@ def measure_in_process(
             started = time.perf_counter()
             _expect_success(request())
             timings.append((time.perf_counter() - started) * 1000)
+        calls, postgres_calls = dict(counter.dynamodb), counter.postgres
+        counter.reset()
+        with counter.metered():
+            for _ in range(METERED_REQUESTS):
+                _expect_success(request())
+        capacity = counter.capacity
         figures.append(
             RouteFigures(
                 route=route,
                 requests=requests,
                 handler_p50_ms=percentile(timings, 50),
                 handler_p99_ms=percentile(timings, 99),
-                dynamodb_calls={op: n / requests for op, n in sorted(counter.dynamodb.items())},
-                postgres_calls=counter.postgres / requests,
-                capacity_units=counter.capacity_units / requests,
+                dynamodb_calls={op: n / requests for op, n in sorted(calls.items())},
+                postgres_calls=postgres_calls / requests,
+                write_units=capacity.write_units / METERED_REQUESTS,
+                read_units=capacity.read_units / METERED_REQUESTS,
+                write_units_before=capacity.write_units_before / METERED_REQUESTS,
             )
         )
-    return figures
+    return sorted(figures, key=lambda figure: figure.route)
 
 
 def new_users(connection_url: str, count: int) -> list[str]:

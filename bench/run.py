@@ -11,13 +11,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.calls import counting_calls
-from bench.cold_start import build_sizes, compare_with, import_ms, prepare_runtime, reference_ms
+from bench.cold_start import (
+    RUNS,
+    boto3_target,
+    build_sizes,
+    cold_imports,
+    compare_with,
+    function_targets,
+    prepare_runtime,
+)
 from bench.routes import Caller, gateway_latency, measure_in_process, new_users, route_scenarios
-from bench.stream import burst
+from bench.stream import GSI_DROPPED_IN, burst, indexes_before_gsi_drop
 from local.dev_process import start_dev_stack
 from local.stack import LocalStack
 from tooling.ports import free_port
 from tooling.seed import seed_conversation
+from tooling.tables import table_definitions
 
 RESULTS = Path(__file__).with_name("results.json")
 STREAM_MESSAGES, STREAM_GROUPS = 1000, 50
@@ -38,10 +47,10 @@ def main() -> int:
             stack.stop()
 
     layer_deps, runtime = prepare_runtime()
-    boto3_ms = reference_ms(layer_deps, runtime)
     template = LocalStack.template_only()
     sizes = build_sizes(template)
-    cold = {name: import_ms(spec.code_dir, layer_deps, runtime) for name, spec in sorted(template.functions.items())}
+    cold = cold_imports([boto3_target(runtime), *function_targets(template)], layer_deps, runtime)
+    boto3_ms = cold.pop("boto3")
 
     comparison = compare_with(args.compare, layer_deps, runtime) if args.compare else None
     results = {
@@ -59,7 +68,8 @@ def main() -> int:
         "cold_start": {
             "import_boto3_ms": boto3_ms,
             "functions": {
-                name: {"import_ms": ms, "import_vs_boto3": ms / boto3_ms, "size_bytes": sizes.get(name)}
+                name: {"size_bytes": sizes.get(name)}
+                | ({"import_ms": ms, "import_vs_boto3": ms / boto3_ms} if isinstance(ms, float) else {"error": ms})
                 for name, ms in cold.items()
             },
         },
@@ -79,10 +89,17 @@ def in_process(state_dir: Path, requests: int):
             cursor.execute("UPDATE users SET cognito_user_id = %s WHERE handle = 'andrewbrown'", (andrew.sub,))
         connection.close()
         seed_conversation()
-        with counting_calls() as counter:
-            targets = new_users(stack.connection_url, requests + 10)
-            routes = measure_in_process(route_scenarios(stack, andrew, targets), counter, requests)
-            stream = burst(stack, counter, andrew.sub, new_users(stack.connection_url, STREAM_GROUPS), STREAM_MESSAGES)
+        tables, before = table_definitions(stack.template), indexes_before_gsi_drop(stack.template)
+        with counting_calls(tables, stack.client("dynamodb"), before) as counter:
+            routes = measure_in_process(route_scenarios(stack, andrew, requests), counter, requests)
+            stream = burst(
+                stack,
+                counter,
+                andrew.sub,
+                lambda count: new_users(stack.connection_url, count),
+                groups=STREAM_GROUPS,
+                messages=STREAM_MESSAGES,
+            )
         return routes, stream
     finally:
         stack.stop()
@@ -92,7 +109,7 @@ def print_table(results: dict) -> None:
     print(f"\nCruddur Messages benchmark, {results['when']} on {results['machine']}\n")
     header = (
         f"{'route':<40}{'handler p50/p99 ms':>20}{'gateway p50/p99 ms':>20}  "
-        f"{'DynamoDB calls / request':<34}{'PG':>5}{'CU':>6}"
+        f"{'DynamoDB calls / request':<34}{'PG':>5}{'WCU':>6}{'RCU':>6}{'WCU before':>12}"
     )
     print(header)
     print("-" * len(header))
@@ -101,18 +118,38 @@ def print_table(results: dict) -> None:
         gateway = f"{r['gateway_p50_ms']:.1f}/{r['gateway_p99_ms']:.1f}" if r["gateway_p50_ms"] else "-"
         print(
             f"{r['route']:<40}{r['handler_p50_ms']:>9.1f}/{r['handler_p99_ms']:<10.1f}{gateway:>20}  "
-            f"{calls:<34}{r['postgres_calls']:>5g}{r['capacity_units']:>6g}"
+            f"{calls:<34}{r['postgres_calls']:>5g}{r['write_units']:>6g}{r['read_units']:>6g}"
+            f"{r['write_units_before']:>12g}"
         )
+    print(
+        "WCU/RCU: capacity units per request by AWS's rules (bench/capacity.py: item sizes, indexes touched,\n"
+        f"transactions x2). 'before': the same writes billed with the indexes of template.yaml at {GSI_DROPPED_IN}~1."
+    )
     s = results["stream"]
     print(
         f"\nPattern E: {s['records']} records over {s['groups']} groups in batches of {s['batch_size']}: "
         f"{s['records_per_second']:.0f} records/s, {s['dynamodb_writes_per_record']:.3f} DynamoDB writes per record "
         f"({', '.join(f'{op} {n}' for op, n in sorted(s['dynamodb_calls'].items()))})"
     )
+    print(f"  {'capacity units':<34}{'before':>8}{'now':>8}")
+    for label, key in (
+        ("write units per record", "write_units_per_record"),
+        ("read units per record", "read_units_per_record"),
+        ("write units per group-item update", "write_units_per_update"),
+    ):
+        before, now = s[f"{key}_before"], s[key]
+        change = f"  ({(now - before) / before:+.1%})" if before else ""
+        print(f"  {label:<34}{before:>8.3f}{now:>8.3f}{change}")
     cold = results["cold_start"]
-    print(f"\nCold start (median import of the handler module; `import boto3` alone: {cold['import_boto3_ms']:.0f} ms)")
+    print(
+        f"\nCold start (median import of the handler module over {RUNS} rounds, alternating with `import boto3`"
+        f" alone: {cold['import_boto3_ms']:.0f} ms)"
+    )
     for name, f in cold["functions"].items():
         size = f"{f['size_bytes'] / 1e6:.1f} MB" if f["size_bytes"] else "-"
+        if "error" in f:
+            print(f"  {name:<30}{f['error']}")
+            continue
         print(f"  {name:<30}{f['import_ms']:>7.0f} ms  ({f['import_vs_boto3']:.2f} x boto3)  function + layer {size}")
     if results["compared_with"]:
         print(f"\nCold import against {results['compared_with']['revision']} (same run, alternating):")
