@@ -53,9 +53,9 @@ class DevStack:
         return self.tokens(username)["AccessToken"]
 
     def stop(self) -> int:
-        """Ctrl-C, as a person at the terminal would; returns the exit code."""
+        """Ctrl-C, as a person at the terminal would: SIGINT to the whole process group; returns the exit code."""
         if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
+            os.killpg(self.process.pid, signal.SIGINT)
             try:
                 return self.process.wait(timeout=30)
             except subprocess.TimeoutExpired:
@@ -90,6 +90,7 @@ def start_dev_stack(state_dir: Path, timeout: float = 90.0, extra_args: tuple[st
         env=env,
         stdout=log_path.open("wb"),
         stderr=subprocess.STDOUT,
+        start_new_session=True,  # a process group of its own, as a shell gives a foreground job
     )
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -57,6 +57,9 @@ class MotoServer:
             stdout=log,
             stderr=subprocess.STDOUT,
             preexec_fn=_die_with_parent,  # noqa: PLW1509 - only sets a signal; no threads touched yet
+            # Its own session: a terminal's Ctrl-C reaches the whole foreground process group, and moto must
+            # outlive it long enough for make dev to save the tables on the way out (it stops moto itself).
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -11,11 +11,13 @@ from pathlib import Path
 
 from messaging.dal import message_groups, messages, user_profiles
 from messaging.domain import Message, User
-from messaging.logic.message_group_activity import show_as_last_message
+from messaging.logic.message_group_activity import apply_to_members
 from tooling.paths import SEED_CONVERSATION
 
 SEED_GROUP_UUID = "5ae290ed-55d1-47a0-bc6d-fe2bc2700399"
 _SPACING = timedelta(minutes=2)
+# Fixed, not "now": every seeded stack has the same message keys, so events/mark_read.json names a real message.
+SEEDED_UNTIL = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 
 
 def conversation_lines(path: Path = SEED_CONVERSATION) -> list[tuple[str, str]]:
@@ -27,11 +29,11 @@ def conversation_lines(path: Path = SEED_CONVERSATION) -> list[tuple[str, str]]:
     return lines
 
 
-def seed_conversation(now: datetime | None = None) -> int:
+def seed_conversation(until: datetime = SEEDED_UNTIL) -> int:
     """Writes the conversation unless its pair already has one; returns how many messages were written."""
     lines = conversation_lines()
     senders = {handle: _user(handle) for handle in dict.fromkeys(handle for handle, _ in lines)}
-    start = (now or datetime.now(UTC)) - _SPACING * len(lines)
+    start = until - _SPACING * len(lines)
     history = [
         Message(
             group_uuid=SEED_GROUP_UUID,
@@ -51,7 +53,7 @@ def seed_conversation(now: datetime | None = None) -> int:
         return 0
     for message in rest:
         messages.put_message(message)
-    show_as_last_message(history[-1])
+    apply_to_members(history)  # both members' items as pattern E leaves them: preview, read markers, unread
     return len(history)
 
 

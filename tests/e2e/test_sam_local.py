@@ -93,7 +93,7 @@ def test_the_samples_speak_for_a_seeded_user(dev_stack: DevStack) -> None:
         cursor.execute("SELECT cognito_user_id FROM users WHERE handle = 'andrewbrown'")
         (andrew_sub,) = cursor.fetchone()
     connection.close()
-    for name in ("list_messages", "list_message_groups", "create_message", "create_message_group"):
+    for name in ("list_messages", "list_message_groups", "create_message", "create_message_group", "mark_read"):
         assert sample(name)["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] == andrew_sub, name
 
 
@@ -127,6 +127,15 @@ def test_create_message_group_sample_continues_the_pair_s_conversation(env_file:
     result = invoke("CreateMessageGroupFunction", sample("create_message_group"), env_file, tmp_path)
     assert result["statusCode"] == 200  # andrewbrown and bayko already share the seeded conversation
     assert body(result)["message_group_uuid"] == SEED_GROUP_UUID
+
+
+def test_mark_read_sample_reads_the_seeded_conversation_to_its_end(env_file: Path, tmp_path: Path) -> None:
+    result = invoke("MarkReadFunction", sample("mark_read"), env_file, tmp_path)
+    assert result["statusCode"] == 200
+    read = body(result)
+    assert (read["uuid"], read["unread_count"]) == (SEED_GROUP_UUID, 0)
+    # The marker is the sample's message, or andrewbrown's own later one (create_message's sample): never older.
+    assert read["last_read_at"] >= json.loads(sample("mark_read")["body"])["created_at"]
 
 
 def test_the_stream_sample_fails_only_the_record_of_a_group_without_members(env_file: Path, tmp_path: Path) -> None:

@@ -2,12 +2,13 @@
 failures are reported per record."""
 
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 
 import pytest
 
 from messaging.config import settings
 from messaging.domain import Message
-from messaging.logic.message_group_activity import newest_per_group
+from messaging.logic.message_group_activity import member_activities, messages_per_group
 from messaging.stream import stream_handler
 from messaging.stream.records import is_message_insert, message_of
 
@@ -36,22 +37,36 @@ def messages(*records: dict) -> list[Message]:
     return [message_of(record) for record in records]
 
 
-def test_only_the_newest_message_of_each_group_is_applied() -> None:
-    newest = newest_per_group(
+def test_a_group_s_messages_are_counted_once_and_oldest_first() -> None:
+    batch = messages_per_group(
         messages(
-            insert("1", "g1", "2026-01-01T00:00:02.000000+00:00"),
-            insert("2", "g1", "2026-01-01T00:00:03.000000+00:00"),
-            insert("3", "g2", "2026-01-01T00:00:01.000000+00:00"),
-            insert("4", "g1", "2026-01-01T00:00:01.000000+00:00"),  # older, delivered late
+            insert("1", "g1", "2026-01-01T00:00:02.000000+00:00", "b"),
+            insert("2", "g1", "2026-01-01T00:00:03.000000+00:00", "c"),
+            insert("3", "g2", "2026-01-01T00:00:01.000000+00:00", "d"),
+            insert("4", "g1", "2026-01-01T00:00:01.000000+00:00", "a"),  # older, delivered late
+            insert("2", "g1", "2026-01-01T00:00:03.000000+00:00", "c"),  # the same record again
         )
     )
-    assert {group: message.text for group, message in newest.items()} == {"g1": "text 2", "g2": "text 3"}
+    assert {group: [m.uuid for m in ms] for group, ms in batch.items()} == {"g1": ["a", "b", "c"], "g2": ["d"]}
 
 
 def test_the_same_microsecond_is_ordered_by_message_uuid() -> None:
     at = "2026-01-01T00:00:00.000000+00:00"
-    (newest,) = newest_per_group(messages(insert("1", "g", at, "b"), insert("2", "g", at, "a"))).values()
-    assert newest.uuid == "b"
+    (batch,) = messages_per_group(messages(insert("1", "g", at, "b"), insert("2", "g", at, "a"))).values()
+    assert [m.uuid for m in batch] == ["a", "b"]
+
+
+def test_each_member_reads_up_to_their_own_newest_message_and_counts_what_came_after() -> None:
+    def sent(by: str, to: str, at: str, uuid: str) -> Message:
+        (message,) = messages(insert(at, "g", f"2026-01-01T00:00:0{at}.000000+00:00", uuid))
+        return replace(message, sender=replace(message.sender, uuid=by), recipient_uuid=to)
+
+    batch = [sent("ann", "bob", "1", "m1"), sent("bob", "ann", "2", "m2"), sent("ann", "bob", "3", "m3")]
+    ann, bob = member_activities(batch)
+    assert (ann.owner_uuid, ann.read_through, ann.incoming) == ("ann", batch[2].sort_key, 0)
+    assert (bob.owner_uuid, bob.read_through, bob.incoming) == ("bob", batch[1].sort_key, 1)
+    assert ann.newest == bob.newest == batch[2]
+    assert ann.oldest_sort_key == bob.oldest_sort_key == batch[0].sort_key
 
 
 def test_a_message_names_both_members() -> None:

@@ -41,6 +41,7 @@ def test_every_route_of_the_contract_has_its_function() -> None:
         "GET /api/message_groups": "ListMessageGroupsFunction",
         "POST /api/messages": "CreateMessageFunction",
         "POST /api/message_groups": "CreateMessageGroupFunction",
+        "PUT /api/message_groups/{message_group_uuid}/read": "MarkReadFunction",
     }
 
 

@@ -33,11 +33,23 @@ class Message:
 
     @property
     def sort_key(self) -> str:
+        return self.key_of(self.created_at, self.uuid)
+
+    @staticmethod
+    def key_of(created_at: str, message_uuid: str) -> str:
         # The uuid suffix keeps two messages of the same microsecond apart; the fixed-width timestamp keeps order.
-        return f"{self.created_at}#{self.uuid}"
+        return f"{created_at}#{message_uuid}"
+
+    @staticmethod
+    def created_at_of(sort_key: str) -> str:
+        return sort_key.partition("#")[0]
 
     def in_group(self, group_uuid: str) -> Self:
         return replace(self, group_uuid=group_uuid)
+
+
+# Unread counts are exact up to here; above it a member just has "many" (clients show "99+").
+UNREAD_CAP = 100
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,16 @@ class MessageGroup:
     other: User
     last_message: str
     last_message_at: str
+    unread_count: int = 0
+
+
+@dataclass(frozen=True)
+class ReadMarker:
+    """Where a member has read a message group up to, and what is left unread after it."""
+
+    group_uuid: str
+    last_read_at: str
+    unread_count: int
 
 
 @dataclass(frozen=True)

@@ -48,6 +48,10 @@ class CannotMessageSelf(MessagingError):
     code = "cannot_message_self"
 
 
+class MessageNotInGroup(MessagingError):
+    code = "message_not_in_group"
+
+
 class IdempotencyKeyReused(MessagingError):
     code = "idempotency_key_reused"
 

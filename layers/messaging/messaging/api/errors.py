@@ -11,6 +11,7 @@ from messaging.errors import (
     InvalidRequest,
     MalformedStreamRecord,
     MessageGroupItemMissing,
+    MessageNotInGroup,
     MessagingError,
     NotAMember,
     PayloadTooLarge,
@@ -32,6 +33,7 @@ _STATUS: dict[type[MessagingError], int] = {
     PayloadTooLarge: 413,
     InvalidRequest: 422,
     CannotMessageSelf: 422,
+    MessageNotInGroup: 422,
     IdempotencyKeyReused: 422,
     DependencyUnavailable: 503,
     # Stream-only (pattern E): our data or our code at fault, never the client.

@@ -6,7 +6,7 @@ from uuid import UUID
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from messaging import text
-from messaging.domain import Message, MessageGroup
+from messaging.domain import Message, MessageGroup, ReadMarker
 
 MAX_MESSAGE_LENGTH = 1024
 DEFAULT_PAGE_SIZE = 20
@@ -96,7 +96,9 @@ class PostedMessageView(MessageView):
 
 
 class MessageGroupView(_ListEntry):
-    """A conversation: its uuid, the other member's names, the last message and its time."""
+    """A conversation: its uuid, the other member's names, the last message and its time, and what is unread."""
+
+    unread_count: int  # 0-100; 100 stands for "100 or more" (clients show "99+" above 99)
 
     @classmethod
     def of(cls, group: MessageGroup) -> Self:
@@ -106,4 +108,26 @@ class MessageGroupView(_ListEntry):
             handle=group.other.handle,
             message=group.last_message,
             created_at=group.last_message_at,
+            unread_count=group.unread_count,
         )
+
+
+# What pattern A returns as created_at: UTC, fixed width, microseconds (the only form a message key has).
+_MESSAGE_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}\+00:00$"
+
+
+class MarkReadRequest(_Request):
+    """The newest message the caller has seen, as pattern A returned it."""
+
+    created_at: Annotated[str, StringConstraints(pattern=_MESSAGE_TIME)]
+    uuid: UUID
+
+
+class ReadMarkerView(BaseModel):
+    uuid: str  # the message group's
+    unread_count: int
+    last_read_at: str
+
+    @classmethod
+    def of(cls, marker: ReadMarker) -> Self:
+        return cls(uuid=marker.group_uuid, unread_count=marker.unread_count, last_read_at=marker.last_read_at)

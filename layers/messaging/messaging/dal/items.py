@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from messaging.dal import keys
-from messaging.domain import Message, MessageGroup, User
+from messaging.domain import UNREAD_CAP, Message, MessageGroup, User
 
 type Item = dict[str, dict[str, str]]
 
@@ -49,6 +49,9 @@ def message_from_item(item: Mapping[str, Any]) -> Message:
 
 
 def message_group_item(owner: User, other: User, first_message: Message) -> Item:
+    """A member's item, as pattern E would leave it after the first message (so E's own pass changes nothing)."""
+    sent_it = first_message.sender.uuid == owner.uuid
+    read_state: Item = {"last_read_sk": _s(first_message.sort_key)} if sent_it else {}
     return {
         **keys.group_key(owner.uuid, first_message.group_uuid),
         "message_group_uuid": _s(first_message.group_uuid),
@@ -56,6 +59,8 @@ def message_group_item(owner: User, other: User, first_message: Message) -> Item
         "message": _s(first_message.text),
         "last_message_at": _s(first_message.created_at),
         "last_message_sk": _s(first_message.sort_key),
+        **read_state,
+        "unread_count": {"N": "0" if sent_it else "1"},
     }
 
 
@@ -65,4 +70,10 @@ def message_group_from_item(item: Mapping[str, Any]) -> MessageGroup:
         other=_user_of(item),
         last_message=item["message"]["S"],
         last_message_at=item["last_message_at"]["S"],
+        unread_count=unread_count_of(item),
     )
+
+
+def unread_count_of(item: Mapping[str, Any]) -> int:
+    # Increments may carry the stored count past the cap; past it, the exact number is not kept.
+    return min(int(item.get("unread_count", {}).get("N", "0")), UNREAD_CAP)

@@ -1,24 +1,30 @@
 """Message group items: ``GRP#<owner>`` (one per member, naming the other member) and ``PAIR#`` (one per pair)."""
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from messaging.config import settings
-from messaging.dal import keys
+from messaging.dal import keys, messages
 from messaging.dal.aws import dynamodb
-from messaging.dal.items import message_group_from_item, message_group_item, message_item
+from messaging.dal.items import message_group_from_item, message_group_item, message_item, unread_count_of
 from messaging.dal.paging import query_page
-from messaging.domain import Message, MessageGroup, Page, User
-from messaging.errors import MessageGroupItemMissing
+from messaging.domain import UNREAD_CAP, Message, MessageGroup, Page, User
+from messaging.errors import DependencyUnavailable, MessageGroupItemMissing, NotAMember
 
 logger = logging.getLogger(__name__)
 
 _RECENT_CURSOR_ATTRIBUTES = ("pk", "sk", "last_message_at")
 _TRANSACTION_ATTEMPTS = 3
-# The member item exists (never resurrect one) and shows nothing newer than the message being applied.
-_SHOWS_OLDER_MESSAGE = "attribute_exists(pk) AND (attribute_not_exists(last_message_sk) OR last_message_sk < :sk)"
+# The member item exists (never resurrect one), and the batch's oldest message is newer than everything the item
+# accounts for: the last message it shows and the owner's read marker.
+_ACCOUNTED_BEFORE_OLDEST = (
+    "attribute_exists(pk) AND last_message_sk < :oldest"
+    " AND (attribute_not_exists(last_read_sk) OR last_read_sk < :oldest)"
+)
+_SETTLE_ATTEMPTS = 4
 
 
 class PairExists(Exception):
@@ -118,33 +124,155 @@ def _existing_pair_group(reason: dict[str, Any], pair: dict[str, dict[str, str]]
     return item["pair_group_uuid"]["S"]
 
 
-def show_last_message(owner_uuid: str, message: Message) -> bool:
-    """Shows ``message`` on the owner's group item unless it already shows this message or a newer one.
+@dataclass(frozen=True)
+class MemberActivity:
+    """What one stream batch of a group's messages means for one member's item."""
 
-    Returns False when it does (stream retries, duplicates and out-of-order deliveries then change nothing), and
-    raises ``MessageGroupItemMissing`` when the owner has no item for the group. One write, no read: a failed
-    condition returns the item it found, which tells the two cases apart.
+    owner_uuid: str
+    other_uuid: str
+    newest: Message  # to show as the last message
+    oldest_sort_key: str  # of the batch's messages
+    read_through: str | None  # the newest message the owner sent in the batch: read up to there
+    incoming: int  # messages from the other member in the batch after read_through (all of them if None)
+
+
+@dataclass(frozen=True)
+class ReadState:
+    read_through: str | None
+    unread_count: int
+
+
+def apply_activity(activity: MemberActivity) -> None:
+    """Shows the batch's newest message on the owner's item and keeps its read marker and unread count exact.
+
+    The common case is one write and no read: every message of the batch is newer than everything the item has
+    accounted for (its last message and its read marker), so the batch's own counts are exact. Anything else (a
+    duplicate, a late or reordered record, a marker set ahead of the stream) is recounted from the table.
+    """
+    values: dict[str, Any] = {
+        ":message": {"S": activity.newest.text},
+        ":at": {"S": activity.newest.created_at},
+        ":sk": {"S": activity.newest.sort_key},
+        ":oldest": {"S": activity.oldest_sort_key},
+        ":n": {"N": str(activity.incoming)},
+    }
+    if activity.read_through is not None:
+        unread = "last_read_sk = :read, unread_count = :n"
+        values[":read"] = {"S": activity.read_through}
+    else:
+        unread = "unread_count = if_not_exists(unread_count, :zero) + :n"
+        values[":zero"] = {"N": "0"}
+    try:
+        dynamodb().update_item(
+            TableName=settings().messages_table,
+            Key=keys.group_key(activity.owner_uuid, activity.newest.group_uuid),
+            UpdateExpression=f"SET #message = :message, last_message_at = :at, last_message_sk = :sk, {unread}",
+            ConditionExpression=_ACCOUNTED_BEFORE_OLDEST,
+            ExpressionAttributeNames={"#message": "message"},
+            ExpressionAttributeValues=values,
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ClientError as error:
+        item = _item_of_failed_condition(error, activity.owner_uuid, activity.newest.group_uuid)
+        settle(item, activity.other_uuid, read_through=activity.read_through, newest=activity.newest)
+
+
+def mark_read(owner_uuid: str, group_uuid: str, read_sk: str) -> dict[str, Any] | None:
+    """Moves the owner's read marker to ``read_sk`` in one write when that is the group's newest message.
+
+    Returns None when it did; otherwise the item as it is, for ``settle`` (the marker is older or newer than the
+    newest message). Raises ``NotAMember`` when the owner has no item for the group.
     """
     try:
         dynamodb().update_item(
             TableName=settings().messages_table,
-            Key=keys.group_key(owner_uuid, message.group_uuid),
-            UpdateExpression="SET #message = :message, last_message_at = :at, last_message_sk = :sk",
-            ConditionExpression=_SHOWS_OLDER_MESSAGE,
-            ExpressionAttributeNames={"#message": "message"},
-            ExpressionAttributeValues={
-                ":message": {"S": message.text},
-                ":at": {"S": message.created_at},
-                ":sk": {"S": message.sort_key},
-            },
+            Key=keys.group_key(owner_uuid, group_uuid),
+            UpdateExpression="SET last_read_sk = :read, unread_count = :zero",
+            ConditionExpression=(
+                "attribute_exists(pk) AND last_message_sk = :read"
+                " AND (attribute_not_exists(last_read_sk) OR last_read_sk <= :read)"
+            ),
+            ExpressionAttributeValues={":read": {"S": read_sk}, ":zero": {"N": "0"}},
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
     except ClientError as error:
-        if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
-        if "Item" not in error.response:
-            raise MessageGroupItemMissing(
-                f"member {owner_uuid} has no item for message group {message.group_uuid}"
-            ) from None
-        return False
-    return True
+        try:
+            return _item_of_failed_condition(error, owner_uuid, group_uuid)
+        except MessageGroupItemMissing:
+            raise NotAMember("You are not a member of this conversation.") from None
+    return None
+
+
+def settle(item: dict[str, Any], other_uuid: str, *, read_through: str | None, newest: Message | None) -> ReadState:
+    """Recounts a member's unread messages from the table and writes the result, unless the item changed meanwhile.
+
+    The marker only moves forward and the last message only to a newer one; the count covers the messages up to
+    the last message the item shows (newer ones are counted when their own records arrive). A concurrent change
+    (another batch, a read marker) fails the write's condition, and the returned item is settled again.
+    """
+    for _ in range(_SETTLE_ATTEMPTS):
+        old_read = item.get("last_read_sk", {}).get("S")
+        old_last = item["last_message_sk"]["S"]
+        new_read = max((sk for sk in (old_read, read_through) if sk is not None), default=None)
+        shows_newer = newest is not None and newest.sort_key > old_last
+        new_last = newest.sort_key if newest is not None and shows_newer else old_last
+        group_uuid = item["message_group_uuid"]["S"]
+        unread = 0
+        if new_read is None or new_read < new_last:
+            unread = messages.count_messages_from(group_uuid, other_uuid, new_read, new_last, UNREAD_CAP)
+        state = ReadState(new_read, unread)
+        if new_read == old_read and not shows_newer and "unread_count" in item and unread_count_of(item) == unread:
+            return state  # a duplicate: nothing to write
+        try:
+            _write_settled(item, state, newest if shows_newer else None)
+        except ClientError as error:
+            item = _item_of_failed_condition(error, item["pk"]["S"].removeprefix(keys.GROUP_PREFIX), group_uuid)
+            continue
+        return state
+    raise DependencyUnavailable("The message group kept changing while being recounted; retry shortly.")
+
+
+def _write_settled(item: dict[str, Any], state: ReadState, newest: Message | None) -> None:
+    sets = ["unread_count = :unread"]
+    values: dict[str, Any] = {":unread": {"N": str(state.unread_count)}, ":old_last": item["last_message_sk"]}
+    conditions = ["last_message_sk = :old_last"]
+    if state.read_through is not None:
+        sets.append("last_read_sk = :read")
+        values[":read"] = {"S": state.read_through}
+    if "last_read_sk" in item:
+        conditions.append("last_read_sk = :old_read")
+        values[":old_read"] = item["last_read_sk"]
+    else:
+        conditions.append("attribute_not_exists(last_read_sk)")
+    if "unread_count" in item:
+        conditions.append("unread_count = :old_unread")
+        values[":old_unread"] = item["unread_count"]
+    else:
+        conditions.append("attribute_not_exists(unread_count)")
+    names = {}
+    if newest is not None:
+        sets += ["#message = :message", "last_message_at = :at", "last_message_sk = :sk"]
+        names["#message"] = "message"
+        values |= {
+            ":message": {"S": newest.text},
+            ":at": {"S": newest.created_at},
+            ":sk": {"S": newest.sort_key},
+        }
+    dynamodb().update_item(
+        TableName=settings().messages_table,
+        Key={"pk": item["pk"], "sk": item["sk"]},
+        UpdateExpression="SET " + ", ".join(sets),
+        ConditionExpression=" AND ".join(conditions),
+        ExpressionAttributeValues=values,
+        **({"ExpressionAttributeNames": names} if names else {}),
+        ReturnValuesOnConditionCheckFailure="ALL_OLD",
+    )
+
+
+def _item_of_failed_condition(error: ClientError, owner_uuid: str, group_uuid: str) -> dict[str, Any]:
+    """The item a failed condition found; ``MessageGroupItemMissing`` if there was none."""
+    if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+        raise error
+    if "Item" not in error.response:
+        raise MessageGroupItemMissing(f"member {owner_uuid} has no item for message group {group_uuid}") from None
+    return error.response["Item"]

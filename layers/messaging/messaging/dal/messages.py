@@ -1,5 +1,7 @@
 """Message items: ``MSG#<group>`` partitions, one item per message."""
 
+from typing import Any
+
 from botocore.exceptions import ClientError
 
 from messaging.config import settings
@@ -51,3 +53,41 @@ def newest_messages(group_uuid: str, limit: int, cursor: str | None) -> Page[Mes
         cursor_attributes=_CURSOR_ATTRIBUTES,
     )
     return Page([message_from_item(item) for item in reversed(items)], next_cursor)
+
+
+def count_messages_from(group_uuid: str, sender_uuid: str, after_sk: str | None, through_sk: str, cap: int) -> int:
+    """How many messages ``sender_uuid`` sent into the group after ``after_sk`` up to ``through_sk``, at most ``cap``.
+
+    Strongly consistent, and stops reading once ``cap`` are counted, so a member far behind costs a bounded read.
+    """
+    values = {":pk": {"S": keys.messages_pk(group_uuid)}, ":upper": {"S": through_sk}, ":sender": {"S": sender_uuid}}
+    if after_sk is None:
+        condition = "pk = :pk AND sk <= :upper"
+    else:
+        # The smallest key after ``after_sk``: BETWEEN is inclusive at both ends.
+        condition = "pk = :pk AND sk BETWEEN :lower AND :upper"
+        values[":lower"] = {"S": f"{after_sk}\u0000"}
+    request: dict[str, Any] = {
+        "TableName": settings().messages_table,
+        "KeyConditionExpression": condition,
+        "FilterExpression": "user_uuid = :sender",
+        "ExpressionAttributeValues": values,
+        "Select": "COUNT",
+        "ConsistentRead": True,
+    }
+    counted = 0
+    for page in dynamodb().get_paginator("query").paginate(**request):
+        counted += page["Count"]
+        if counted >= cap:
+            break
+    return min(counted, cap)
+
+
+def message_exists(group_uuid: str, sort_key: str) -> bool:
+    response = dynamodb().get_item(
+        TableName=settings().messages_table,
+        Key={"pk": {"S": keys.messages_pk(group_uuid)}, "sk": {"S": sort_key}},
+        ProjectionExpression="pk",
+        ConsistentRead=True,
+    )
+    return "Item" in response

@@ -8,8 +8,8 @@ from uuid import uuid4
 from aws_lambda_powertools.metrics import MetricUnit
 
 from messaging.dal import message_groups, messages
-from messaging.domain import Message, MessageGroup, Page
-from messaging.errors import CannotMessageSelf, NotAMember
+from messaging.domain import Message, MessageGroup, Page, ReadMarker
+from messaging.errors import CannotMessageSelf, MessageNotInGroup, NotAMember
 from messaging.logic import participants
 from messaging.observability import metrics
 
@@ -65,3 +65,18 @@ def _other_member(caller_uuid: str, group_uuid: str) -> str:
     if other is None:
         raise NotAMember("You are not a member of this conversation.")
     return other
+
+
+def mark_read(caller_id: str, group_uuid: str, created_at: str, message_uuid: str) -> ReadMarker:
+    """The read marker: the caller has seen the group up to this message (as pattern A returned it)."""
+    caller = participants.caller(caller_id)
+    read_sk = Message.key_of(created_at, message_uuid)
+    item = message_groups.mark_read(caller.uuid, group_uuid, read_sk)
+    if item is None:  # it was the newest message: one write did it
+        return ReadMarker(group_uuid, created_at, 0)
+    if not messages.message_exists(group_uuid, read_sk):
+        raise MessageNotInGroup("That message is not in this conversation.")
+    state = message_groups.settle(item, item["user_uuid"]["S"], read_through=read_sk, newest=None)
+    # A marker never moves back: an older one leaves the newer marker (and its count) as they were.
+    last_read = state.read_through or read_sk
+    return ReadMarker(group_uuid, Message.created_at_of(last_read), state.unread_count)
