@@ -24,7 +24,7 @@ from local.websocket_connections import ConnectionRegistry
 from local.websocket_gateway import WebSocketGateway
 from tooling.cognito import UserPool
 from tooling.moto_clients import MOTO_CREDENTIALS, moto_client
-from tooling.paths import SCHEMA_SQL, SEED_SQL
+from tooling.paths import SEED_SQL, schema_files
 from tooling.postgres_admin import LOCAL_DATABASE, create_database, run_sql_files, with_database
 from tooling.tables import ensure_table, table_definitions
 from tooling.template import Template
@@ -82,7 +82,7 @@ class LocalStack:
                         self.postgres.socket_path, self.host, self.postgres_tcp_port
                     ).start()
             create_database(self.connection_url)
-            run_sql_files(self.connection_url, SCHEMA_SQL, SEED_SQL)
+            run_sql_files(self.connection_url, *schema_files(), SEED_SQL)
             # Before the functions: the push function's environment names its endpoint.
             self.management = ManagementApi(self.connections, websocket_api(self.template).stage, host=self.host)
             self.management.start()

@@ -8,7 +8,7 @@ import psycopg2
 from ops.cli import Command, confirm, dispatch
 from ops.target import ScriptError, Target
 from tooling.cognito import sync_cognito_user_ids
-from tooling.paths import SCHEMA_SQL, SEED_SQL
+from tooling.paths import SEED_SQL, schema_files
 from tooling.postgres_admin import create_database, database_name, drop_database, redact, run_sql_files
 
 
@@ -27,8 +27,9 @@ def drop(target: Target, args: argparse.Namespace) -> None:
 
 def schema_load(target: Target, _args: argparse.Namespace) -> None:
     url = target.require_connection_url()
-    run_sql_files(url, SCHEMA_SQL)
-    print(f"loaded {SCHEMA_SQL.name} into {database_name(url)}")
+    files = schema_files()
+    run_sql_files(url, *files)
+    print(f"loaded {', '.join(f.name for f in files)} into {database_name(url)}")
 
 
 def seed(target: Target, _args: argparse.Namespace) -> None:
@@ -80,7 +81,7 @@ def _confirm_option(cli: argparse.ArgumentParser) -> None:
 COMMANDS = {
     "create": Command(create, "Create the database of the connection URL unless it exists."),
     "drop": Command(drop, "Drop the database of the connection URL (asks first).", _confirm_option),
-    "schema-load": Command(schema_load, "Create the users table (db/schema.sql); safe to run again."),
+    "schema-load": Command(schema_load, "Create the users table (db/schema.sql, db/migrations/); safe to rerun."),
     "seed": Command(seed, "Insert the seed users (db/seed.sql); safe to run again."),
     "setup": Command(setup, setup.__doc__ or "", _confirm_option),
     "update_cognito_user_ids": Command(

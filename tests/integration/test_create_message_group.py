@@ -2,6 +2,7 @@
 
 import uuid
 
+import psycopg2.errors
 import pytest
 
 from local.api_client import ApiClient
@@ -67,6 +68,31 @@ def test_a_pair_created_after_the_lookup_still_gets_no_second_conversation(
     assert raced.body["message_group_uuid"] == group
     assert [m["message"] for m in api.get(f"/api/messages/{group}", them).body] == ["one", "two"]
     assert len(api.get(PATH, me).body) == len(api.get(PATH, them).body) == 1
+
+
+@pytest.mark.parametrize("written", ["{handle}", "@{handle}", "{HANDLE}", "  @{HANDLE} "])
+def test_a_handle_is_found_without_case_and_without_its_at(api: ApiClient, new_user, written: str) -> None:
+    me, them = new_user(), new_user("Them")
+    handle = written.format(handle=them.handle, HANDLE=them.handle.upper())
+    response = api.post(PATH, me, {"handle": handle, "message": "found you"})
+    assert response.status == 201, response.body
+    (group,) = api.get(PATH, me).body
+    assert (group["handle"], group["display_name"]) == (them.handle, "Them")
+
+
+@pytest.mark.parametrize("handle", ["@", " @ ", "@@"])
+def test_an_at_sign_alone_names_nobody(api: ApiClient, new_user, handle: str) -> None:
+    response = api.post(PATH, new_user(), {"handle": handle, "message": "hello?"})
+    assert response.status in {404, 422}, response.body  # "@@" is the handle "@", which nobody has
+
+
+def test_handles_are_unique_whatever_their_case(new_user, database) -> None:
+    taken = new_user()
+    with pytest.raises(psycopg2.errors.UniqueViolation), database.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO users (display_name, handle, email) VALUES ('Twin', %s, 'twin@test.example')",
+            (taken.handle.upper(),),
+        )
 
 
 def test_an_unknown_handle_is_404(api: ApiClient, new_user) -> None:

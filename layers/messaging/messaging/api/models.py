@@ -34,11 +34,21 @@ def _visible_text(value: str) -> str:
 
 # Blank and trimmed as messaging.text defines it, which docs/openapi.yaml's MessageText states.
 MessageText = Annotated[str, AfterValidator(_unicode_text), AfterValidator(_visible_text)]
-# Handles are looked up in PostgreSQL, which cannot hold control characters such as NUL in text.
+def _without_at(value: str) -> str:
+    # People write a handle as they see it on a profile, "@bayko"; the handle itself has no "@".
+    handle = value.removeprefix("@")
+    if not handle:
+        raise ValueError("must name a handle")
+    return handle
+
+
+# Handles are looked up in PostgreSQL, which cannot hold control characters such as NUL in text; case does not
+# matter (the lookup lowers both sides).
 Handle = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$"),
     AfterValidator(_unicode_text),
+    AfterValidator(_without_at),
 ]
 
 

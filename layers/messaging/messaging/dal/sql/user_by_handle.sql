@@ -1,4 +1,4 @@
--- The other member of a new conversation, by their public handle.
+-- The other member of a new conversation, by their public handle, whatever its case (unique index on lower()).
 SELECT uuid::text, display_name, handle
 FROM public.users
-WHERE handle = %(handle)s
+WHERE lower(handle) = lower(%(handle)s)
