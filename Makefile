@@ -11,7 +11,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install dev soak bench lint format validate build unit integration e2e browser test clean
+.PHONY: help install typecheck dev soak bench lint format validate build unit integration e2e browser test clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -67,7 +67,10 @@ e2e: $(STAMP) ## End-to-end tests without a browser: the make dev stack over HTT
 browser: $(STAMP) ## Browser tests of the web client (needs Chromium: apt-get install chromium)
 	$(BIN)/pytest -m browser tests/e2e
 
-test: lint validate build ## Everything CI checks: lint, template, build, all tests
+typecheck: $(STAMP) ## mypy --strict on the layer
+	$(BIN)/mypy
+
+test: lint typecheck validate build ## Everything CI checks: lint, types, template, build, all tests
 	$(BIN)/pytest
 
 clean: ## Remove the venv, build output and local state

@@ -23,10 +23,32 @@ class Rule:
     reason: str
 
 
+_EDGES = ("messaging.api", "messaging.stream", "messaging.websocket")
+
 RULES = (
     Rule("ops/**/*.py", ("local",), "operator scripts act on AWS too; the emulator is not production tooling"),
     Rule("bin/**/*", ("local",), "operator scripts act on AWS too; the emulator is not production tooling"),
     Rule("tooling/**/*.py", ("local",), "tooling is what ops/ shares with the emulator, so it cannot need it"),
+    # The layer: handler -> edge (api, stream, websocket) -> logic -> dal.
+    Rule(
+        "layers/messaging/messaging/logic/**/*.py",
+        (*_EDGES, "pydantic", "aws_lambda_powertools.utilities.data_classes", "aws_lambda_powertools.event_handler"),
+        "logic knows no HTTP, no stream records and no Lambda event shapes: it takes plain values",
+    ),
+    Rule(
+        "layers/messaging/messaging/dal/**/*.py",
+        (*_EDGES, "messaging.logic", "pydantic"),
+        "data access serves the logic; it never calls back up",
+    ),
+    Rule(
+        "layers/messaging/messaging/[dce]*.py",  # domain.py, config.py, errors.py
+        (*_EDGES, "messaging.logic", "messaging.dal"),
+        "the domain, its errors and the configuration sit below every layer",
+    ),
+    Rule("layers/messaging/messaging/api/**/*.py", ("messaging.stream", "messaging.websocket"), "one edge each"),
+    Rule("layers/messaging/messaging/stream/**/*.py", ("messaging.api", "messaging.websocket"), "one edge each"),
+    Rule("functions/**/*.py", ("messaging.dal", "local", "tooling"), "handlers call an edge or the logic, a few lines"),
+    Rule("layers/messaging/**/*.py", ("local", "tooling", "ops", "bench", "tests"), "the layer ships alone to Lambda"),
 )
 
 _RUN_PYTHON = re.compile(r"run-python\"?\s+([\w.]+)")

@@ -6,7 +6,8 @@ import json
 
 from messaging.dal.management_api import MAX_POST_BYTES
 from messaging.domain import Message, User
-from messaging.logic.push import frames_of, messages_per_member
+from messaging.logic.push import messages_per_member
+from messaging.websocket.frames import frames_of
 
 ALICE = User("alice-uuid", "Alice", "alice")
 BOB = User("bob-uuid", "Bob", "bob")

@@ -73,7 +73,7 @@ def once_per_key[Body: BaseModel, Answer: BaseModel](
         # Built on first use, not at import: the persistence layer needs the table's name and a client.
         @cache
         def idempotent() -> Callable[..., Answer]:
-            return idempotent_function(
+            once: Callable[..., Answer] = idempotent_function(
                 operation,
                 data_keyword_argument="call",
                 persistence_store=_persistence(),
@@ -81,6 +81,7 @@ def once_per_key[Body: BaseModel, Answer: BaseModel](
                 output_serializer=PydanticSerializer(answer),
                 key_prefix="http",
             )
+            return once
 
         def run(call: Call[Body], context: LambdaContext) -> Answer:
             if call.key is None:

@@ -25,11 +25,11 @@ class HttpRequest:
 
     @property
     def route_key(self) -> str:
-        return self.event.get("routeKey", "")
+        return str(self.event.get("routeKey", ""))
 
     @property
     def path(self) -> str:
-        return self.event.get("rawPath", "")
+        return str(self.event.get("rawPath", ""))
 
     @cached_property
     def headers(self) -> dict[str, str]:

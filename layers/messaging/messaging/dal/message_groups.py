@@ -106,7 +106,7 @@ def create_message_group(starter: User, other: User, first_message: Message) -> 
         except ClientError as error:
             if error.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
-            pair_reason = error.response.get("CancellationReasons", [{}])[0]
+            pair_reason: dict[str, Any] = dict(error.response.get("CancellationReasons", [{}])[0])
             if pair_reason.get("Code") == "ConditionalCheckFailed":
                 raise PairExists(_existing_pair_group(pair_reason, pair)) from None
             # A concurrent transaction on the same pair: retry, and the next attempt sees the winner's pair.
@@ -121,7 +121,7 @@ def _existing_pair_group(reason: dict[str, Any], pair: dict[str, dict[str, str]]
     item = reason.get("Item")
     if item is None:  # Older servers do not return the item on a cancelled transaction.
         item = dynamodb().get_item(TableName=settings().messages_table, Key=pair, ConsistentRead=True)["Item"]
-    return item["pair_group_uuid"]["S"]
+    return str(item["pair_group_uuid"]["S"])
 
 
 @dataclass(frozen=True)
@@ -273,6 +273,8 @@ def _item_of_failed_condition(error: ClientError, owner_uuid: str, group_uuid: s
     """The item a failed condition found; ``MessageGroupItemMissing`` if there was none."""
     if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
         raise error
-    if "Item" not in error.response:
+    # Not in botocore's typed error shape: DynamoDB adds it for ReturnValuesOnConditionCheckFailure.
+    response: dict[str, Any] = dict(error.response)
+    if "Item" not in response:
         raise MessageGroupItemMissing(f"member {owner_uuid} has no item for message group {group_uuid}") from None
-    return error.response["Item"]
+    return dict(response["Item"])

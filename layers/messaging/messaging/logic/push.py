@@ -7,22 +7,22 @@ lost costs a little latency, never a message. Only what a retry can mend (thrott
 retried; a retry may repeat frames already sent, so clients de-duplicate by message uuid.
 """
 
-import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from messaging.api.models import PostedMessageView
 from messaging.dal import connections, management_api
-from messaging.dal.management_api import MAX_POST_BYTES, Delivery
+from messaging.dal.management_api import Delivery
 from messaging.domain import Message
 from messaging.observability import logger
 
 _MEMBER_WORKERS = 8  # below botocore's connection pool (10), so no worker waits for a connection
-_FRAME_START = b'{"type":"messages","messages":['
-_FRAME_END = b"]}"
+
+# Frames in the WebSocket edge's format: the bytes to post, and the uuids of the messages each carries.
+type Frames = list[tuple[bytes, list[str]]]
+type FrameMaker = Callable[[Sequence[Message]], Frames]
 
 
 @dataclass
@@ -43,14 +43,19 @@ class PushReport:
         self.refused += other.refused
 
 
-def push_messages(messages: Iterable[Message]) -> PushReport:
-    """Posts each member's new messages to each of the member's connections; members are pushed side by side."""
+def push_messages(messages: Iterable[Message], frames_of: FrameMaker) -> PushReport:
+    """Posts each member's new messages to each of the member's connections; members are pushed side by side.
+
+    ``frames_of`` packs messages into frames: the wire format is the WebSocket edge's, not the logic's.
+    """
     inbox = messages_per_member(messages)
     report = PushReport()
     if not inbox:
         return report
     with ThreadPoolExecutor(max_workers=min(_MEMBER_WORKERS, len(inbox))) as pool:
-        outcomes = [pool.submit(push_to_member, member, member_messages) for member, member_messages in inbox.items()]
+        outcomes = [
+            pool.submit(push_to_member, member, member_messages, frames_of) for member, member_messages in inbox.items()
+        ]
     for outcome in outcomes:
         report.add(outcome.result())
     return report
@@ -66,7 +71,7 @@ def messages_per_member(messages: Iterable[Message]) -> dict[str, list[Message]]
     return inbox
 
 
-def push_to_member(member_uuid: str, messages: Sequence[Message]) -> PushReport:
+def push_to_member(member_uuid: str, messages: Sequence[Message], frames_of: FrameMaker) -> PushReport:
     report = PushReport()
     try:
         connection_ids = connections.connections_of(member_uuid)
@@ -84,31 +89,7 @@ def push_to_member(member_uuid: str, messages: Sequence[Message]) -> PushReport:
     return report
 
 
-def frames_of(messages: Sequence[Message]) -> list[tuple[bytes, list[str]]]:
-    """The frames carrying ``messages`` in order, each within API Gateway's limit, with the uuids each carries.
-
-    A frame is ``{"type": "messages", "messages": [<message as in pattern A, plus message_group_uuid>...]}``.
-    """
-    frames: list[tuple[bytes, list[str]]] = []
-    items: list[bytes] = []
-    uuids: list[str] = []
-    size = len(_FRAME_START) + len(_FRAME_END)
-    for message in messages:
-        item = _encoded(message)
-        grown = size + len(item) + (1 if items else 0)  # the comma between items
-        if items and grown > MAX_POST_BYTES:
-            frames.append((_frame(items), uuids))
-            items, uuids = [], []
-            grown = len(_FRAME_START) + len(_FRAME_END) + len(item)
-        items.append(item)
-        uuids.append(message.uuid)
-        size = grown
-    if items:
-        frames.append((_frame(items), uuids))
-    return frames
-
-
-def _post_frames(member_uuid: str, connection_id: str, frames: list[tuple[bytes, list[str]]]) -> PushReport:
+def _post_frames(member_uuid: str, connection_id: str, frames: Frames) -> PushReport:
     report = PushReport()
     for index, (frame, _) in enumerate(frames):
         delivery = management_api.post(connection_id, frame)
@@ -136,12 +117,3 @@ def _forget(member_uuid: str, connection_id: str) -> None:
         logger.warning(
             "gone connection not deleted", extra={"connection": connection_id, "error": type(error).__name__}
         )
-
-
-def _encoded(message: Message) -> bytes:
-    view = PostedMessageView.of(message).model_dump(mode="json")
-    return json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def _frame(items: list[bytes]) -> bytes:
-    return _FRAME_START + b",".join(items) + _FRAME_END
