@@ -34,6 +34,8 @@ def _visible_text(value: str) -> str:
 
 # Blank and trimmed as messaging.text defines it, which docs/openapi.yaml's MessageText states.
 MessageText = Annotated[str, AfterValidator(_unicode_text), AfterValidator(_visible_text)]
+
+
 def _without_at(value: str) -> str:
     # People write a handle as they see it on a profile, "@bayko"; the handle itself has no "@".
     handle = value.removeprefix("@")
