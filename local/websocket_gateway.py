@@ -103,6 +103,9 @@ class WebSocketGateway:
         url = urlsplit(request.path)
         if url.path.rstrip("/") != f"/{self.api.stage}":
             return _refusal(websocket, HTTPStatus.FORBIDDEN, "Forbidden")
+        # websockets checks the upgrade only after this hook: a plain GET must not reach the authorizer or $connect.
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            return _refusal(websocket, HTTPStatus.UPGRADE_REQUIRED, "Upgrade Required")
         connection = Connection(
             connection_id=_connection_id(),
             api_id=self.api.logical_id,
