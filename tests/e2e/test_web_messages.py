@@ -294,3 +294,42 @@ def test_other_peoples_new_messages_are_announced(browser, dev_stack: DevStack) 
     # The list itself is not a live region (it is redrawn): only that status speaks.
     assert page.locator("#messages").get_attribute("aria-live") is None
     assert page.errors == []
+
+
+def test_a_refused_message_can_be_edited_and_sent_anew(browser, dev_stack: DevStack) -> None:
+    from playwright.sync_api import expect  # noqa: PLC0415
+
+    page = signed_in(browser, dev_stack, "andrewbrown")
+    refusal = {
+        "error": "validation_error",
+        "message": "Invalid request",
+        "details": [{"field": "message", "message": "must not contain that"}],
+    }
+    page.route(
+        "**/api/messages",
+        lambda route: route.fulfill(status=422, json=refusal) if route.request.method == "POST" else route.continue_(),
+    )
+    page.get_by_role("button", name=BAYKO).click()
+    expect(page.locator("#messages .message")).to_have_count(20)
+    text = f"first draft {uuid.uuid4().hex[:6]}"
+    box = page.get_by_label("Message", exact=True)
+    box.fill(text)
+    box.press("Enter")
+    bubble = page.locator("#messages .message", has_text=text)
+    expect(bubble).to_contain_text("Not sent")  # refused outright: no automatic retry, no waiting
+    expect(page.locator("#notice")).to_have_text("Please check what you typed. message: must not contain that")
+    edit = bubble.get_by_role("button", name="Edit")
+    expect(edit).to_be_visible()
+    page.unroute_all()
+
+    edit.click()
+    expect(bubble).to_have_count(0)
+    expect(box).to_have_value(text)
+    expect(box).to_be_focused()
+    box.press("End")
+    page.keyboard.type(", second draft")
+    page.keyboard.press("Enter")
+    expect(page.locator(".message-text").last).to_have_text(f"{text}, second draft")
+    expect(page.locator("#messages .message").last).to_contain_text("Sent")
+    assert [m["message"] for m in call_messages(dev_stack, SEED_GROUP_UUID)].count(text) == 0
+    assert page.errors == []
