@@ -1,15 +1,21 @@
 """JSON responses in the Lambda proxy format, with the pagination ``Link`` header."""
 
+# Annotations stay unevaluated: the models and the request are only named here, so the error mapping (which
+# builds responses) loads without pydantic, e.g. in the WebSocket functions.
+from __future__ import annotations
+
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlencode
 
-from pydantic import BaseModel
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-from messaging.api.request import HttpRequest
-from messaging.domain import Page
+    from pydantic import BaseModel
+
+    from messaging.api.request import HttpRequest
+    from messaging.domain import Page
 
 
 @dataclass(frozen=True)

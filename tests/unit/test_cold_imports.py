@@ -1,0 +1,147 @@
+"""Each function's cold start loads only what its route needs.
+
+Every handler module of template.yaml is imported in a fresh interpreter, as Lambda imports it: no site (so none
+of this venv's .pth paths), only the function's code, the layer and the installed packages on the path, and the
+function's template environment. Modules its route never uses must not load. A structural guard, not a timing:
+`make bench` prints the times; tests never assert them.
+"""
+
+import re
+import subprocess
+import sys
+import sysconfig
+from functools import cache
+from importlib import metadata
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from tooling.paths import PROJECT_ROOT
+from tooling.template import FunctionSpec, Template
+
+LAYER = PROJECT_ROOT / "layers" / "messaging"
+# Tracing is off in the template: the X-Ray SDK alone costs more than a function's import budget.
+XRAY = ("aws_xray_sdk",)
+# API Gateway checks tokens; the layer does so itself only under `sam local`, and the WebSocket authorizer.
+TOKENS = ("jwt", "cryptography")
+# Idempotency-Key belongs to the creating routes; Powertools' DynamoDB persistence layer brings boto3 along.
+IDEMPOTENCY = ("aws_lambda_powertools.utilities.idempotency", "boto3", "s3transfer")
+HTTP_MODELS = ("pydantic", "messaging.api.models")
+POSTGRES = ("psycopg2",)
+
+# What each function must not import. A new function declares its line here.
+MUST_NOT_IMPORT: dict[str, tuple[str, ...]] = {
+    "ListMessagesFunction": XRAY + TOKENS + IDEMPOTENCY,
+    "ListMessageGroupsFunction": XRAY + TOKENS + IDEMPOTENCY,
+    "MarkReadFunction": XRAY + TOKENS + IDEMPOTENCY,
+    "CreateMessageFunction": XRAY + TOKENS,
+    "CreateMessageGroupFunction": XRAY + TOKENS,
+    "MessageStreamFunction": XRAY + TOKENS + IDEMPOTENCY + HTTP_MODELS + POSTGRES,
+    "MessagePushFunction": XRAY + TOKENS + IDEMPOTENCY + POSTGRES,
+    "WebSocketAuthorizerFunction": XRAY + IDEMPOTENCY + HTTP_MODELS,
+    "WebSocketConnectFunction": XRAY + TOKENS + IDEMPOTENCY + HTTP_MODELS,
+    "WebSocketDisconnectFunction": XRAY + TOKENS + IDEMPOTENCY + HTTP_MODELS,
+    "WebSocketDefaultFunction": XRAY + TOKENS + IDEMPOTENCY,
+}
+
+FUNCTIONS = Template(
+    parameter_overrides={"UserPoolId": "us-east-1_testpool", "UserPoolClientId": "testclient"}
+).functions
+# The runtime provides boto3 (and botocore); the layer ships its requirements.txt. Nothing else is installed.
+LAMBDA_REQUIREMENTS = ["boto3", *(LAYER / "requirements.txt").read_text().splitlines()]
+# Run in the child before the handler is imported: the packages of this venv that Lambda lacks are hidden, as
+# some change what gets imported (with pyOpenSSL installed, botocore loads urllib3's support for it, and
+# cryptography with it).
+_HIDE_WHAT_LAMBDA_LACKS = """
+import sys
+class NotInLambda:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] not in ABSENT:
+            return None
+        raise ModuleNotFoundError(f"No module named {name!r} (not installed in Lambda)", name=name)
+sys.meta_path.insert(0, NotInLambda())
+"""
+_IMPORT_LINE = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|(?P<indent>\s*)(?P<module>\S+)\s*$")
+
+
+def cold_import(spec: FunctionSpec) -> list[tuple[int, str]]:
+    """The modules importing the handler loads, in -X importtime order: (depth, name), each after its imports."""
+    module = spec.handler.rsplit(".", 1)[0]
+    path = [str(spec.code_dir), str(LAYER), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
+    absent = sorted(set(metadata.packages_distributions()) - lambda_modules())
+    program = f"ABSENT = {absent!r}\n{_HIDE_WHAT_LAMBDA_LACKS}\nsys.path[:0] = {path!r}\nimport {module}"
+    result = subprocess.run(  # noqa: S603 - our interpreter, our program
+        [sys.executable, "-I", "-S", "-X", "importtime", "-c", program],
+        capture_output=True,
+        text=True,
+        env={**spec.environment, "AWS_REGION": "us-east-1", "PATH": "/usr/bin:/bin"},
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, f"{spec.logical_id} does not import:\n{result.stderr[-3000:]}"
+    return [
+        (len(found["indent"]), found["module"])
+        for line in result.stderr.splitlines()
+        if (found := _IMPORT_LINE.match(line))
+    ]
+
+
+@cache
+def lambda_modules() -> frozenset[str]:
+    """Top-level modules of the distributions a function has in Lambda: LAMBDA_REQUIREMENTS and theirs."""
+    pending = [Requirement(line) for line in LAMBDA_REQUIREMENTS if line.strip() and not line.startswith("#")]
+    distributions: set[str] = set()
+    while pending:
+        requirement = pending.pop()
+        name = canonicalize_name(requirement.name)
+        if name in distributions:
+            continue
+        distributions.add(name)
+        for dependency in map(Requirement, metadata.requires(name) or []):
+            # Markers name this interpreter and the extras asked for, e.g. PyJWT[crypto] brings cryptography.
+            extras = [*requirement.extras, ""]
+            if dependency.marker is None or any(dependency.marker.evaluate({"extra": e}) for e in extras):
+                pending.append(dependency)
+    return frozenset(
+        module
+        for module, owners in metadata.packages_distributions().items()
+        if any(canonicalize_name(owner) in distributions for owner in owners)
+    )
+
+
+def importers(imports: list[tuple[int, str]], at: int) -> list[str]:
+    """Who imported the module at index ``at``: importtime prints a module after the modules it imports, one
+    level deeper, so each importer is the next line at a shallower depth."""
+    chain, depth = [imports[at][1]], imports[at][0]
+    for line_depth, name in imports[at + 1 :]:
+        if line_depth < depth:
+            chain.append(name)
+            depth = line_depth
+    return chain
+
+
+def test_every_function_declares_what_it_must_not_import() -> None:
+    undeclared = sorted(set(FUNCTIONS) - set(MUST_NOT_IMPORT))
+    assert not undeclared, f"add a line to MUST_NOT_IMPORT for {undeclared}"
+
+
+@pytest.mark.parametrize("logical_id", sorted(FUNCTIONS))
+def test_a_function_imports_only_what_its_route_needs(logical_id: str) -> None:
+    imports = cold_import(FUNCTIONS[logical_id])
+    offenders = {}
+    for prefix in MUST_NOT_IMPORT.get(logical_id, ()):
+        found = [i for i, (_, name) in enumerate(imports) if name == prefix or name.startswith(f"{prefix}.")]
+        if found:  # named by its outermost module, with the chain of imports that brought it in
+            offenders[prefix] = " <- ".join(importers(imports, min(found, key=lambda i: imports[i][0])))
+    assert not offenders, f"{logical_id} imports what its route never uses:\n" + "\n".join(offenders.values())
+
+
+def test_lambda_has_the_layer_s_requirements_and_boto3_only() -> None:
+    assert {"boto3", "botocore", "pydantic", "pydantic_core", "psycopg2", "jwt", "cryptography"} <= lambda_modules()
+    assert not {"OpenSSL", "moto", "pytest", "aws_xray_sdk"} & lambda_modules()
+
+
+def test_the_import_chain_names_who_imported_a_module() -> None:
+    imports = [(4, "jwt.api"), (2, "jwt"), (2, "json"), (0, "messaging.api.access_token"), (0, "app")]
+    assert importers(imports, 0) == ["jwt.api", "jwt", "messaging.api.access_token"]
