@@ -128,7 +128,7 @@ def test_the_list_shows_avatar_preview_and_time(browser, dev_stack: DevStack) ->
     londo_group = ""
     for handle in ["bayko", "worf", "garek", "londo"]:
         londo_group = conversation_with(dev_stack, handle)
-    page = signed_in(browser, dev_stack, "andrewbrown")
+    page = signed_in(browser, dev_stack, "andrewbrown", locale="en-US")
     item = page.get_by_role("button", name=LONDO)
     expect(item).to_be_visible()
     expect(item.locator(".avatar")).to_have_text("LM")

