@@ -12,6 +12,8 @@ MIGRATIONS_DIR = PROJECT_ROOT / "db" / "migrations"
 def schema_files() -> list[Path]:
     """The schema, then every migration in order: all idempotent, so loading them again is always safe."""
     return [SCHEMA_SQL, *sorted(MIGRATIONS_DIR.glob("*.sql"))]
+
+
 SEED_CONVERSATION = PROJECT_ROOT / "db" / "seed_conversation.txt"
 # `make dev` keeps its state here: PostgreSQL's data, the DynamoDB snapshot, stack.json.
 LOCAL_STATE_DIR = PROJECT_ROOT / ".local"
