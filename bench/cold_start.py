@@ -13,10 +13,10 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from tooling.paths import PROJECT_ROOT
 from tooling.template import Template
@@ -68,19 +68,47 @@ def prepare_runtime() -> tuple[Path, Path]:
     return layer_deps, runtime
 
 
-def cold_imports(targets: Sequence[ImportTarget], layer_deps: Path, runtime: Path, runs: int = RUNS) -> dict[str, Any]:
-    """Median import ms of each target over ``runs`` rounds; every round imports each target once, in turn, so a
+@dataclass(frozen=True)
+class ColdImport:
+    ms: float | None  # median cumulative import time of the target module; None when it does not import
+    modules: Mapping[str, float] = field(default_factory=dict)  # median self time of every module it loads
+    error: str | None = None
+
+    def beyond(self, reference: "ColdImport", top: int = 4) -> dict[str, float]:
+        """Self ms, by top-level package, of the modules this import loads and ``reference``'s does not."""
+        packages: Counter[str] = Counter()
+        for module, ms in self.modules.items():
+            if module not in reference.modules:
+                packages[module.split(".")[0]] += ms
+        return dict(packages.most_common(top))
+
+
+def cold_imports(
+    targets: Sequence[ImportTarget], layer_deps: Path, runtime: Path, runs: int = RUNS
+) -> dict[str, ColdImport]:
+    """Each target's median import over ``runs`` rounds; every round imports each target once, in turn, so a
     change in the machine's load reaches all of them alike. A target that fails to import gets its error."""
-    samples: dict[str, list[float]] = {t.name: [] for t in targets}
+    samples: dict[str, list[dict[str, tuple[float, float]]]] = {t.name: [] for t in targets}
     errors: dict[str, str] = {}
     for _ in range(runs):
         for target in targets:
             if target.name not in errors:
                 try:
-                    samples[target.name].append(_import_ms(target, layer_deps, runtime))
+                    samples[target.name].append(_import_times(target, layer_deps, runtime))
                 except RuntimeError as error:
                     errors[target.name] = str(error)
-    return {name: errors.get(name) or statistics.median(times) for name, times in samples.items()}
+    results = {}
+    for target in targets:
+        runs_of = samples[target.name]
+        if target.name in errors:
+            results[target.name] = ColdImport(None, error=errors[target.name])
+            continue
+        modules = {m for run in runs_of for m in run}
+        results[target.name] = ColdImport(
+            ms=statistics.median(run[target.module][1] for run in runs_of),
+            modules={m: statistics.median(run.get(m, (0.0, 0.0))[0] for run in runs_of) for m in modules},
+        )
+    return results
 
 
 def function_targets(template: Template, code_root: Path = PROJECT_ROOT, label: str = "") -> list[ImportTarget]:
@@ -108,20 +136,21 @@ def compare_with(revision: str, layer_deps: Path, runtime: Path) -> dict[str, di
         subprocess.run(["git", "worktree", "add", "--detach", "-q", str(base), revision], cwd=PROJECT_ROOT, check=True)  # noqa: S603, S607
         try:
             template = Template(parameter_overrides={"UserPoolId": "x", "UserPoolClientId": "x"})
-            now = function_targets(template)
-            before = [t for t in function_targets(template, base, "base:") if t.code_dir.exists()]
-            medians = cold_imports([t for pair in zip(before, now, strict=False) for t in pair], layer_deps, runtime)
-            return {
-                t.name: {"base_ms": medians[f"base:{t.name}"], "now_ms": medians[t.name]}
-                | {"ratio": medians[t.name] / medians[f"base:{t.name}"]}
-                for t in now
-                if isinstance(medians.get(t.name), float) and isinstance(medians.get(f"base:{t.name}"), float)
-            }
+            before = {t.name.removeprefix("base:"): t for t in function_targets(template, base, "base:")}
+            pairs = [(before[t.name], t) for t in function_targets(template) if before[t.name].code_dir.exists()]
+            cold = cold_imports([t for pair in pairs for t in pair], layer_deps, runtime)
+            results = {}
+            for was, now in pairs:
+                base_ms, now_ms = cold[was.name].ms, cold[now.name].ms
+                if base_ms is not None and now_ms is not None:
+                    results[now.name] = {"base_ms": base_ms, "now_ms": now_ms, "ratio": now_ms / base_ms}
+            return results
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=PROJECT_ROOT, check=False)  # noqa: S603, S607
 
 
-def _import_ms(target: ImportTarget, layer_deps: Path, runtime: Path) -> float:
+def _import_times(target: ImportTarget, layer_deps: Path, runtime: Path) -> dict[str, tuple[float, float]]:
+    """Self and cumulative ms of every module one cold import of the target loads (-X importtime)."""
     path = [str(target.code_dir), str(target.layer_source), str(layer_deps), str(runtime)]
     program = f"import sys; sys.path[:0] = {path!r}; import {target.module}"
     env = {**_LAMBDA_ENVIRONMENT, **target.environment, "PATH": os.environ.get("PATH", "")}
@@ -132,11 +161,14 @@ def _import_ms(target: ImportTarget, layer_deps: Path, runtime: Path) -> float:
         env=env,
         check=False,
     )
-    cumulative = re.search(rf"\|\s+(\d+) \|\s+{re.escape(target.module)}\s*$", result.stderr, re.MULTILINE)
-    if result.returncode != 0 or cumulative is None:
+    times = {
+        found.group(3): (int(found.group(1)) / 1000, int(found.group(2)) / 1000)
+        for found in re.finditer(r"^import time:\s+(\d+) \|\s+(\d+) \|\s*(\S+)\s*$", result.stderr, re.MULTILINE)
+    }
+    if result.returncode != 0 or target.module not in times:
         last_line = result.stderr.strip().splitlines()[-1:] or ["no output"]
         raise RuntimeError(f"import failed: {last_line[0]}")
-    return int(cumulative.group(1)) / 1000
+    return times
 
 
 def build_sizes(template: Template) -> dict[str, int]:
