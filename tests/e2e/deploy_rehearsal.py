@@ -11,8 +11,11 @@ Two stacks come out of one ``sam build`` and ``sam package``:
 moto server (5.2.5) facts this relies on (see TOOLCHAIN.md): its S3 takes the bucket from the host name, so the
 endpoint is ``localhost`` (never ``127.0.0.1``); ``--resolve-s3`` cannot work (moto gives change-set stacks no
 outputs), so the bucket is made first; its Lambda must be told not to use Docker; a resource type it has no
-model for is accepted and listed without a logical id, never built; a resource it cannot create fails the whole
-call with a bare 500 (the reason is in its log), never as CREATE_FAILED.
+model for is accepted and listed without a logical id, never built, and a ``${X}`` naming such a resource is
+left in place in the strings that use it; a resource it cannot create fails the whole call with a bare 500 (the
+reason is in its log), never as CREATE_FAILED. So in the *sam deploy* stack nothing but ``AWS::Serverless::*``
+may reference a function: a plain ``AWS::Lambda::Permission`` on one fails there (its function was never
+built), which is why the WebSocket API's invoke permissions are SAM connectors.
 """
 
 import ast
@@ -384,9 +387,15 @@ class StackResolver:
                 return str(self.resolve(variables[name]))
             if "." in name and name.split(".", 1)[0] in self._template["Resources"]:
                 return self.get_att(*name.split(".", 1))
+            if self.unbuilt(name):
+                return match.group(0)  # moto leaves ${X} in place for a resource it never built
             return self.ref(name)
 
         return re.sub(r"\$\{([\w:.]+)\}", one, text)
+
+    def unbuilt(self, name: str) -> bool:
+        """A resource of the template moto accepted without building it (an ``AWS::ApiGatewayV2::*``)."""
+        return name in self._template["Resources"] and self._built.get(name) is None
 
     def _physical_id(self, logical_id: str) -> str:
         built = self._built.get(logical_id)

@@ -50,10 +50,15 @@ PARAMETERS = {**REHEARSAL_POOL, "Stage": "dev", "MessagesTableName": "rehearsal-
 # template.yaml with long-form intrinsics, read at collection so tests can be made per table and function.
 SOURCE: dict[str, Any] = Template(TEMPLATE_PATH).document
 
-# Types moto 5.2.5 accepts without building them, each checked on the translated template by the named test.
+# Types moto 5.2.5 accepts without building them, each checked on the translated template by the named tests.
+_BOTH_APIS = "test_http_api_routes_and_authorizer, test_websocket_api_routes_authorizer_and_stage"
 CHECKED_ON_TRANSLATED_TEMPLATE = {
-    "AWS::ApiGatewayV2::Api": "test_http_api_routes_and_authorizer",
-    "AWS::ApiGatewayV2::Stage": "test_http_api_routes_and_authorizer",
+    "AWS::ApiGatewayV2::Api": _BOTH_APIS,
+    "AWS::ApiGatewayV2::Stage": _BOTH_APIS,
+    "AWS::ApiGatewayV2::Authorizer": "test_websocket_api_routes_authorizer_and_stage",
+    "AWS::ApiGatewayV2::Integration": "test_websocket_api_routes_authorizer_and_stage",
+    "AWS::ApiGatewayV2::Route": "test_websocket_api_routes_authorizer_and_stage",
+    "AWS::ApiGatewayV2::RouteResponse": "test_websocket_api_routes_authorizer_and_stage",
     "AWS::CloudWatch::Alarm": "test_every_dead_letter_queue_has_an_alarm",
 }
 
@@ -607,6 +612,230 @@ def test_every_dead_letter_queue_has_an_alarm(rehearsal: Rehearsal, built: dict[
     }
     assert dead_letter_queues <= watched
     assert all(built[queue].status == "CREATE_COMPLETE" for queue in watched)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Real-time delivery (SPEC section 5b). moto builds no AWS::ApiGatewayV2::*: the WebSocket API is checked on the
+# translated template; what moto does build (invoke permissions, roles, mappings, the table) as built.
+# ---------------------------------------------------------------------------------------------------------------
+WEBSOCKET_APIS = sorted(
+    lid
+    for lid, resource in source_resources("AWS::ApiGatewayV2::Api").items()
+    if resource["Properties"].get("ProtocolType") == "WEBSOCKET"
+)
+_INVOKED_FUNCTION = re.compile(r"\$\{(\w+)\.Arn\}")
+_INTEGRATION_TARGET = re.compile(r"integrations/\$\{(\w+)\}")
+
+
+def of_api(rehearsal: Rehearsal, resource_type: str, api_id: str) -> dict[str, dict[str, Any]]:
+    """The translated template's resources of a type that belong to the API: logical id -> properties."""
+    return {
+        lid: resource["Properties"]
+        for lid, resource in rehearsal.translated["Resources"].items()
+        if resource["Type"] == resource_type and resource["Properties"].get("ApiId") == {"Ref": api_id}
+    }
+
+
+def invoked_function(rehearsal: Rehearsal, uri: dict[str, Any]) -> str:
+    """The function a Lambda integration or authorizer URI invokes (a function the translated stack creates)."""
+    (function,) = _INVOKED_FUNCTION.findall(uri["Fn::Sub"])
+    assert rehearsal.translated["Resources"][function]["Type"] == "AWS::Lambda::Function"
+    return function
+
+
+def websocket_functions(rehearsal: Rehearsal, api_id: str) -> dict[str, str]:
+    """Route key (and "authorizer") -> the function API Gateway invokes for it."""
+    integrations = of_api(rehearsal, "AWS::ApiGatewayV2::Integration", api_id)
+    functions = {}
+    for route in of_api(rehearsal, "AWS::ApiGatewayV2::Route", api_id).values():
+        (integration,) = _INTEGRATION_TARGET.fullmatch(route["Target"]["Fn::Sub"]).groups()  # type: ignore[union-attr]
+        assert integrations[integration]["IntegrationType"] == "AWS_PROXY"
+        functions[route["RouteKey"]] = invoked_function(rehearsal, integrations[integration]["IntegrationUri"])
+    (authorizer,) = of_api(rehearsal, "AWS::ApiGatewayV2::Authorizer", api_id).values()
+    functions["authorizer"] = invoked_function(rehearsal, authorizer["AuthorizerUri"])
+    return functions
+
+
+def push_function() -> str:
+    """The function that posts to connections: the one told the WebSocket API's management endpoint."""
+    (function,) = [
+        lid
+        for lid in FUNCTIONS
+        if "WEBSOCKET_MANAGEMENT_URL" in function_properties(lid).get("Environment", {}).get("Variables", {})
+    ]
+    return function
+
+
+def granted_statements(
+    rehearsal: Rehearsal, built: dict[str, BuiltResource], resolver: StackResolver, function: str
+) -> list[dict[str, Any]]:
+    """Everything the function's role grants: its inline statements and those of its managed policies."""
+    iam = rehearsal.translated_account.client("iam")
+    role_logical_id, role_name = role_of(rehearsal, built, function)
+    granted = inline_statements(iam, role_name)
+    for arn in resolver.resolve(translated_resource(rehearsal, role_logical_id).get("ManagedPolicyArns", [])):
+        granted += managed_policy_statements(iam, arn)
+    return granted
+
+
+@pytest.mark.parametrize("api_id", WEBSOCKET_APIS)
+def test_websocket_api_routes_authorizer_and_stage(api_id: str, rehearsal: Rehearsal) -> None:
+    resources = rehearsal.translated["Resources"]
+    api = translated_resource(rehearsal, api_id)
+    assert (api["ProtocolType"], api["RouteSelectionExpression"]) == ("WEBSOCKET", "$request.body.action")
+
+    routes = {
+        route["RouteKey"]: (lid, route) for lid, route in of_api(rehearsal, "AWS::ApiGatewayV2::Route", api_id).items()
+    }
+    assert set(routes) == {"$connect", "$disconnect", "$default"}
+    functions = websocket_functions(rehearsal, api_id)
+    assert len(set(functions.values())) == len(functions)  # a function per route and one for the authorizer
+
+    # Only $connect is authorized (the only route API Gateway lets an authorizer guard): a Lambda REQUEST
+    # authorizer reading the token from the query string, as browsers cannot set headers on a WebSocket.
+    ((authorizer_id, authorizer),) = of_api(rehearsal, "AWS::ApiGatewayV2::Authorizer", api_id).items()
+    assert routes["$connect"][1]["AuthorizationType"] == "CUSTOM"
+    assert routes["$connect"][1]["AuthorizerId"] == {"Ref": authorizer_id}
+    assert (authorizer["AuthorizerType"], authorizer["IdentitySource"]) == (
+        "REQUEST",
+        ["route.request.querystring.token"],
+    )
+    assert [key for key, (_, route) in routes.items() if route.get("AuthorizationType", "NONE") != "NONE"] == [
+        "$connect"
+    ]
+
+    # $default answers a client's ping: two-way, its function's body goes back to the client.
+    default_id, default = routes["$default"]
+    assert default["RouteResponseSelectionExpression"] == "$default"
+    responses = of_api(rehearsal, "AWS::ApiGatewayV2::RouteResponse", api_id).values()
+    assert [r["RouteResponseKey"] for r in responses if r["RouteId"] == {"Ref": default_id}] == ["$default"]
+
+    # One stage, auto-deployed after every route exists (its first deployment carries them all), throttled.
+    ((stage_id, stage),) = of_api(rehearsal, "AWS::ApiGatewayV2::Stage", api_id).items()
+    assert stage["AutoDeploy"] is True
+    assert {lid for lid, _ in routes.values()} <= set(as_list(resources[stage_id].get("DependsOn")))
+    assert stage["DefaultRouteSettings"]["ThrottlingBurstLimit"] > 0
+    assert stage["DefaultRouteSettings"]["ThrottlingRateLimit"] > 0
+
+    # Clients connect to the stage that push posts to.
+    endpoint = f"${{{api_id}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/${{{stage['StageName']['Ref']}}}"
+    assert {"Fn::Sub": f"wss://{endpoint}"} in [output["Value"] for output in rehearsal.translated["Outputs"].values()]
+    variables = translated_resource(rehearsal, push_function())["Environment"]["Variables"]
+    assert variables["WEBSOCKET_MANAGEMENT_URL"] == {"Fn::Sub": f"https://{endpoint}"}
+
+
+@pytest.mark.parametrize("api_id", WEBSOCKET_APIS)
+def test_websocket_functions_are_invokable_for_their_own_route_only(
+    api_id: str, rehearsal: Rehearsal, built: dict[str, BuiltResource]
+) -> None:
+    # moto builds the connectors' invoke permissions, with "None" for the API id it never made.
+    lambda_ = rehearsal.translated_account.client("lambda")
+    account = rehearsal.translated_account.client("sts").get_caller_identity()["Account"]
+    prefix = f"arn:aws:execute-api:{rehearsal.translated_account.region}:{account}:[^/]+/"
+    for key, function in websocket_functions(rehearsal, api_id).items():
+        allowed = re.compile(prefix + (r"authorizers/\*" if key == "authorizer" else r"\*/" + re.escape(key)))
+        policy = json.loads(lambda_.get_policy(FunctionName=built[function].physical_id)["Policy"])
+        source_arns = [
+            s["Condition"]["ArnLike"]["AWS:SourceArn"]
+            for s in policy["Statement"]
+            if s["Principal"] == {"Service": "apigateway.amazonaws.com"} and s["Action"] == "lambda:InvokeFunction"
+        ]
+        assert source_arns, f"API Gateway may not invoke {function} for {key}"
+        assert all(allowed.fullmatch(arn) for arn in source_arns), f"{function} ({key}): {source_arns}"
+
+
+@pytest.mark.parametrize("api_id", WEBSOCKET_APIS)
+def test_only_push_may_post_to_connections_and_only_on_its_own_api_stage(
+    api_id: str, rehearsal: Rehearsal, built: dict[str, BuiltResource], resolver: StackResolver
+) -> None:
+    holders = {}
+    for function in FUNCTIONS:
+        statements = granted_statements(rehearsal, built, resolver, function)
+        if posting := [s for s in statements if any(a.startswith("execute-api:") for a in as_list(s["Action"]))]:
+            holders[function] = posting
+    assert list(holders) == [push_function()]
+    ((statement,),) = holders.values()
+    assert as_list(statement["Action"]) == ["execute-api:ManageConnections"]
+    account = rehearsal.translated_account.client("sts").get_caller_identity()["Account"]
+    region, stage = rehearsal.translated_account.region, rehearsal.parameters["Stage"]
+    # This API (moto leaves the id of the API it never built as ${...}), this stage, PostToConnection only.
+    assert as_list(statement["Resource"]) == [
+        f"arn:aws:execute-api:{region}:{account}:${{{api_id}}}/{stage}/POST/@connections/*"
+    ]
+
+
+@pytest.mark.parametrize("api_id", WEBSOCKET_APIS)
+def test_the_connections_table_is_touched_only_as_each_function_needs(
+    api_id: str, rehearsal: Rehearsal, built: dict[str, BuiltResource], resolver: StackResolver
+) -> None:
+    table = connections_table()
+    table_arn = resolver.get_att(table, "Arn")
+    granted = {}
+    for function in FUNCTIONS:
+        actions = {
+            action
+            for statement in granted_statements(rehearsal, built, resolver, function)
+            if any(
+                str(r) == table_arn or str(r).startswith(f"{table_arn}/") for r in as_list(statement.get("Resource"))
+            )
+            for action in as_list(statement["Action"])
+        }
+        if actions:
+            granted[function] = actions
+    functions = websocket_functions(rehearsal, api_id)
+    assert granted == {
+        functions["$connect"]: {"dynamodb:PutItem"},
+        functions["$disconnect"]: {"dynamodb:DeleteItem"},
+        push_function(): {"dynamodb:Query", "dynamodb:DeleteItem"},
+    }
+
+
+def connections_table() -> str:
+    """The table the functions know as CONNECTIONS_TABLE: named by the same parameter (SPEC section 3)."""
+    (parameter,) = {
+        variables["CONNECTIONS_TABLE"]["Ref"]
+        for lid in FUNCTIONS
+        if "CONNECTIONS_TABLE" in (variables := function_properties(lid).get("Environment", {}).get("Variables", {}))
+    }
+    (table,) = [lid for lid in TABLES if SOURCE["Resources"][lid]["Properties"]["TableName"] == {"Ref": parameter}]
+    return table
+
+
+def test_the_connections_table_is_keyed_by_user_and_connection_and_expires(
+    rehearsal: Rehearsal, built: dict[str, BuiltResource]
+) -> None:
+    table = connections_table()
+    described = rehearsal.translated_account.client("dynamodb").describe_table(TableName=built[table].physical_id)
+    assert described["Table"]["KeySchema"] == [
+        {"AttributeName": "user_uuid", "KeyType": "HASH"},
+        {"AttributeName": "connection_id", "KeyType": "RANGE"},
+    ]
+    # moto ignores TTL: the translated template is what CloudFormation would apply (connect + 2 h, set by $connect).
+    ttl = translated_resource(rehearsal, table)["TimeToLiveSpecification"]
+    assert ttl == {"AttributeName": "expires_at", "Enabled": True}
+
+
+def test_each_stream_consumer_has_its_own_mapping_filter_and_dead_letter_queue(
+    rehearsal: Rehearsal, built: dict[str, BuiltResource], resolver: StackResolver
+) -> None:
+    # Pattern E and push: separate mappings, so one's position, retries and failures never touch the other's.
+    lambda_ = rehearsal.translated_account.client("lambda")
+    consumers = [lid for lid in FUNCTIONS if function_events(lid, "DynamoDB")]
+    assert push_function() in consumers
+    assert len(consumers) == 2
+    mappings = {}
+    for function in consumers:
+        (mapping,) = lambda_.list_event_source_mappings(FunctionName=built[function].physical_id)["EventSourceMappings"]
+        mappings[function] = mapping
+    assert {m["EventSourceArn"] for m in mappings.values()} == {resolver.get_att(MESSAGES_TABLE, "StreamArn")}
+    filters = [json.dumps(m["FilterCriteria"], sort_keys=True) for m in mappings.values()]
+    assert len(set(filters)) == 1  # the same events: new messages only
+    assert all("ReportBatchItemFailures" in m["FunctionResponseTypes"] for m in mappings.values())
+    queues = [m["DestinationConfig"]["OnFailure"]["Destination"] for m in mappings.values()]
+    assert len(set(queues)) == len(queues)
+    dead_letter_queues = [lid for lid in QUEUES if resolver.get_att(lid, "Arn") in queues]
+    assert len(dead_letter_queues) == len(queues)
+    assert all(built[lid].status == "CREATE_COMPLETE" for lid in dead_letter_queues)
 
 
 # ---------------------------------------------------------------------------------------------------------------
