@@ -7,6 +7,7 @@ before and after it, and each read's items are read whole, through a separate cl
 extra reads cost time, so timings are taken with metering off.
 """
 
+import re
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -31,6 +32,8 @@ from tooling.tables import TableDefinition
 _PENDING = "bench.capacity"  # where a call's captured items wait in botocore's request context
 _WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"})
 _READS = frozenset({"GetItem", "Query"})
+# What a Query may use to return less than it reads (capacity is billed on what it reads).
+_NARROWING = frozenset({"FilterExpression", "ProjectionExpression", "Select"})
 # Data operations the meter has no rules for: metering one fails loudly rather than billing it as free.
 _UNMODELLED = frozenset(
     {"BatchWriteItem", "BatchGetItem", "TransactGetItems", "Scan", "ExecuteStatement", "ExecuteTransaction"}
@@ -162,17 +165,10 @@ class _Meter:
         if pending.operation == "GetItem":
             item = self._item(table, dict(params["Key"]))  # whole, whatever the ProjectionExpression kept
             return read_units([item_size(item)] if item else [], consistent=consistent)
-        if "FilterExpression" in params:
-            raise NotImplementedError("the capacity meter cannot see the items a FilterExpression dropped")
-        return read_units(self._query_sizes(table, params, items), consistent=consistent)
-
-    def _query_sizes(self, table: str, params: Mapping[str, Any], items: list[Item]) -> list[int]:
-        index = next((i for i in self.tables[table].indexes if i.name == params.get("IndexName")), None)
-        if "ProjectionExpression" in params or params.get("Select") == "SPECIFIC_ATTRIBUTES":
-            # A projection changes what is returned, not what is read.
-            items = [self._item(table, self._key(table, item)) or item for item in items]
-            items = [index.entry(item) or item for item in items] if index else items
-        return [item_size(item) for item in items]
+        if _NARROWING.intersection(params):
+            # A filter, a projection or a count changes what is returned, not what is read: read it unnarrowed.
+            items = self.reader.query(**_unnarrowed(params)).get("Items", [])
+        return read_units([item_size(item) for item in items], consistent=consistent)
 
     def _key(self, table: str, item: Item) -> dict[str, Any]:
         return {name: item[name] for name in self.tables[table].key}
@@ -186,6 +182,19 @@ class _Meter:
             capacity.read_units += read
             capacity.write_units += write
             capacity.write_units_before += write_before
+
+
+def _unnarrowed(query: Mapping[str, Any]) -> dict[str, Any]:
+    """``query`` without what narrows its answer (same key condition, start key and Limit: the same items read),
+    keeping only the expression names and values its key condition still uses."""
+    kept = {k: v for k, v in query.items() if k not in _NARROWING and k != "ReturnConsumedCapacity"}
+    used = set(re.findall(r"[:#]\w+", query["KeyConditionExpression"]))
+    for placeholders in ("ExpressionAttributeNames", "ExpressionAttributeValues"):
+        if placeholders in kept:
+            kept[placeholders] = {k: v for k, v in kept[placeholders].items() if k in used}
+            if not kept[placeholders]:
+                del kept[placeholders]
+    return kept
 
 
 @contextmanager

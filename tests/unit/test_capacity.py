@@ -181,3 +181,29 @@ def test_indexes_come_from_the_create_table_request() -> None:
             non_key_attributes=("message",),
         ),
     )  # fmt: skip
+
+
+def test_a_filtered_projected_or_counted_query_is_metered_on_what_it_reads() -> None:
+    from bench.calls import _unnarrowed  # noqa: PLC0415 - the meter's one pure helper
+
+    query = {
+        "TableName": "t",
+        "KeyConditionExpression": "pk = :pk AND #sk BETWEEN :lower AND :upper",
+        "FilterExpression": "user_uuid = :sender AND #m <> :empty",
+        "ProjectionExpression": "#m",
+        "Select": "COUNT",
+        "ExpressionAttributeNames": {"#sk": "sk", "#m": "message"},
+        "ExpressionAttributeValues": {":pk": 1, ":lower": 2, ":upper": 3, ":sender": 4, ":empty": 5},
+        "ConsistentRead": True,
+        "Limit": 21,
+        "ExclusiveStartKey": {"pk": 1},
+    }
+    assert _unnarrowed(query) == {
+        "TableName": "t",
+        "KeyConditionExpression": "pk = :pk AND #sk BETWEEN :lower AND :upper",
+        "ExpressionAttributeNames": {"#sk": "sk"},
+        "ExpressionAttributeValues": {":pk": 1, ":lower": 2, ":upper": 3},
+        "ConsistentRead": True,
+        "Limit": 21,
+        "ExclusiveStartKey": {"pk": 1},
+    }
