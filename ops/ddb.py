@@ -3,6 +3,7 @@
 import argparse
 import json
 import sys
+from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
@@ -19,6 +20,13 @@ _plain = TypeDeserializer()
 def plain(item: dict[str, Any]) -> dict[str, Any]:
     """A DynamoDB item as ordinary JSON values."""
     return {name: _plain.deserialize(value) for name, value in item.items()}
+
+
+def _json_number(value: object) -> int | float:
+    # DynamoDB numbers arrive as Decimal (unread_count, for one): print them as the numbers they are.
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def schema_load(target: Target, _args: argparse.Namespace) -> None:
@@ -72,7 +80,7 @@ def scan(target: Target, args: argparse.Namespace) -> None:
         page_count += 1
         for item in page["Items"]:
             count += 1
-            print(json.dumps(plain(item), ensure_ascii=False, sort_keys=True))
+            print(json.dumps(plain(item), ensure_ascii=False, sort_keys=True, default=_json_number))
     print(
         f"{count} item(s) in {target.messages_table}, {page_count} page(s) of up to {args.page_size}", file=sys.stderr
     )

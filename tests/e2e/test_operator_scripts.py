@@ -15,6 +15,8 @@ from tooling.cognito import LOCAL_PASSWORD, ensure_users
 from tooling.http_client import call
 from tooling.paths import PROJECT_ROOT
 from tooling.seed import SEED_GROUP_UUID
+from tooling.tables import table_definitions
+from tooling.template import Template
 
 SCRIPTS = sorted(
     str(p.relative_to(PROJECT_ROOT))
@@ -30,6 +32,8 @@ def ops_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
     stack.stop()
 
 
+# Every table of template.yaml (the messages, idempotency and connections tables).
+TEMPLATE_TABLES = sorted(definition.name for definition in table_definitions(Template()))
 SIGPIPE_STATUS = 128 + signal.SIGPIPE  # what a shell reports for `seq 100000 | head -1`
 QUIET_ENDS = {0, SIGPIPE_STATUS}  # how standard tools end when their reader leaves
 
@@ -149,7 +153,7 @@ def test_a_stack_that_stopped_answering_is_reported(tmp_path: Path) -> None:
 
 def test_the_dynamodb_scripts_round_trip(ops_stack: DevStack) -> None:
     listed = script(ops_stack, "ddb/list-tables")
-    assert sorted(listed.stdout.split()) == ["cruddur-messages", "cruddur-messages-idempotency"]
+    assert sorted(listed.stdout.split()) == TEMPLATE_TABLES
 
     before = scanned(ops_stack)
     assert len([i for i in before if i["pk"] == f"MSG#{SEED_GROUP_UUID}"]) == 101
@@ -269,7 +273,7 @@ def test_prod_uses_the_aws_configuration_of_the_environment(ops_stack: DevStack)
         "AWS_DEFAULT_REGION": "us-east-1",
     }
     listed = script(ops_stack, "ddb/list-tables", "prod", env=aws)
-    assert sorted(listed.stdout.split()) == ["cruddur-messages", "cruddur-messages-idempotency"]
+    assert sorted(listed.stdout.split()) == TEMPLATE_TABLES
     no_db = script(ops_stack, "db/seed", "prod", env=aws)
     assert (no_db.returncode, no_db.stderr.strip()) == (
         1,
