@@ -1,9 +1,11 @@
-"""Push: DynamoDB stream batches of new messages are posted to every open connection of both members."""
+"""Push: new messages go to every open connection of both members; a moved read marker to its member's others."""
 
 from functools import partial
 
-from messaging.logic.push import push_messages
+from messaging.logic.push import push_messages, push_read_markers
 from messaging.stream.push import push_handler
-from messaging.websocket.frames import frames_of
+from messaging.websocket.frames import frames_of, read_frame_of
 
-lambda_handler = push_handler(partial(push_messages, frames_of=frames_of))
+lambda_handler = push_handler(
+    partial(push_messages, frames_of=frames_of), partial(push_read_markers, frame_of=read_frame_of)
+)

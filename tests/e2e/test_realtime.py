@@ -307,3 +307,31 @@ def test_requests_that_are_not_a_websocket_upgrade_are_refused_without_a_5xx(
     # Another method is no handshake at all: the connection is closed without an answer, never with a 5xx.
     with pytest.raises(http.client.RemoteDisconnected):
         call("POST", http_url, body={"action": "ping"})
+
+
+def test_a_conversation_read_on_one_device_is_read_on_the_others(
+    dev_stack: DevStack, member: MakeMember, sockets: Callable[..., ClientConnection]
+) -> None:
+    alice, bob = member("Alice"), member("Bob")
+    laptop, phone = sockets(bob), sockets(bob)
+    first = start(dev_stack, alice, bob, "one")
+    latest = send(dev_stack, alice, first["message_group_uuid"], "two")
+    for device in (laptop, phone):
+        assert [m["uuid"] for m in collect(device, 2)] == [first["uuid"], latest["uuid"]]
+
+    group = first["message_group_uuid"]
+    read = call(
+        "PUT",
+        f"{dev_stack.api_url}/api/message_groups/{group}/read",
+        token=bob.token,
+        body={"created_at": latest["created_at"], "uuid": latest["uuid"]},
+    )
+    assert read.status == 200, read.body
+
+    frame = json.loads(laptop.recv(timeout=SETTLE_SECONDS))
+    assert frame == {
+        "type": "unread",
+        "message_group_uuid": group,
+        "unread_count": 0,
+        "last_read_at": latest["created_at"],
+    }

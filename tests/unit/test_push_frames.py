@@ -7,7 +7,8 @@ import json
 from messaging.dal.management_api import MAX_POST_BYTES
 from messaging.domain import Message, User
 from messaging.logic.push import messages_per_member
-from messaging.websocket.frames import frames_of
+from messaging.stream.records import read_marker_moved
+from messaging.websocket.frames import frames_of, read_frame_of
 
 ALICE = User("alice-uuid", "Alice", "alice")
 BOB = User("bob-uuid", "Bob", "bob")
@@ -73,3 +74,37 @@ def test_each_member_gets_the_messages_it_is_in_in_sort_key_order_once() -> None
         "bob-uuid": ["m0001", "m0003", "m0005"],
         "carol-uuid": ["m0002"],
     }
+
+
+def group_change(old: dict, new: dict) -> dict:
+    base = {
+        "message_group_uuid": {"S": "g"},
+        "last_message_sk": {"S": "2026-01-01T00:00:02.000000+00:00#m2"},
+        "unread_count": {"N": "2"},
+        "last_read_sk": {"S": "2026-01-01T00:00:00.000000+00:00#m0"},
+    }
+    return {
+        "eventName": "MODIFY",
+        "dynamodb": {"Keys": {"pk": {"S": "GRP#owner"}}, "OldImage": base | old, "NewImage": base | new},
+    }
+
+
+def test_a_moved_read_marker_is_pushed_to_its_member_as_an_unread_frame() -> None:
+    moved = read_marker_moved(
+        group_change({}, {"last_read_sk": {"S": "2026-01-01T00:00:02.000000+00:00#m2"}, "unread_count": {"N": "0"}})
+    )
+    assert moved is not None
+    owner, marker = moved
+    assert owner == "owner"
+    assert json.loads(read_frame_of(marker)) == {
+        "type": "unread",
+        "message_group_uuid": "g",
+        "unread_count": 0,
+        "last_read_at": "2026-01-01T00:00:02.000000+00:00",
+    }
+
+
+def test_pattern_e_s_preview_updates_are_not_read_marker_moves() -> None:
+    new_message = {"last_message_sk": {"S": "2026-01-01T00:00:03.000000+00:00#m3"}, "unread_count": {"N": "3"}}
+    assert read_marker_moved(group_change({}, new_message)) is None
+    assert read_marker_moved(group_change({}, {})) is None  # nothing changed

@@ -10,12 +10,13 @@ retried; a retry may repeat frames already sent, so clients de-duplicate by mess
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from messaging.dal import connections, management_api
 from messaging.dal.management_api import Delivery
-from messaging.domain import Message
+from messaging.domain import Message, ReadMarker
 from messaging.observability import logger
 
 _MEMBER_WORKERS = 8  # below botocore's connection pool (10), so no worker waits for a connection
@@ -23,6 +24,7 @@ _MEMBER_WORKERS = 8  # below botocore's connection pool (10), so no worker waits
 # Frames in the WebSocket edge's format: the bytes to post, and the uuids of the messages each carries.
 type Frames = list[tuple[bytes, list[str]]]
 type FrameMaker = Callable[[Sequence[Message]], Frames]
+type ReadFrameMaker = Callable[[ReadMarker], bytes]
 
 
 @dataclass
@@ -72,17 +74,39 @@ def messages_per_member(messages: Iterable[Message]) -> dict[str, list[Message]]
 
 
 def push_to_member(member_uuid: str, messages: Sequence[Message], frames_of: FrameMaker) -> PushReport:
+    return push_frames(member_uuid, lambda: frames_of(messages), [message.uuid for message in messages])
+
+
+def push_read_markers(markers: Iterable[tuple[str, ReadMarker]], frame_of: ReadFrameMaker) -> PushReport:
+    """Tells each member's open connections where they have now read a group up to, and what is left unread.
+
+    So a conversation read on one device is read on the others. Only the member's latest marker per group goes.
+    """
+    latest: dict[tuple[str, str], ReadMarker] = {}
+    for member_uuid, marker in markers:
+        current = latest.get((member_uuid, marker.group_uuid))
+        if current is None or current.last_read_at <= marker.last_read_at:
+            latest[(member_uuid, marker.group_uuid)] = marker
+    report = PushReport()
+    for (member_uuid, group_uuid), marker in latest.items():
+        frames: Frames = [(frame_of(marker), [])]
+        report.add(push_frames(member_uuid, partial(list, frames), [group_uuid]))
+    return report
+
+
+def push_frames(member_uuid: str, frames_of: Callable[[], Frames], retry_ids: list[str]) -> PushReport:
+    """Posts ``frames_of()`` to each of the member's connections; ``retry_ids`` name the work if it must be redone."""
     report = PushReport()
     try:
         connection_ids = connections.connections_of(member_uuid)
     except (ClientError, BotoCoreError) as error:
         # Busy or misconfigured alike: retried, and after the retries the batch lands in the DLQ (an alarm).
         logger.warning("connections not read", extra={"member": member_uuid, "error": type(error).__name__})
-        report.retry.update(message.uuid for message in messages)
+        report.retry.update(retry_ids)
         return report
     if not connection_ids:
         return report
-    frames = frames_of(messages)
+    frames = frames_of()
     for connection_id in connection_ids:
         report.connections += 1
         report.add(_post_frames(member_uuid, connection_id, frames))

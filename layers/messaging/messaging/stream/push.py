@@ -12,17 +12,18 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from messaging.config import settings
-from messaging.domain import Message
+from messaging.domain import Message, ReadMarker
 from messaging.errors import MalformedStreamRecord
 from messaging.logic.push import PushReport
 from messaging.observability import logger, metrics
-from messaging.stream.records import is_message_insert, message_of, sequence_number
+from messaging.stream.records import is_message_insert, message_of, read_marker_moved, sequence_number
 
 type Push = Callable[[Iterable[Message]], PushReport]
+type PushReadMarkers = Callable[[Iterable[tuple[str, ReadMarker]]], PushReport]
 type StreamHandler = Callable[[Mapping[str, Any], LambdaContext], dict[str, Any]]
 
 
-def push_handler(push: Push) -> StreamHandler:
+def push_handler(push: Push, push_read_markers: PushReadMarkers) -> StreamHandler:
     config = settings()  # at cold start: a deployment missing its configuration fails here, naming what is missing
     _ = config.connections_table, config.websocket_management_url
 
@@ -30,7 +31,11 @@ def push_handler(push: Push) -> StreamHandler:
     @metrics.log_metrics
     def handler(event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         messages: dict[str, Message] = {}
+        markers: dict[str, tuple[str, ReadMarker]] = {}
         for record in event.get("Records", []):
+            if (moved := read_marker_moved(record)) is not None:
+                markers[sequence_number(record)] = moved
+                continue
             if not is_message_insert(record):
                 continue  # the filter should have dropped it
             try:
@@ -38,8 +43,12 @@ def push_handler(push: Push) -> StreamHandler:
             except MalformedStreamRecord as error:
                 logger.warning("malformed stream record not pushed", extra={"error": error.message})
         report = push(messages.values())
+        marker_report = push_read_markers(markers.values()) if markers else PushReport()
         failed = [number for number, message in messages.items() if message.uuid in report.retry]
+        failed += [number for number, (_, marker) in markers.items() if marker.group_uuid in marker_report.retry]
+        report.add(marker_report)
         metrics.add_metric(name="PushMessages", unit=MetricUnit.Count, value=len(messages))
+        metrics.add_metric(name="PushReadMarkers", unit=MetricUnit.Count, value=len(markers))
         metrics.add_metric(name="PushPosts", unit=MetricUnit.Count, value=report.posts)
         metrics.add_metric(name="PushGoneConnections", unit=MetricUnit.Count, value=report.gone)
         metrics.add_metric(name="PushRefused", unit=MetricUnit.Count, value=report.refused)
@@ -48,6 +57,6 @@ def push_handler(push: Push) -> StreamHandler:
             "batch pushed",
             extra={"messages": len(messages), "connections": report.connections, "posts": report.posts},
         )
-        return {"batchItemFailures": [{"itemIdentifier": number} for number in failed]}
+        return {"batchItemFailures": [{"itemIdentifier": number} for number in sorted(failed, key=int)]}
 
     return handler

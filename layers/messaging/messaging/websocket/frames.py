@@ -1,12 +1,13 @@
-"""Push frames, the WebSocket API's message format: ``{"type": "messages", "messages": [...]}``, each message as
-pattern A returns it plus its ``message_group_uuid``, split only where a frame would pass API Gateway's 128 KB."""
+"""Push frames, the WebSocket API's format: ``{"type": "messages", "messages": [...]}``, each message as pattern A
+returns it plus its ``message_group_uuid``, split only where a frame would pass API Gateway's 128 KB; and
+``{"type": "unread", "message_group_uuid", "unread_count", "last_read_at"}`` when a member's read marker moved."""
 
 import json
 from collections.abc import Sequence
 
 from messaging.api.models import PostedMessageView
 from messaging.dal.management_api import MAX_POST_BYTES
-from messaging.domain import Message
+from messaging.domain import Message, ReadMarker
 
 _FRAME_START = b'{"type":"messages","messages":['
 _FRAME_END = b"]}"
@@ -43,3 +44,13 @@ def _encoded(message: Message) -> bytes:
 
 def _frame(items: list[bytes]) -> bytes:
     return _FRAME_START + b",".join(items) + _FRAME_END
+
+
+def read_frame_of(marker: ReadMarker) -> bytes:
+    frame = {
+        "type": "unread",
+        "message_group_uuid": marker.group_uuid,
+        "unread_count": marker.unread_count,
+        "last_read_at": marker.last_read_at,
+    }
+    return json.dumps(frame, separators=(",", ":")).encode()
