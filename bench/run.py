@@ -20,6 +20,7 @@ from bench.cold_start import (
     function_targets,
     prepare_runtime,
 )
+from bench.push import print_push, push_burst, push_latency
 from bench.routes import Caller, gateway_latency, measure_in_process, new_users, route_scenarios
 from bench.stream import GSI_DROPPED_IN, burst, indexes_before_gsi_drop
 from local.dev_process import start_dev_stack
@@ -39,10 +40,11 @@ def main() -> int:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="cruddur-bench-") as scratch:
-        routes, stream = in_process(Path(scratch) / "in-process", args.requests)
+        routes, stream, push = in_process(Path(scratch) / "in-process", args.requests)
         stack = start_dev_stack(Path(scratch) / "gateway")
         try:
             latency = gateway_latency(stack, args.requests)
+            push_delivery = push_latency(stack, args.requests)
         finally:
             stack.stop()
 
@@ -66,6 +68,7 @@ def main() -> int:
             for r in routes
         ],
         "stream": asdict(stream),
+        "push": {"latency": asdict(push_delivery), "burst": asdict(push)},
         "cold_start": {
             "import_boto3_ms": boto3_ms,
             "functions": {
@@ -105,7 +108,15 @@ def in_process(state_dir: Path, requests: int):
                 groups=STREAM_GROUPS,
                 messages=STREAM_MESSAGES,
             )
-        return routes, stream
+        # Outside the meter: push's figures are calls and posts, and the burst's writes need not be billed.
+        push = push_burst(
+            stack,
+            andrew.sub,
+            lambda count: new_users(stack.connection_url, count),
+            groups=STREAM_GROUPS,
+            messages=STREAM_MESSAGES,
+        )
+        return routes, stream, push
     finally:
         stack.stop()
 
@@ -145,6 +156,7 @@ def print_table(results: dict) -> None:
         before, now = s[f"{key}_before"], s[key]
         change = f"  ({(now - before) / before:+.1%})" if before else ""
         print(f"  {label:<34}{before:>8.3f}{now:>8.3f}{change}")
+    print_push(results["push"]["latency"], results["push"]["burst"])
     cold = results["cold_start"]
     print(
         f"\nCold start (median import of the handler module over {RUNS} rounds, alternating with `import boto3`"
