@@ -49,18 +49,17 @@ def message_from_item(item: Mapping[str, Any]) -> Message:
 
 
 def message_group_item(owner: User, other: User, first_message: Message) -> Item:
-    """A member's item, as pattern E would leave it after the first message (so E's own pass changes nothing)."""
-    sent_it = first_message.sender.uuid == owner.uuid
-    read_state: Item = {"last_read_sk": _s(first_message.sort_key)} if sent_it else {}
+    """A member's item for a new group: its preview at once; read state and counts are pattern E's to set.
+
+    Without ``last_message_sk`` the item has accounted for no message yet, so E applies the first message's record
+    like any other, in one write (a preset count would make that record look like a duplicate to recount).
+    """
     return {
         **keys.group_key(owner.uuid, first_message.group_uuid),
         "message_group_uuid": _s(first_message.group_uuid),
         **_user_attributes(other),
         "message": _s(first_message.text),
         "last_message_at": _s(first_message.created_at),
-        "last_message_sk": _s(first_message.sort_key),
-        **read_state,
-        "unread_count": {"N": "0" if sent_it else "1"},
     }
 
 

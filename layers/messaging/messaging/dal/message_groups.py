@@ -21,7 +21,7 @@ _TRANSACTION_ATTEMPTS = 3
 # The member item exists (never resurrect one), and the batch's oldest message is newer than everything the item
 # accounts for: the last message it shows and the owner's read marker.
 _ACCOUNTED_BEFORE_OLDEST = (
-    "attribute_exists(pk) AND last_message_sk < :oldest"
+    "attribute_exists(pk) AND (attribute_not_exists(last_message_sk) OR last_message_sk < :oldest)"
     " AND (attribute_not_exists(last_read_sk) OR last_read_sk < :oldest)"
 )
 _SETTLE_ATTEMPTS = 4
@@ -212,13 +212,13 @@ def settle(item: dict[str, Any], other_uuid: str, *, read_through: str | None, n
     """
     for _ in range(_SETTLE_ATTEMPTS):
         old_read = item.get("last_read_sk", {}).get("S")
-        old_last = item["last_message_sk"]["S"]
+        old_last = item.get("last_message_sk", {}).get("S")  # none until pattern E applied a first message
         new_read = max((sk for sk in (old_read, read_through) if sk is not None), default=None)
-        shows_newer = newest is not None and newest.sort_key > old_last
+        shows_newer = newest is not None and (old_last is None or newest.sort_key > old_last)
         new_last = newest.sort_key if newest is not None and shows_newer else old_last
         group_uuid = item["message_group_uuid"]["S"]
         unread = 0
-        if new_read is None or new_read < new_last:
+        if new_last is not None and (new_read is None or new_read < new_last):
             unread = messages.count_messages_from(group_uuid, other_uuid, new_read, new_last, UNREAD_CAP)
         state = ReadState(new_read, unread)
         if new_read == old_read and not shows_newer and "unread_count" in item and unread_count_of(item) == unread:
@@ -234,8 +234,12 @@ def settle(item: dict[str, Any], other_uuid: str, *, read_through: str | None, n
 
 def _write_settled(item: dict[str, Any], state: ReadState, newest: Message | None) -> None:
     sets = ["unread_count = :unread"]
-    values: dict[str, Any] = {":unread": {"N": str(state.unread_count)}, ":old_last": item["last_message_sk"]}
-    conditions = ["last_message_sk = :old_last"]
+    values: dict[str, Any] = {":unread": {"N": str(state.unread_count)}}
+    if "last_message_sk" in item:
+        conditions = ["last_message_sk = :old_last"]
+        values[":old_last"] = item["last_message_sk"]
+    else:
+        conditions = ["attribute_not_exists(last_message_sk)"]
     if state.read_through is not None:
         sets.append("last_read_sk = :read")
         values[":read"] = {"S": state.read_through}
