@@ -1,23 +1,36 @@
 """The local stack holds up under repeated writes: moto's memory stays flat (it once grew to 24 GB)."""
 
-from local.dev_process import DevStack
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from local.dev_process import DevStack, start_dev_stack
 from tests.process_memory import resident_megabytes
 from tooling.http_client import call
 
 REQUESTS = 1000
 
 
-def test_a_thousand_messages_into_an_existing_pair_keep_moto_flat(dev_stack: DevStack) -> None:
-    token = dev_stack.token("garek")
-    url = f"{dev_stack.api_url}/api/message_groups"
+@pytest.fixture
+def own_stack(tmp_path: Path) -> Iterator[DevStack]:
+    # A stack of its own: a thousand messages between two seed users would crowd the other tests' lists.
+    stack = start_dev_stack(tmp_path)
+    yield stack
+    stack.stop()
+
+
+def test_a_thousand_messages_into_an_existing_pair_keep_moto_flat(own_stack: DevStack) -> None:
+    token = own_stack.token("garek")
+    url = f"{own_stack.api_url}/api/message_groups"
 
     def send(text: str) -> int:
         return call("POST", url, token=token, body={"handle": "worf", "message": text}).status
 
     assert send("warm-up") in {200, 201}  # the pair exists from here on
-    before = resident_megabytes(dev_stack.state["moto_pid"])
+    before = resident_megabytes(own_stack.state["moto_pid"])
     statuses = {send(f"message {n}") for n in range(REQUESTS)}
-    growth = resident_megabytes(dev_stack.state["moto_pid"]) - before
+    growth = resident_megabytes(own_stack.state["moto_pid"]) - before
 
     assert statuses == {200}
     assert growth < 50, f"moto grew by {growth} MB over {REQUESTS} requests"
