@@ -19,7 +19,7 @@ from local.logs import configure_dev_logging
 from local.snapshot import TableSnapshot
 from local.stack import LocalStack
 from local.stream_poller import StreamPoller
-from messaging.api.access_token import AccessTokenVerifier
+from messaging.access_token import AccessTokenVerifier
 from tooling.cognito import LOCAL_PASSWORD, UserPool, ensure_user_pool, ensure_users, sync_cognito_user_ids
 from tooling.paths import LOCAL_STATE_DIR, PROJECT_ROOT
 from tooling.ports import port_in_use
@@ -79,8 +79,13 @@ def main(argv: list[str] | None = None) -> int:
             host=args.host,
             port=args.api_port,
             static_dir=static_dir if static_dir.is_dir() else None,
-            # The web client calls the API on its own origin and Cognito's InitiateAuth on the moto server.
-            web_config={"apiUrl": "", "cognito": {"endpoint": f"{stack.moto.url}/", "clientId": pool.client_id}},
+            # The web client calls the API on its own origin, Cognito's InitiateAuth on the moto server, and
+            # listens for pushes on the WebSocket API.
+            web_config={
+                "apiUrl": "",
+                "websocketUrl": websocket.url,
+                "cognito": {"endpoint": f"{stack.moto.url}/", "clientId": pool.client_id},
+            },
         )
         api_url = f"http://{args.host}:{args.api_port}"
         _write_state(args.state_dir, api_url, websocket.url, stack, pool)

@@ -14,7 +14,7 @@ from typing import Any
 from local.lambdas import LocalFunctions
 from local.payload_gate import PayloadGate
 from local.request_handler import GatewayRequestHandler
-from messaging.api.access_token import AccessTokenVerifier, bearer_token
+from messaging.access_token import AccessTokenVerifier, bearer_token
 from messaging.errors import Unauthenticated
 from tooling.paths import TEMPLATE_PATH
 from tooling.template import Template

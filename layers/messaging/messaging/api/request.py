@@ -45,7 +45,7 @@ class HttpRequest:
         claims = self.event.get("requestContext", {}).get("authorizer", {}).get("jwt", {}).get("claims", {})
         if not claims and running_under_sam_local():
             # Imported here: PyJWT and cryptography have no place in the cold start of a function in AWS.
-            from messaging.api.access_token import bearer_token, verifier_from_environment  # noqa: PLC0415
+            from messaging.access_token import bearer_token, verifier_from_environment  # noqa: PLC0415
 
             claims = verifier_from_environment().claims(bearer_token(self.headers))
         sub = claims.get("sub")

@@ -13,7 +13,7 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from messaging.api.access_token import AccessTokenVerifier, verifier_from_environment
+from messaging.access_token import AccessTokenVerifier, verifier_from_environment
 from messaging.config import settings
 from messaging.errors import Unauthenticated, UserNotRegistered
 from messaging.logic.participants import caller
