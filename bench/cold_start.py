@@ -71,6 +71,9 @@ def prepare_runtime() -> tuple[Path, Path]:
 @dataclass(frozen=True)
 class ColdImport:
     ms: float | None  # median cumulative import time of the target module; None when it does not import
+    # Median CPU time of the same imports: far steadier than wall time on a busy machine (it leaves out the time
+    # spent waiting for a core), so ratios of it hold from run to run.
+    cpu_ms: float | None = None
     modules: Mapping[str, float] = field(default_factory=dict)  # median self time of every module it loads
     error: str | None = None
 
@@ -88,7 +91,7 @@ def cold_imports(
 ) -> dict[str, ColdImport]:
     """Each target's median import over ``runs`` rounds; every round imports each target once, in turn, so a
     change in the machine's load reaches all of them alike. A target that fails to import gets its error."""
-    samples: dict[str, list[dict[str, tuple[float, float]]]] = {t.name: [] for t in targets}
+    samples: dict[str, list[tuple[float, dict[str, tuple[float, float]]]]] = {t.name: [] for t in targets}
     errors: dict[str, str] = {}
     for _ in range(runs):
         for target in targets:
@@ -103,10 +106,11 @@ def cold_imports(
         if target.name in errors:
             results[target.name] = ColdImport(None, error=errors[target.name])
             continue
-        modules = {m for run in runs_of for m in run}
+        modules = {m for _, run in runs_of for m in run}
         results[target.name] = ColdImport(
-            ms=statistics.median(run[target.module][1] for run in runs_of),
-            modules={m: statistics.median(run.get(m, (0.0, 0.0))[0] for run in runs_of) for m in modules},
+            ms=statistics.median(run[target.module][1] for _, run in runs_of),
+            cpu_ms=statistics.median(cpu for cpu, _ in runs_of),
+            modules={m: statistics.median(run.get(m, (0.0, 0.0))[0] for _, run in runs_of) for m in modules},
         )
     return results
 
@@ -149,10 +153,15 @@ def compare_with(revision: str, layer_deps: Path, runtime: Path) -> dict[str, di
             subprocess.run(["git", "worktree", "remove", "--force", str(base)], cwd=PROJECT_ROOT, check=False)  # noqa: S603, S607
 
 
-def _import_times(target: ImportTarget, layer_deps: Path, runtime: Path) -> dict[str, tuple[float, float]]:
-    """Self and cumulative ms of every module one cold import of the target loads (-X importtime)."""
+def _import_times(
+    target: ImportTarget, layer_deps: Path, runtime: Path
+) -> tuple[float, dict[str, tuple[float, float]]]:
+    """CPU ms of one cold import of the target, and the self and cumulative ms of every module it loads."""
     path = [str(target.code_dir), str(target.layer_source), str(layer_deps), str(runtime)]
-    program = f"import sys; sys.path[:0] = {path!r}; import {target.module}"
+    program = (
+        f"import sys, time; sys.path[:0] = {path!r}; started = time.process_time(); import {target.module}; "
+        "print((time.process_time() - started) * 1000)"
+    )
     env = {**_LAMBDA_ENVIRONMENT, **target.environment, "PATH": os.environ.get("PATH", "")}
     result = subprocess.run(  # noqa: S603 - our interpreter, our program
         [sys.executable, "-I", "-S", "-X", "importtime", "-c", program],
@@ -168,7 +177,7 @@ def _import_times(target: ImportTarget, layer_deps: Path, runtime: Path) -> dict
     if result.returncode != 0 or target.module not in times:
         last_line = result.stderr.strip().splitlines()[-1:] or ["no output"]
         raise RuntimeError(f"import failed: {last_line[0]}")
-    return times
+    return float(result.stdout.strip().splitlines()[-1]), times
 
 
 def build_sizes(template: Template) -> dict[str, int]:
