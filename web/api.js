@@ -53,6 +53,12 @@ export class Api {
     return this.#call("POST", "/api/message_groups", { body: { handle, message: text }, idempotencyKey });
   }
 
+  // The read marker: seen up to this message (as pattern A gave it). Answers {uuid, unread_count, last_read_at}.
+  markRead(groupUuid, { created_at: createdAt, uuid }) {
+    return this.#call("PUT", `/api/message_groups/${encodeURIComponent(groupUuid)}/read`,
+      { body: { created_at: createdAt, uuid } });
+  }
+
   async #call(method, path, { body, idempotencyKey, signal } = {}, retried = false) {
     const headers = { Authorization: `Bearer ${await this.#session.accessToken()}` };
     if (body !== undefined) headers["Content-Type"] = "application/json";

@@ -4,8 +4,11 @@ import { Api, ApiError, newKey } from "./api.js";
 import { AuthError, Session } from "./auth.js";
 import { avatar } from "./avatar.js";
 import { loadConfig } from "./config.js";
+import { ConversationList } from "./conversation-list.js";
 import { $, el } from "./dom.js";
+import { unreadLabel } from "./format.js";
 import { focusGroup, renderGroups } from "./groups-view.js";
+import { LiveConnection } from "./live.js";
 import { MessagesView } from "./messages-view.js";
 import { NewConversationDialog, handleToSend } from "./new-conversation.js";
 import { Outbox, deliver } from "./outbox.js";
@@ -13,20 +16,43 @@ import { Outbox, deliver } from "./outbox.js";
 const GROUPS_POLL_MS = 5_000;
 const MESSAGES_POLL_MS = 3_000;
 const COMPOSER_MAX_PX = 160;
+const CATCH_UP_MAX_PAGES = 5;  // missed more than this many pages: the conversation starts again from the newest
+// The list (pattern B) trails the messages by the stream processor's batching window and run: read again this long
+// after a (re)connect, for a message written just before the socket was up (pushed to no socket, not yet listed).
+const LIST_SETTLE_MS = 5_000;
+const TITLE = document.title;
+// ?poll=off: no polling at all, not even while the socket is down (the browser tests prove pushes that way).
+const POLLING = new URLSearchParams(location.search).get("poll") !== "off";
 
-const state = { api: null, session: null, account: null, groups: [], conversation: null, view: null, dialog: null };
+const state = {
+  api: null, session: null, websocketUrl: null, account: null, list: new ConversationList(), conversation: null,
+  view: null, dialog: null,
+};
 
 // Everything that belongs to one signed-in person: replaced at every sign-in, so nothing of theirs (drafts,
-// messages on their way, conversation list, timers, answers still on their way) reaches whoever signs in next.
+// messages on their way, conversation list, timers, the socket, answers still on their way) reaches whoever
+// signs in next.
 function newAccount() {
-  return {
+  const account = {
     drafts: new Map(),  // group uuid → draft: what is typed there, kept per conversation
     outbox: new Outbox(),
     newConversation: { key: null, sending: false },
     groupsAsked: 0,
     groupsShown: 0,
-    timer: setInterval(refreshGroups, GROUPS_POLL_MS),
+    listStale: false,  // the last read of the list failed: it is read again until one works
+    timer: null,
+    live: null,
   };
+  if (state.websocketUrl) {
+    account.live = new LiveConnection({
+      url: state.websocketUrl,
+      token: () => state.session.accessToken(),
+      onFrame: (frame) => { if (state.account === account) received(frame); },
+      onState: (liveState) => { if (state.account === account) liveChanged(liveState); },
+      onError: (error) => { if (state.account === account && signedOut(error)) reportError(error); },
+    });
+  }
+  return account;
 }
 
 function draftFor(groupUuid) {
@@ -39,8 +65,9 @@ const isMine = (message) => message.handle.toLowerCase() === state.session.usern
 const byTime = (a, b) => a.created_at.localeCompare(b.created_at) || a.uuid.localeCompare(b.uuid);
 
 // Everything that belongs to the conversation on screen. Opening another one (or going back, or signing out)
-// closes it and makes a new one: its reads are cancelled, its timer stops, and an answer that still arrives
-// finds it is no longer current and is dropped, so one person's messages never show under another's name.
+// closes it and makes a new one: its reads are cancelled, its timer stops, and an answer (or a pushed message)
+// that still arrives finds it is no longer current and is dropped, so one person's messages never show under
+// another's name.
 class Conversation {
   constructor(group, draft, outbox) {
     this.group = group;
@@ -49,9 +76,16 @@ class Conversation {
     this.messages = new Map();  // uuid → message as the API gave it
     this.olderPath = null;
     this.loadingOlder = false;
-    this.polling = false;
+    this.catchingUp = 0;  // reads of the newest messages under way
+    this.loaded = false;  // its first page is in
+    this.stale = true;  // not read yet, or the last read failed: read again until one works
     this.timer = null;
     this.reads = new AbortController();
+    // The "New messages" divider: the last `unreadAtOpen` messages of the other person among those there were
+    // when it opened (through `openedThrough`); what arrives later is not counted, so it stays where it is.
+    this.unreadAtOpen = Number.isFinite(group.unread_count) ? group.unread_count : 0;
+    this.openedThrough = null;
+    this.markedRead = null;  // uuid of the newest message the read marker was set to (or is being set to)
   }
 
   get current() { return state.conversation === this; }
@@ -73,16 +107,42 @@ class Conversation {
   }
 
   newest() {
+    return this.newestMessage()?.created_at ?? null;
+  }
+
+  newestMessage() {
     let newest = null;
-    for (const m of this.messages.values()) if (!newest || m.created_at > newest) newest = m.created_at;
+    for (const m of this.messages.values()) if (!newest || byTime(m, newest) > 0) newest = m;
     return newest;
+  }
+
+  // A read of the newest messages found nothing it knew: what it knew before is not next to it any more.
+  forgetOlderThan(oldest) {
+    for (const [uuid, m] of this.messages) if (byTime(m, oldest) < 0) this.messages.delete(uuid);
+  }
+
+  // The first message that was unread when the conversation opened (null: none, or not loaded yet).
+  #firstUnread(sorted) {
+    if (!this.unreadAtOpen || !this.openedThrough) return null;
+    let counted = 0;
+    let first = null;
+    for (let i = sorted.length - 1; i >= 0 && counted < this.unreadAtOpen; i -= 1) {
+      const m = sorted[i];
+      if (byTime(m, this.openedThrough) > 0) continue;
+      if (isMine(m)) break;  // sending moves one's own read marker: nothing before it is unread
+      counted += 1;
+      first = m.uuid;
+    }
+    return first;
   }
 
   entries() {
     const me = state.session.username.toLowerCase();
-    const sent = [...this.messages.values()].sort(byTime).map((m) => ({
+    const sorted = [...this.messages.values()].sort(byTime);
+    const firstUnread = this.#firstUnread(sorted);
+    const sent = sorted.map((m) => ({
       key: m.uuid, handle: m.handle.toLowerCase(), displayName: m.display_name, text: m.message,
-      createdAt: m.created_at, mine: isMine(m), status: "sent", editable: false,
+      createdAt: m.created_at, mine: isMine(m), status: "sent", editable: false, unreadStart: m.uuid === firstUnread,
     }));
     const unsent = this.outbox.entries(this.group.uuid).map((e) => ({
       key: e.key, handle: me, displayName: me, text: e.text, createdAt: null, mine: true, status: e.status,
@@ -105,9 +165,13 @@ function showNotice(words) {
 }
 
 // New messages from the other person, said by screen readers (the list itself is not a live region: it is
-// redrawn, and would be read out whole).
-function announce(messages) {
-  if (messages.length) $("live").textContent = messages.map((m) => `${m.display_name}: ${m.message}`).join("\n");
+// redrawn, and would be read out whole): in full in the open conversation, who wrote for the others.
+function announce(messages, elsewhere = []) {
+  const words = [
+    ...messages.map((m) => `${m.display_name}: ${m.message}`),
+    ...elsewhere.map((m) => `New message from ${m.display_name}`),
+  ];
+  if (words.length) $("live").textContent = words.join("\n");
 }
 
 function showSignIn(reason = "") {
@@ -121,10 +185,14 @@ function showSignIn(reason = "") {
 }
 
 function signOutAccount() {
-  if (state.account) clearInterval(state.account.timer);
+  if (state.account) {
+    clearInterval(state.account.timer);
+    state.account.live?.stop();
+  }
   state.account = null;
   closeConversation();
-  state.groups = [];
+  state.list = new ConversationList();
+  delete $("app-view").dataset.live;
   drawGroups();
   state.dialog?.reset();
 }
@@ -137,6 +205,11 @@ function showApp() {
   $("signed-in-as").textContent = `Signed in as ${state.session.username}`;
   showNotice("");
   refreshGroups();
+  if (state.account.live) {
+    $("app-view").dataset.live = state.account.live.state;
+    state.account.live.start();
+  }
+  syncPolling();
 }
 
 function reportError(error) {
@@ -150,29 +223,145 @@ function reportError(error) {
 
 const signedOut = (error) => error instanceof AuthError || (error instanceof ApiError && error.code === "unauthorized");
 
+// Live updates and polling ----------------------------------------------------------------------------------
+
+// Polling is the fallback: it runs only while the socket is down (or there is none), and for a read that failed
+// until it works. Called whenever one of those changes; starts and stops the timers to match.
+function syncPolling() {
+  const account = state.account;
+  if (!account) return;
+  const socketDown = !account.live || account.live.state === "down";
+  account.timer = ticking(account.timer, POLLING && (socketDown || account.listStale), refreshGroups, GROUPS_POLL_MS);
+  const conversation = state.conversation;
+  if (conversation) {
+    conversation.timer = ticking(conversation.timer, POLLING && (socketDown || conversation.stale),
+      () => catchUp(conversation), MESSAGES_POLL_MS);
+  }
+}
+
+function ticking(timer, wanted, tick, everyMs) {
+  if (wanted && !timer) return setInterval(tick, everyMs);
+  if (!wanted && timer) clearInterval(timer);
+  return wanted ? timer : null;
+}
+
+// Up: what was missed while it was down (or connecting) is read once, and pushes carry on from there. The socket
+// was open before these reads were asked for, so whatever they miss comes pushed: no gap.
+function liveChanged(liveState) {
+  const account = state.account;
+  $("app-view").dataset.live = liveState;  // for the curious and the tests: connecting, up or down
+  syncPolling();
+  if (liveState !== "up") return;
+  refreshGroups();
+  setTimeout(() => { if (state.account === account) refreshGroups(); }, LIST_SETTLE_MS);
+  if (state.conversation) catchUp(state.conversation, { now: true });
+}
+
+function received(frame) {
+  if (frame.type === "messages" && Array.isArray(frame.messages)) receiveMessages(frame.messages.filter(isMessage));
+  else if (frame.type === "unread" && typeof frame.message_group_uuid === "string"
+    && typeof frame.last_read_at === "string") {
+    state.list.noteRead(frame.message_group_uuid, frame);
+    drawGroups();
+  }
+}
+
+const isMessage = (m) => ["message_group_uuid", "uuid", "handle", "display_name", "message", "created_at"]
+  .every((field) => typeof m?.[field] === "string");
+
+// Pushed messages (any conversation, possibly again): the open conversation shows its own at once, and the list
+// moves theirs to the top with the new preview, without asking the API.
+function receiveMessages(messages) {
+  messages.sort(byTime);
+  const conversation = state.conversation;
+  const here = messages.filter((m) => m.message_group_uuid === conversation?.group.uuid);
+  const fresh = conversation ? showArrivals(conversation, here.map(({ message_group_uuid: _, ...m }) => m)) : [];
+  const elsewhere = noteInList(messages).filter((m) => m.message_group_uuid !== conversation?.group.uuid && !isMine(m));
+  announce(fresh.filter((m) => !isMine(m)), elsewhere);
+}
+
+// Messages new to the list (pushed, or the answer to a send); returns those that were news to it.
+function noteInList(messages) {
+  const { unknown, news } = state.list.noteMessages(messages, {
+    isMine, readingNow: (uuid) => Boolean(onScreen(uuid)) && pageVisible(),
+  });
+  drawGroups();
+  if (unknown.size) refreshGroups();  // a conversation new to this page: only the API knows who it is with
+  return news;
+}
+
+// Shown, read and said: the messages (of this conversation) the page had not seen before.
+function showArrivals(conversation, messages) {
+  if (!conversation.current) return [];
+  const wasNearBottom = state.view.nearBottom();
+  const fresh = conversation.add(messages);
+  if (!fresh.length) return fresh;  // nothing new: the screen (and the reader's selection) is left alone
+  conversation.render({ follow: false });
+  state.view.arrived(wasNearBottom);
+  markRead(conversation);
+  return fresh;
+}
+
+// Read markers ---------------------------------------------------------------------------------------------
+
+// Read means on screen for a person: the tab is in front and the window has the focus.
+const pageVisible = () => document.visibilityState === "visible" && document.hasFocus();
+
+// The read marker goes to the newest message shown, once per newest message, and only while someone can see it;
+// a tab in the background sets it when it comes to the front.
+async function markRead(conversation) {
+  if (!conversation?.current || conversation.stale || !pageVisible()) return;
+  const newest = conversation.newestMessage();
+  if (!newest || conversation.markedRead === newest.uuid) return;
+  conversation.markedRead = newest.uuid;
+  const groupUuid = conversation.group.uuid;
+  const through = state.list.readThrough(groupUuid);
+  if (isMine(newest) || (through && through >= newest.created_at)) return;  // the API has it read already
+  const account = state.account;
+  try {
+    const { data } = await state.api.markRead(groupUuid, newest);
+    if (state.account !== account) return;
+    state.list.noteRead(groupUuid, data);
+    drawGroups();
+  } catch (error) {
+    if (state.account !== account) return;
+    if (conversation.markedRead === newest.uuid) conversation.markedRead = null;  // the next chance tries again
+    if (signedOut(error)) reportError(error);  // anything else: not worth a word, the next chance will do
+  }
+}
+
 // Conversations (pattern B) -------------------------------------------------------------------------------
 
-// The one way the conversation list is brought up to date: the poll, a send, a new conversation, and a live
-// update (a WebSocket push, later) all call this. Safe to call at any time and as often as wanted.
+// The one way the conversation list is read from the API: the poll, a (re)connect, a new conversation and a
+// pushed message of a conversation new to the page all call this. Safe to call at any time and as often as
+// wanted.
 export async function refreshGroups() {
   const account = state.account;
   if (!account) return;
-  // Polls and refreshes after a send overlap: an answer older than the one on screen is not drawn over it.
+  // Polls and refreshes overlap: an answer older than the one on screen is not drawn over it.
   const asked = ++account.groupsAsked;
   try {
     const { data } = await state.api.listGroups();
     if (state.account !== account || asked < account.groupsShown) return;
     account.groupsShown = asked;
-    state.groups = data;
+    account.listStale = false;
+    state.list.replace(data);
     drawGroups();
   } catch (error) {
-    if (state.account === account) reportError(error);
+    if (state.account !== account) return;
+    account.listStale = true;
+    reportError(error);
   }
+  syncPolling();
 }
 
 function drawGroups() {
-  renderGroups($("groups"), state.groups, { currentUuid: state.conversation?.group.uuid, onOpen: openConversation });
-  $("groups-empty").hidden = state.groups.length > 0 || !state.account;
+  const groups = state.list.groups;
+  renderGroups($("groups"), groups, { currentUuid: state.conversation?.group.uuid, onOpen: openConversation });
+  $("groups-empty").hidden = groups.length > 0 || !state.account;
+  // The tab says how many are unread, for a person who is in another tab.
+  const total = state.account ? state.list.totalUnread() : 0;
+  document.title = total ? `(${unreadLabel(total)}) ${TITLE}` : TITLE;
 }
 
 // One conversation (pattern A) ----------------------------------------------------------------------------
@@ -197,15 +386,9 @@ async function openConversation(group) {
   $("app-view").classList.add("showing-conversation");
   drawGroups();
   conversation.render();  // messages still on their way show at once
-  const answer = await readMessages(conversation);
-  if (answer) {
-    conversation.add(answer.data);
-    setOlder(conversation, answer.next);
-    conversation.render();
-    state.view.scrollToBottom();
-  }
+  await catchUp(conversation, { now: true });
   if (!conversation.current) return;
-  conversation.timer = setInterval(() => pollMessages(conversation), MESSAGES_POLL_MS);
+  syncPolling();
   $("composer-text").focus();
 }
 
@@ -234,17 +417,54 @@ async function readMessages(conversation, path = null) {
   }
 }
 
-async function pollMessages(conversation) {
-  if (conversation.polling) return;  // a slow answer is not asked for again on top of itself
-  conversation.polling = true;
-  const answer = await readMessages(conversation);
-  conversation.polling = false;
-  if (!answer) return;
-  const wasNearBottom = state.view.nearBottom();
-  const fresh = conversation.add(answer.data);
-  if (!fresh.length) return;  // nothing new: the screen (and the reader's selection) is left alone
-  conversation.render({ follow: false });
-  state.view.arrived(wasNearBottom);
+// The newest messages: the first page when the conversation opens, and then (a poll, the catch-up after a
+// reconnect) read until they meet what the conversation already shows, so a long time away leaves no gap.
+// `now`: also while another read is under way, which may have been asked for before the socket was back.
+async function catchUp(conversation, { now = false } = {}) {
+  if (conversation.catchingUp && !now) return;  // a slow answer is not asked for again on top of itself
+  const first = !conversation.loaded;
+  // Pushed messages that came before the first page are no history to meet: that page is all there is to read.
+  const known = first ? new Set() : new Set(conversation.messages.keys());
+  conversation.catchingUp += 1;
+  const read = [];
+  let answer = null;
+  let pages = 0;
+  let path = null;
+  do {
+    answer = await readMessages(conversation, path);
+    if (!answer) break;
+    read.push(...answer.data);
+    path = answer.next;
+    pages += 1;
+  } while (known.size && path && !answer.data.some((m) => known.has(m.uuid)) && pages < CATCH_UP_MAX_PAGES);
+  conversation.catchingUp -= 1;
+  if (!answer) {
+    if (conversation.current) conversation.stale = true;
+    syncPolling();
+    return;
+  }
+  const wasStale = conversation.stale;
+  conversation.stale = false;
+  if (wasStale) syncPolling();
+  if (first && !conversation.loaded) {
+    conversation.loaded = true;
+    conversation.add(read);
+    conversation.openedThrough = read.reduce((a, m) => (!a || byTime(m, a) > 0 ? m : a), null);
+    setOlder(conversation, path);
+    conversation.render();
+    state.view.scrollToBottom();
+    state.view.showUnreadStart();
+    markRead(conversation);
+    return;
+  }
+  if (known.size && path && !read.some((m) => known.has(m.uuid))) {
+    conversation.forgetOlderThan(read.reduce((a, m) => (byTime(m, a) < 0 ? m : a)));
+    setOlder(conversation, path);
+    conversation.render({ follow: false });
+  }
+  const fresh = showArrivals(conversation, read);
+  if (first) return;  // a second first page is no news
+  noteInList(fresh.map((m) => ({ ...m, message_group_uuid: conversation.group.uuid })));
   announce(fresh.filter((m) => !isMine(m)));
 }
 
@@ -315,7 +535,7 @@ async function deliverEntry(entry) {
     showNotice("");
     if (!entry.settled) account.outbox.settle(entry);
     onScreen(entry.groupUuid)?.add([data], { claim: false });
-    refreshGroups();
+    noteInList([{ ...data, message_group_uuid: entry.groupUuid }]);
   } catch (error) {
     if (state.account !== account) return;
     if (entry.settled) {
@@ -352,7 +572,7 @@ async function startConversation(typedHandle, text) {
   const { account, conversation: before, dialog } = state;
   const request = account.newConversation;
   if (request.sending) return;
-  const handle = handleToSend(typedHandle, state.groups);
+  const handle = handleToSend(typedHandle, state.list.groups);
   request.sending = true;
   request.key ||= newKey();
   dialog.busy(true);
@@ -380,7 +600,7 @@ async function startConversation(typedHandle, text) {
   await refreshGroups();
   const uuid = result.data.message_group_uuid;
   // Opened only if the person has not opened another conversation while this one was being started.
-  const group = state.groups.find((g) => g.uuid === uuid)
+  const group = state.list.find(uuid)
     ?? { uuid, handle, display_name: handle, message: text, created_at: result.data.created_at };
   if (state.account === account && state.conversation === before) openConversation(group);
 }
@@ -430,6 +650,7 @@ async function main() {
     return;
   }
   state.session = new Session(config.cognito, () => showSignIn("Your session has expired. Please sign in again."));
+  state.websocketUrl = config.websocketUrl;
   state.api = new Api(config.apiUrl, state.session);
   state.dialog = new NewConversationDialog({
     onSubmit: startConversation,
@@ -442,6 +663,9 @@ async function main() {
   $("messages-scroll").addEventListener("scroll", () => {
     if ($("messages-scroll").scrollTop < 40) loadOlder();
   });
+  // Back in front: what arrived meanwhile is read now.
+  document.addEventListener("visibilitychange", () => markRead(state.conversation));
+  addEventListener("focus", () => markRead(state.conversation));
   $("back").addEventListener("click", () => {
     const left = state.conversation?.group.uuid;
     closeConversation();

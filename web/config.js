@@ -4,5 +4,7 @@ export async function loadConfig() {
   const response = await fetch("config.json", { cache: "no-store" });
   if (!response.ok) throw new Error("config.json is missing: copy config.example.json and fill it in.");
   const config = await response.json();
-  return { apiUrl: (config.apiUrl || "").replace(/\/$/, ""), cognito: config.cognito };
+  // No websocketUrl (a deployment from before real-time delivery): the page polls, as it always did.
+  return { apiUrl: (config.apiUrl || "").replace(/\/$/, ""), cognito: config.cognito,
+    websocketUrl: config.websocketUrl || null };
 }

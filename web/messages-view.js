@@ -7,7 +7,7 @@ const NEAR_BOTTOM_PX = 80;
 const STATUS_WORDS = { sending: "Sending…", sent: "Sent", failed: "Not sent" };
 
 // An entry is what one bubble shows: {key, handle, displayName, text, createdAt (null until the server has it),
-// mine, status ("sending" | "sent" | "failed"), editable}.
+// mine, status ("sending" | "sent" | "failed"), editable, unreadStart (the first message that was unread)}.
 export class MessagesView {
   #scroller; #list; #jump; #actions;
 
@@ -48,8 +48,9 @@ export class MessagesView {
       const before = index > 0 && days.at(-1).items.length > 0 ? entries[index - 1] : null;
       const after = entries[index + 1];
       const afterDay = after && (after.createdAt ? dayKey(after.createdAt) : dayKey(new Date(now).toISOString()));
-      const runStart = !before || before.handle !== entry.handle;
-      const runEnd = !after || after.handle !== entry.handle || afterDay !== day;
+      const runStart = !before || before.handle !== entry.handle || entry.unreadStart;
+      const runEnd = !after || after.handle !== entry.handle || afterDay !== day || after.unreadStart;
+      if (entry.unreadStart) days.at(-1).items.push(unreadDivider());
       days.at(-1).items.push(this.#bubble(entry, runStart, runEnd, entry.key === newestSent));
     });
     this.#list.replaceChildren(...days.map(({ label, items }) => el("div", { className: "day" },
@@ -96,6 +97,15 @@ export class MessagesView {
       edit.addEventListener("click", () => this.#actions.onEdit(entry.key));
     }
     return el("p", { className: "message-failure" }, retry, edit);
+  }
+
+  // Opened with unread messages: the first of them is in view, with what came before it above, even when the
+  // unread ones are more than a screen.
+  showUnreadStart() {
+    const divider = this.#list.querySelector(".unread-divider");
+    if (!divider) return;
+    const above = divider.getBoundingClientRect().top - this.#scroller.getBoundingClientRect().top;
+    if (above < 0) this.#scroller.scrollTop += above - 8;
   }
 
   focus(key) {
@@ -147,4 +157,9 @@ export class MessagesView {
     render();
     this.#scroller.scrollTop = this.#scroller.scrollHeight - fromBottom;
   }
+}
+
+// A list item of its own, so that screen readers reading the list meet it where the sighted see it.
+function unreadDivider() {
+  return el("li", { className: "unread-divider" }, el("span", { text: "New messages" }));
 }

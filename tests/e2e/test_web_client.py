@@ -4,6 +4,7 @@ Skipped, loudly, where Chromium is absent; .ci/run installs it. Screenshots go t
 """
 
 import contextlib
+import re
 import shutil
 import uuid
 import warnings
@@ -56,8 +57,11 @@ def browser() -> Iterator[object]:
         yield chromium
 
 
-def signed_in(browser, stack: DevStack, username: str, **context_options):
+def signed_in(browser, stack: DevStack, username: str, *, socket: bool = True, **context_options):
+    """A page signed in as `username`; `socket=False`: its WebSocket is refused, so it polls (the fallback)."""
     page = browser.new_context(**context_options).new_page()
+    if not socket:
+        page.route_web_socket(re.compile(r"^wss?://"), lambda ws: ws.close())
     page.dialogs = []
     page.on("dialog", lambda dialog: (page.dialogs.append(dialog.message), dialog.dismiss()))
     page.errors = []  # uncaught exceptions and unhandled rejections in the page
@@ -242,6 +246,9 @@ def test_an_expired_session_asks_to_sign_in_again(browser, dev_stack: DevStack) 
     from playwright.sync_api import expect  # noqa: PLC0415
 
     page = signed_in(browser, dev_stack, "andrewbrown")
+    # Once the socket is up and the page has read what it missed meanwhile, the API is asked nothing until the click.
+    expect(page.locator("#app-view")).to_have_attribute("data-live", "up")
+    settle(page)
     # The API refuses every token from now on, as it would once the session and its refresh token expired.
     page.route("**/api/**", lambda route: route.fulfill(status=401, json={"message": "Unauthorized"}))
     page.route(
@@ -343,7 +350,7 @@ def test_an_answer_for_the_previous_conversation_is_dropped(browser, dev_stack: 
     from playwright.sync_api import expect  # noqa: PLC0415
 
     londo_group = conversation_with(dev_stack, "londo")
-    page = signed_in(browser, dev_stack, "andrewbrown")
+    page = signed_in(browser, dev_stack, "andrewbrown", socket=False)  # and so it polls
     held = hold_requests(page, f"**/api/messages/{SEED_GROUP_UUID}?*", stale)
     page.get_by_role("button", name=BAYKO).click()
     if stale is older_page:
@@ -482,7 +489,7 @@ def test_a_send_given_up_on_does_not_hold_up_the_next_conversation(browser, dev_
     from playwright.sync_api import expect  # noqa: PLC0415
 
     londo_group = conversation_with(dev_stack, "londo")
-    page = signed_in(browser, dev_stack, "andrewbrown")
+    page = signed_in(browser, dev_stack, "andrewbrown", socket=False)  # no push of the message either
 
     def written_but_unanswered(route) -> None:
         route.fetch()  # the server writes the message, and the answer is lost on the way back
