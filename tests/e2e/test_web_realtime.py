@@ -92,9 +92,9 @@ def listed(stack: DevStack, who: Member) -> dict[str, dict[str, Any]]:
     return {group["uuid"]: group for group in result.body}
 
 
-def open_page(browser, stack: DevStack, who: Member, path: str = NO_POLLING, before_sign_in=None):
+def open_page(browser, stack: DevStack, who: Member, path: str = NO_POLLING, before_sign_in=None, **context_options):
     """`who` signed in on a page of their own; `before_sign_in(page)` may route the page first."""
-    page = browser.new_context(locale="en-US").new_page()
+    page = browser.new_context(locale="en-US", **context_options).new_page()
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     page.reads = []  # the page's reads of patterns A and B (the polls, and the catch-up after a reconnect)

@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from local.dev_process import DevStack
-from tests.e2e.test_web_client import NEEDS_CHROMIUM, launch_browser, wait_until
+from tests.e2e.test_web_client import NEEDS_CHROMIUM, SCREENSHOTS, launch_browser, wait_until
+from tests.e2e.test_web_look import SCHEMES, serious_violations
 from tests.e2e.test_web_realtime import (
     PUSH_SECONDS,
     TITLE,
@@ -247,3 +248,22 @@ def test_the_title_says_99_plus_above_99(browser, dev_stack, member) -> None:
     expect(page.get_by_role("button", name=ann.item).locator(".unread-badge")).to_have_text("97 unread")
     page.get_by_role("button", name=cat.item).click()  # reads Cat's
     expect(page).to_have_title(f"(97) {TITLE}")
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+def test_badges_and_the_divider_pass_the_accessibility_scan(browser, dev_stack, member, scheme: str) -> None:
+    from playwright.sync_api import expect  # noqa: PLC0415
+
+    ann, ben, cat = member("Ann"), member("Ben"), member("Cat")
+    with_ann = start(dev_stack, ben, ann, "Hello Ann")["message_group_uuid"]
+    for n in range(2):
+        send(dev_stack, ann, with_ann, f"Unread {n}")
+    start(dev_stack, cat, ben, "Hello Ben")
+    page = open_page(browser, dev_stack, ben, color_scheme=scheme, viewport={"width": 1280, "height": 800})
+    expect(page.get_by_role("button", name=ann.item).locator(".unread-badge")).to_have_text("2 unread", timeout=10_000)
+    page.get_by_role("button", name=ann.item).click()
+    divider = page.locator("#messages .unread-divider")
+    expect(divider).to_be_visible()
+    expect(page.get_by_role("button", name=cat.item).locator(".unread-badge")).to_have_text("1 unread")
+    assert serious_violations(page) == []
+    page.screenshot(path=SCREENSHOTS / f"unread-divider-{scheme}.png")
