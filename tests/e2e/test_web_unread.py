@@ -250,6 +250,29 @@ def test_the_title_says_99_plus_above_99(browser, dev_stack, member) -> None:
     expect(page).to_have_title(f"(97) {TITLE}")
 
 
+def test_read_on_one_device_is_read_on_the_other(browser, dev_stack, member) -> None:
+    from playwright.sync_api import expect  # noqa: PLC0415
+
+    ann, ben = member("Ann"), member("Ben")
+    with_ann = start(dev_stack, ben, ann, "Hello Ann")["message_group_uuid"]
+    phone, laptop = open_page(browser, dev_stack, ben), open_page(browser, dev_stack, ben)
+    for page in (phone, laptop):
+        socket_up(page)
+    send(dev_stack, ann, with_ann, "Are you there?")
+    for page in (phone, laptop):
+        expect(page.get_by_role("button", name=ann.item).locator(".unread-badge")).to_have_text(
+            "1 unread", timeout=PUSH_SECONDS * 1000
+        )
+        expect(page).to_have_title(f"(1) {TITLE}")
+
+    laptop.get_by_role("button", name=ann.item).click()
+    expect(laptop).to_have_title(TITLE)
+    item = phone.get_by_role("button", name=ann.item)
+    expect(item.locator(".unread-badge")).to_have_count(0, timeout=PUSH_SECONDS * 1000)  # pushed, not polled
+    expect(phone).to_have_title(TITLE)
+    assert phone.errors == laptop.errors == []
+
+
 @pytest.mark.parametrize("scheme", SCHEMES)
 def test_badges_and_the_divider_pass_the_accessibility_scan(browser, dev_stack, member, scheme: str) -> None:
     from playwright.sync_api import expect  # noqa: PLC0415
