@@ -18,14 +18,19 @@ expire 15 minutes after they are issued, as AWS's do.
 Run as ``python -m local.moto_server -H HOST -p PORT`` (moto's own arguments).
 """
 
+import copy
 import sys
 import time
+from collections import defaultdict
 from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
 from moto.core.common_models import BaseModel
 from moto.core.exceptions import JsonRESTError
-from moto.dynamodb.models.table import StreamShard
+from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.table import StreamShard, Table
 from moto.dynamodbstreams import models as streams
 
 ITERATOR_LIFETIME_SECONDS = 15 * 60  # AWS: "A shard iterator expires 15 minutes after it is returned"
@@ -82,6 +87,71 @@ def _with_expiring_iterators(original_init: Any) -> Any:
     return init
 
 
+_TRANSACTION_KEYS: ContextVar[dict[str, list[dict[str, Any]]] | None] = ContextVar("transaction_keys", default=None)
+
+
+class _CheckpointingCopy:
+    """Stands in for the ``copy`` module inside moto's DynamoDB models.
+
+    moto takes a deep copy of every table a transaction touches, to put back if it is cancelled: time and memory
+    in proportion to the whole table and its stream, on every transaction. A checkpoint does the same job in
+    proportion to what can change: fresh containers for the items and stream records (cheap references), and
+    deep copies only of the items the transaction names (an update changes its item in place).
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+    def deepcopy(self, value: Any, memo: dict[int, Any] | None = None) -> Any:
+        if isinstance(value, Table):
+            return _checkpoint(value, (_TRANSACTION_KEYS.get() or {}).get(value.name, []))
+        return copy.deepcopy(value, memo)
+
+
+def _checkpoint(table: Table, keys: list[dict[str, Any]]) -> Table:
+    clone = copy.copy(table)
+    clone.items = defaultdict(dict)
+    for hash_key, entry in table.items.items():
+        clone.items[hash_key] = dict(entry) if isinstance(entry, dict) else entry
+    for key in keys:
+        hash_key = DynamoType(key[table.hash_key_attr])
+        if table.range_key_attr is None:
+            if hash_key in table.items:
+                clone.items[hash_key] = copy.deepcopy(table.items[hash_key])
+            continue
+        range_key = DynamoType(key[table.range_key_attr])
+        if range_key in table.items.get(hash_key, {}):
+            clone.items[hash_key][range_key] = copy.deepcopy(table.items[hash_key][range_key])
+    if table.stream_shard is not None:
+        clone.stream_shard = copy.copy(table.stream_shard)
+        clone.stream_shard.items = list(table.stream_shard.items)
+        clone.stream_shard.table = clone
+    return clone
+
+
+def _with_named_keys(original: Any) -> Any:
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        keys: dict[str, list[dict[str, Any]]] = {}
+        for item in transact_items:
+            _, operation = next(iter(item.items()))
+            table = self.tables.get(operation.get("TableName"))
+            if table is None:
+                continue
+            key = operation.get("Key") or {
+                name: value
+                for name, value in operation.get("Item", {}).items()
+                if name in (table.hash_key_attr, table.range_key_attr)
+            }
+            keys.setdefault(table.name, []).append(key)
+        token = _TRANSACTION_KEYS.set(keys)
+        try:
+            original(self, transact_items)
+        finally:
+            _TRANSACTION_KEYS.reset(token)
+
+    return transact_write_items
+
+
 def _untracked_instance(cls: type, *_args: Any, **_kwargs: Any) -> Any:
     return object.__new__(cls)
 
@@ -89,6 +159,10 @@ def _untracked_instance(cls: type, *_args: Any, **_kwargs: Any) -> Any:
 def install() -> None:
     """Patches moto in this process; call before the server handles a request."""
     BaseModel.__new__ = staticmethod(_untracked_instance)  # type: ignore[assignment, method-assign]
+    dynamodb_models.copy = _CheckpointingCopy()  # type: ignore[assignment]
+    dynamodb_models.DynamoDBBackend.transact_write_items = _with_named_keys(  # type: ignore[method-assign]
+        dynamodb_models.DynamoDBBackend.transact_write_items
+    )
     streams.ShardIterator.stream_shard = property(_live_shard, _remember_shard)  # type: ignore[assignment]
     backend = streams.DynamoDBStreamsBackend
     backend.__init__ = _with_expiring_iterators(backend.__init__)  # type: ignore[method-assign]

@@ -90,3 +90,41 @@ def test_an_unknown_iterator_is_an_expired_iterator_error(stack: LocalStack, scr
     iterator = _iterator(stack, scratch_table)
     with pytest.raises(ClientError, match="ExpiredIteratorException"):
         stack.client("dynamodbstreams").get_records(ShardIterator=iterator + "0")
+
+
+def test_a_cancelled_transaction_leaves_no_trace(stack: LocalStack, scratch_table: str) -> None:
+    dynamodb = stack.client("dynamodb")
+    kept = {"pk": {"S": "kept"}, "sk": {"S": "kept"}}
+    dynamodb.put_item(TableName=scratch_table, Item={**kept, "n": {"N": "1"}})
+    dynamodb.put_item(TableName=scratch_table, Item={"pk": {"S": "taken"}, "sk": {"S": "taken"}})
+    fresh = {"pk": {"S": "fresh"}, "sk": {"S": "never"}}
+
+    with pytest.raises(ClientError, match="TransactionCanceledException"):
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": scratch_table, "Item": fresh}},
+                {
+                    "Update": {
+                        "TableName": scratch_table,
+                        "Key": kept,
+                        "UpdateExpression": "SET n = :two",
+                        "ExpressionAttributeValues": {":two": {"N": "2"}},
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": scratch_table,
+                        "Item": {"pk": {"S": "taken"}, "sk": {"S": "taken"}},
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                },
+            ]
+        )
+
+    assert "Item" not in dynamodb.get_item(TableName=scratch_table, Key=fresh)
+    assert dynamodb.get_item(TableName=scratch_table, Key=kept)["Item"]["n"] == {"N": "1"}
+    # A later write still lands, and the stream shows it alone.
+    iterator = _iterator(stack, scratch_table)
+    dynamodb.put_item(TableName=scratch_table, Item={"pk": {"S": "after"}, "sk": {"S": "after"}})
+    records = stack.client("dynamodbstreams").get_records(ShardIterator=iterator)["Records"]
+    assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in records] == ["after"]
