@@ -1,6 +1,7 @@
 """Per-route costs in-process (handler time, DynamoDB and PostgreSQL calls, capacity units) and latency through
 the local gateway over HTTP."""
 
+import json
 import statistics
 import time
 import uuid
@@ -55,6 +56,7 @@ def route_scenarios(stack: LocalStack, andrew: Caller, requests: int) -> dict[st
     new_pair, new_pair_once = iter(new_users(stack.connection_url, calls)), iter(new_users(stack.connection_url, calls))
     post = {"message_group_uuid": SEED_GROUP_UUID, "message": "bench"}
     retried_key = str(uuid.uuid4())
+    seen = _seen_messages(stack, api, andrew)
 
     def once(key: str) -> dict[str, str]:
         return {"Idempotency-Key": key}
@@ -79,7 +81,34 @@ def route_scenarios(stack: LocalStack, andrew: Caller, requests: int) -> dict[st
         "C POST /api/messages": lambda: api.post("/api/messages", andrew, post),
         "C with Idempotency-Key": lambda: api.post("/api/messages", andrew, post, headers=once(str(uuid.uuid4()))),
         "C retried (key already answered)": lambda: api.post("/api/messages", andrew, post, headers=once(retried_key)),
+        # Last: the markers name messages C's posts are done adding, and pattern E has applied (a drain first).
+        "Read marker (the newest message)": lambda: _mark_read(api, andrew, seen(-1)),
+        "Read marker (an older message)": lambda: _mark_read(api, andrew, seen(0)),
     }
+
+
+def _seen_messages(stack: LocalStack, api: ApiClient, andrew: Caller) -> Callable[[int], dict[str, str]]:
+    """The page of the seed conversation andrew sees once the stream has caught up, read once on first use."""
+    page: list[dict[str, str]] = []
+
+    def message(index: int) -> dict[str, str]:
+        if not page:
+            stack.stream.drain()
+            page.extend(api.get(f"/api/messages/{SEED_GROUP_UUID}", andrew, {"limit": "20"}).body)
+        return page[index]
+
+    return message
+
+
+def _mark_read(api: ApiClient, andrew: Caller, message: dict[str, str]) -> ApiResponse:
+    body = {"created_at": message["created_at"], "uuid": message["uuid"]}
+    return api.request(
+        "PUT",
+        f"/api/message_groups/{SEED_GROUP_UUID}/read",
+        andrew,
+        body=json.dumps(body),
+        headers={"content-type": "application/json"},
+    )
 
 
 def measure_in_process(
