@@ -335,3 +335,30 @@ def test_a_conversation_read_on_one_device_is_read_on_the_others(
         "unread_count": 0,
         "last_read_at": latest["created_at"],
     }
+
+
+def test_unread_counts_hold_over_http_after_a_burst(dev_stack: DevStack, member: MakeMember) -> None:
+    alice, bob = member("Alice"), member("Bob")
+    group = start(dev_stack, alice, bob, "first")["message_group_uuid"]
+    burst = [send(dev_stack, alice, group, f"burst {n}") for n in range(30)]
+    send(dev_stack, bob, group, "a reply reads everything before it")
+    late = [send(dev_stack, alice, group, f"after the reply {n}") for n in range(3)]
+
+    def unread(who: Member) -> int:
+        groups = call("GET", f"{dev_stack.api_url}/api/message_groups", token=who.token).body
+        (entry,) = [g for g in groups if g["uuid"] == group]
+        return int(entry["unread_count"])
+
+    deadline = time.monotonic() + SETTLE_SECONDS
+    while (unread(bob), unread(alice)) != (len(late), 0) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    # Bob's reply read the burst; alice's later messages read bob's reply; bob has what came after his reply.
+    assert (unread(bob), unread(alice)) == (len(late), 0)
+    assert len(burst) > len(late)
+
+    newest = late[-1]
+    body = {"created_at": newest["created_at"], "uuid": newest["uuid"]}
+    marked = call("PUT", f"{dev_stack.api_url}/api/message_groups/{group}/read", token=bob.token, body=body)
+    assert (marked.status, marked.body["unread_count"]) == (200, 0)
+    assert unread(bob) == 0
+    assert dev_stack.consistency_problems(timeout=SETTLE_SECONDS) == []
