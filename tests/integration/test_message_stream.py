@@ -160,17 +160,21 @@ def test_records_that_are_not_message_inserts_change_nothing(
     assert shown(api, conversation) == before
 
 
+# A message INSERT whose image has only its keys: no message fields.
+MALFORMED_MESSAGE_RECORD = {
+    "eventID": "1",
+    "eventName": "INSERT",
+    "dynamodb": {
+        "Keys": {"pk": {"S": "MSG#x"}, "sk": {"S": "2030#y"}},
+        "NewImage": {"pk": {"S": "MSG#x"}, "sk": {"S": "2030#y"}},
+        "SequenceNumber": "42",
+        "StreamViewType": "NEW_AND_OLD_IMAGES",
+    },
+}
+
+
 def test_a_message_record_without_message_fields_is_failed(stack: LocalStack) -> None:
-    record = {
-        "eventID": "1",
-        "eventName": "INSERT",
-        "dynamodb": {
-            "Keys": {"pk": {"S": "MSG#x"}, "sk": {"S": "2030#y"}},
-            "NewImage": {"pk": {"S": "MSG#x"}, "sk": {"S": "2030#y"}},
-            "SequenceNumber": "42",
-            "StreamViewType": "NEW_AND_OLD_IMAGES",
-        },
-    }
+    record = MALFORMED_MESSAGE_RECORD
     assert apply(stack, [record]) == ["42"]
 
 

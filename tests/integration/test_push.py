@@ -20,6 +20,7 @@ from local.websocket_events import Connection, connect_event, disconnect_event
 from messaging.dal.aws import dynamodb
 from tests.conftest import TestUser
 from tests.integration.conftest import Conversation
+from tests.integration.test_message_stream import MALFORMED_MESSAGE_RECORD
 
 MAX_POST_BYTES = 128 * 1024
 WIDEST_TEXT = "\N{GRINNING FACE}" * 1024  # the longest message the API takes, four bytes a character
@@ -228,16 +229,7 @@ def test_a_push_that_never_goes_through_is_parked_and_pattern_e_is_untouched(
 
 def test_a_malformed_record_fails_pattern_e_but_push_skips_it(stack: LocalStack) -> None:
     # A retry cannot mend it; failing it would make push repeat every later record of the batch.
-    record = {
-        "eventID": "1",
-        "eventName": "INSERT",
-        "dynamodb": {
-            "Keys": {"pk": {"S": "MSG#x"}, "sk": {"S": "2030#y"}},
-            "NewImage": {"pk": {"S": "MSG#x"}, "sk": {"S": "2030#y"}},
-            "SequenceNumber": "42",
-            "StreamViewType": "NEW_AND_OLD_IMAGES",
-        },
-    }
+    record = MALFORMED_MESSAGE_RECORD
     assert stack.functions.invoke(PUSH_FUNCTION, {"Records": [record]}) == {"batchItemFailures": []}
     assert stack.functions.invoke(STREAM_FUNCTION, {"Records": [record]}) == {
         "batchItemFailures": [{"itemIdentifier": "42"}]

@@ -35,14 +35,7 @@ class PairExists(Exception):
 
 def other_member(owner_uuid: str, group_uuid: str) -> str | None:
     """The other member of the owner's message group; None when the owner is not a member (or no such group)."""
-    response = dynamodb().get_item(
-        TableName=settings().messages_table,
-        Key=keys.group_key(owner_uuid, group_uuid),
-        ProjectionExpression="user_uuid",
-        ConsistentRead=True,
-    )
-    item = response.get("Item")
-    return item["user_uuid"]["S"] if item else None
+    return _string_attribute(keys.group_key(owner_uuid, group_uuid), "user_uuid")
 
 
 def recent_message_groups(owner_uuid: str, limit: int, cursor: str | None) -> Page[MessageGroup]:
@@ -68,14 +61,16 @@ def pair_group(user_a: str, user_b: str) -> str | None:
     Read before starting a message group because a cancelled transaction is not free: DynamoDB bills it the
     capacity of all its items, and the pair almost always exists once two people have talked.
     """
+    return _string_attribute(keys.pair_key(user_a, user_b), "pair_group_uuid")
+
+
+def _string_attribute(key: dict[str, dict[str, str]], name: str) -> str | None:
+    """One string attribute of an item, read consistently; None when there is no such item."""
     response = dynamodb().get_item(
-        TableName=settings().messages_table,
-        Key=keys.pair_key(user_a, user_b),
-        ProjectionExpression="pair_group_uuid",
-        ConsistentRead=True,
+        TableName=settings().messages_table, Key=key, ProjectionExpression=name, ConsistentRead=True
     )
     item = response.get("Item")
-    return item["pair_group_uuid"]["S"] if item else None
+    return str(item[name]["S"]) if item else None
 
 
 def create_message_group(starter: User, other: User, first_message: Message) -> None:
