@@ -51,6 +51,31 @@ def post(api: ApiClient, conversation: Conversation, text: str) -> dict:
     return response.body
 
 
+def parked_counts(stack: LocalStack) -> dict[str, int]:
+    """How many records each consumer has parked so far. Each poller keeps its own list, and the session's stack
+    is shared, so a test counts from here rather than assuming no other test parked anything."""
+    return {poller.function_id: len(poller.dead_letters) for poller in stack.stream.pollers}
+
+
+def parked_since(stack: LocalStack, counts: dict[str, int]) -> dict[str, list[dict]]:
+    """The records each consumer parked after ``counts`` was taken."""
+    return {poller.function_id: poller.dead_letters[counts[poller.function_id] :] for poller in stack.stream.pollers}
+
+
+def failure_notices(stack: LocalStack, queue_url: str) -> list[dict]:
+    """Every notice visible in an on-failure queue, which the session's other tests may have sent to as well:
+    callers pick theirs by sequence number."""
+    notices = []
+    while messages := stack.client("sqs").receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10).get("Messages"):
+        notices += [json.loads(m["Body"]) for m in messages]
+    return notices
+
+
+def notices_of(notices: list[dict], record: dict) -> list[dict]:
+    sequence = record["dynamodb"]["SequenceNumber"]
+    return [n for n in notices if n["DDBStreamBatchInfo"]["startSequenceNumber"] == sequence]
+
+
 def put_orphan_message(stack: LocalStack, conversation: Conversation, text: str) -> str:
     """Writes a message into a new group whose member items were never written; returns the group."""
     orphan = str(uuid.uuid4())
@@ -182,22 +207,17 @@ def test_the_poller_parks_a_poison_record_and_later_records_still_flow(
     api: ApiClient, stack: LocalStack, conversation: Conversation
 ) -> None:
     stack.stream.drain()
-    parked = len(stack.stream.dead_letters)
+    parked = parked_counts(stack)
     orphan = put_orphan_message(stack, conversation, "poison")
     after = post(api, conversation, "after the poison")
 
     stack.stream.drain()
 
-    (dead,) = stack.stream.dead_letters[parked:]
+    new = parked_since(stack, parked)
+    (dead,) = new.pop(STREAM_FUNCTION)
     assert dead["dynamodb"]["Keys"]["pk"]["S"] == f"MSG#{orphan}"
-    sqs = stack.client("sqs")
-    notices = [
-        json.loads(m["Body"])
-        for m in sqs.receive_message(QueueUrl=stack.dead_letter_queue_url, MaxNumberOfMessages=10)["Messages"]
-    ]
-    (info,) = [
-        n for n in notices if n["DDBStreamBatchInfo"]["startSequenceNumber"] == dead["dynamodb"]["SequenceNumber"]
-    ]
+    assert all(records == [] for records in new.values())  # no other consumer parked a record of this test
+    (info,) = notices_of(failure_notices(stack, stack.dead_letter_queue_url), dead)
     assert info["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert info["requestContext"]["approximateInvokeCount"] == 6  # the first attempt and MaximumRetryAttempts (5)
     assert info["DDBStreamBatchInfo"]["startSequenceNumber"] == dead["dynamodb"]["SequenceNumber"]
