@@ -44,11 +44,16 @@ class ImportTarget:
 
 
 def prepare_runtime() -> tuple[Path, Path]:
-    """Directories standing in for /opt/python (layer dependencies) and the runtime's boto3; made once."""
+    """Directories standing in for /opt/python (layer dependencies) and the runtime's boto3; made once per pin."""
     layer_deps, runtime = BENCH_DIR / "layer-deps", BENCH_DIR / "runtime"
-    for target, requirements in ((layer_deps, ["-r", str(LAYER_SOURCE / "requirements.txt")]), (runtime, [_boto3()])):
+    layer_requirements = LAYER_SOURCE / "requirements.txt"
+    for target, requirements, pins in (
+        (layer_deps, ["-r", str(layer_requirements)], layer_requirements.read_text()),
+        (runtime, [_boto3()], _boto3()),
+    ):
+        # The marker holds what was installed: a changed pin installs afresh.
         marker = target / ".installed"
-        if not marker.exists():
+        if not marker.exists() or marker.read_text() != pins:
             shutil.rmtree(target, ignore_errors=True)
             subprocess.run(  # noqa: S603 - pip with our pinned requirements
                 [
@@ -64,7 +69,7 @@ def prepare_runtime() -> tuple[Path, Path]:
                 ],
                 check=True,
             )
-            marker.touch()
+            marker.write_text(pins)
     return layer_deps, runtime
 
 

@@ -1,15 +1,30 @@
 """Pattern C: POST /api/messages."""
 
 import json
+import time
 import uuid
 
 import pytest
 
 from local.api_client import ApiClient
+from local.stack import LocalStack
 from messaging import domain
 from tests.integration.conftest import Conversation
 
 PATH = "/api/messages"
+
+
+def hold_key(stack: LocalStack, key: str, *, in_progress_until_ms: int) -> None:
+    """Turns the stored record of ``key`` back into an attempt in progress until the given time."""
+    dynamodb, table = stack.client("dynamodb"), stack.template.table_name("IdempotencyTable")
+    (record,) = [item for item in dynamodb.scan(TableName=table)["Items"] if item["id"]["S"].endswith(f"#{key}")]
+    dynamodb.update_item(
+        TableName=table,
+        Key={"id": record["id"]},
+        UpdateExpression="SET #status = :in_progress, in_progress_expiration = :until REMOVE #data",
+        ExpressionAttributeNames={"#status": "status", "#data": "data"},
+        ExpressionAttributeValues={":in_progress": {"S": "INPROGRESS"}, ":until": {"N": str(in_progress_until_ms)}},
+    )
 
 
 def messages_of(api: ApiClient, conversation: Conversation) -> list[dict]:
@@ -149,6 +164,23 @@ class TestIdempotencyKey:
 
         assert mine.status == theirs.status == 201
         assert mine.body["uuid"] != theirs.body["uuid"]
+
+    def test_a_key_held_by_a_running_attempt_is_409_until_its_invocation_is_over(
+        self, api: ApiClient, stack: LocalStack, conversation: Conversation
+    ) -> None:
+        body = {"message_group_uuid": conversation.group_uuid, "message": "held"}
+        key = {"Idempotency-Key": "held-" + uuid.uuid4().hex}
+        assert api.post(PATH, conversation.starter, body, key).status == 201
+        now_ms = time.time_ns() // 1_000_000
+
+        hold_key(stack, key["Idempotency-Key"], in_progress_until_ms=now_ms + 60_000)
+        held = api.post(PATH, conversation.starter, body, key)
+        assert (held.status, held.error, held.headers["retry-after"]) == (409, "request_in_progress", "1")
+
+        # The attempt holding it timed out with its invocation: the key is free, the operation runs.
+        hold_key(stack, key["Idempotency-Key"], in_progress_until_ms=now_ms - 1)
+        assert api.post(PATH, conversation.starter, body, key).status == 201
+        assert [m["message"] for m in messages_of(api, conversation)].count("held") == 2
 
     @pytest.mark.parametrize("key", ["", "k" * 129, "naïve", "tab\there"])
     def test_an_invalid_key_is_422(self, api: ApiClient, conversation: Conversation, key: str) -> None:

@@ -338,6 +338,35 @@ def test_an_idempotency_record_that_vanishes_under_the_request_is_a_503(
     assert message_texts(api, conversation) == ["hello there"]
 
 
+def test_a_key_claimed_before_a_500_is_claimed_once_not_a_409(
+    api: ApiClient, stack: LocalStack, conversation: Conversation, faulty: FaultyService
+) -> None:
+    # The claim is stored and its answer lost; botocore's retry meets the claim it wrote itself.
+    faulty.answer(
+        "PutItem", 500, times=1, commit_first=True, where=on_table(stack.template.table_name("IdempotencyTable"))
+    )
+    body = {"message_group_uuid": conversation.group_uuid, "message": "claimed, answer lost"}
+
+    first = api.post("/api/messages", conversation.starter, body, headers={"Idempotency-Key": "k-lost"})
+    assert first.status == 201, first.body
+    retry = api.post("/api/messages", conversation.starter, body, headers={"Idempotency-Key": "k-lost"})
+    assert (retry.status, retry.body) == (201, first.body)
+    assert message_texts(api, conversation) == ["hello there", "claimed, answer lost"]
+
+
+def test_a_failed_attempt_frees_its_key_for_the_retry(
+    api: ApiClient, stack: LocalStack, conversation: Conversation, faulty: FaultyService
+) -> None:
+    faulty.answer("PutItem", 500, where=on_table(stack.template.table_name("MessagesTable")))
+    body = {"message_group_uuid": conversation.group_uuid, "message": "second attempt"}
+    assert_retry_later(api.post("/api/messages", conversation.starter, body, headers={"Idempotency-Key": "k-free"}))
+
+    faulty.faults.clear()
+    retry = api.post("/api/messages", conversation.starter, body, headers={"Idempotency-Key": "k-free"})
+    assert retry.status == 201, retry.body
+    assert message_texts(api, conversation) == ["hello there", "second attempt"]
+
+
 def test_a_start_key_dynamodb_refuses_is_a_400_invalid_cursor(
     api: ApiClient, conversation: Conversation, faulty: FaultyService
 ) -> None:

@@ -15,7 +15,7 @@ def test_the_layer_ships_the_package_with_its_named_queries() -> None:
         p.name for p in (sources / "dal" / "sql").glob("*.sql")
     )
     assert (shipped / "api" / "handler.py").is_file()
-    assert (BUILD / "MessagingLayer" / "python" / "pydantic").is_dir()
+    assert (BUILD / "MessagingLayer" / "python" / "msgspec").is_dir()
 
 
 def test_each_function_ships_only_its_handler() -> None:

@@ -1,7 +1,7 @@
 """The HTTP edge: API Gateway HTTP API (payload v2) events in, JSON responses out.
 
 The names below load on first use (PEP 562): importing one module of this package (the error mapping, the token
-checks) runs this file, and must not pull in the request models and pydantic with it. Idempotency is imported by
+checks) runs this file, and must not pull in the request models with it. Idempotency is imported by
 the creating routes only (messaging.api.operations): reads do not pay for it.
 """
 

@@ -1,40 +1,31 @@
-"""``Idempotency-Key`` for the creating routes (C and D): the operation runs once per key, on Powertools
-Idempotency (``idempotent_function`` wraps the operation itself).
+"""``Idempotency-Key`` for the creating routes (C and D): the operation runs once per key.
 
 The key is scoped by route and caller, so two users (or two routes) can never collide on a key; the validated body
-is the payload that must match on a retry. The first call returns the operation's own answer; only a retry gets
-the stored copy back.
+is the payload that must match on a retry. The first call returns the operation's own answer; a retry gets the
+stored copy of it. The rules are Powertools Idempotency's, on its table layout (messaging.dal.idempotency_records
+says why not on its code): an attempt claims the key for as long as its invocation may run; a failed attempt
+releases the key; an answer is kept for 24 hours.
 """
 
+import hashlib
+import time
+import uuid
 from collections.abc import Callable
-from functools import cache
+from dataclasses import dataclass
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyInconsistentStateError,
-    IdempotencyPersistenceLayerError,
-    IdempotencyValidationError,
-)
-from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import PydanticSerializer
+import msgspec
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ConfigDict
 
-from messaging.config import settings
-from messaging.dal.aws import dynamodb
+from messaging.dal import idempotency_records as records
 from messaging.errors import DependencyUnavailable, IdempotencyKeyReused, RequestInProgress
+from messaging.observability import logger
 
 _KEY_LIFETIME_SECONDS = 24 * 60 * 60
 
 
-class Call[Body: BaseModel](BaseModel):
+@dataclass(frozen=True)
+class Call[Body: msgspec.Struct]:
     """One request to a creating route: who asked, on which route, with which key, for what."""
-
-    model_config = ConfigDict(frozen=True)
 
     route: str
     caller: str
@@ -42,66 +33,73 @@ class Call[Body: BaseModel](BaseModel):
     body: Body
 
 
-type Operation[Body: BaseModel, Answer: BaseModel] = Callable[[Call[Body]], Answer]
-type Runner[Body: BaseModel, Answer: BaseModel] = Callable[[Call[Body], LambdaContext], Answer]
+type Operation[Body: msgspec.Struct, Answer: msgspec.Struct] = Callable[[Call[Body]], Answer]
+type Runner[Body: msgspec.Struct, Answer: msgspec.Struct] = Callable[[Call[Body], LambdaContext], Answer]
 
 
-@cache
-def _config() -> IdempotencyConfig:
-    return IdempotencyConfig(
-        event_key_jmespath="[route, caller, key]",
-        payload_validation_jmespath="body",
-        raise_on_no_idempotency_key=True,
-        expires_after_seconds=_KEY_LIFETIME_SECONDS,
-    )
-
-
-@cache
-def _persistence() -> DynamoDBPersistenceLayer:
-    return DynamoDBPersistenceLayer(table_name=settings().idempotency_table, boto3_client=dynamodb())
-
-
-def once_per_key[Body: BaseModel, Answer: BaseModel](
+def once_per_key[Body: msgspec.Struct, Answer: msgspec.Struct](
     answer: type[Answer],
 ) -> Callable[[Operation[Body, Answer]], Runner[Body, Answer]]:
-    """Decorates an operation so that a call with a key runs it once per key; a call without one just runs it.
-
-    The operation takes one argument named ``call`` (Powertools passes the data by that keyword).
-    """
+    """Decorates an operation so that a call with a key runs it once per key; a call without one just runs it."""
 
     def decorate(operation: Operation[Body, Answer]) -> Runner[Body, Answer]:
-        # Built on first use, not at import: the persistence layer needs the table's name and a client.
-        @cache
-        def idempotent() -> Callable[..., Answer]:
-            once: Callable[..., Answer] = idempotent_function(
-                operation,
-                data_keyword_argument="call",
-                persistence_store=_persistence(),
-                config=_config(),
-                output_serializer=PydanticSerializer(answer),
-                key_prefix="http",
-            )
-            return once
-
         def run(call: Call[Body], context: LambdaContext) -> Answer:
             if call.key is None:
                 return operation(call)
-            _config().register_lambda_context(context)  # in-progress records expire with the invocation
-            try:
-                return idempotent()(call=call)
-            except IdempotencyValidationError:
-                raise IdempotencyKeyReused(
-                    "This Idempotency-Key was already used with a different request body."
-                ) from None
-            except IdempotencyAlreadyInProgressError:
-                raise RequestInProgress(
-                    "A request with this Idempotency-Key is still in progress; retry shortly."
-                ) from None
-            # Inconsistent state: the key's record changed under us (it expired, or was deleted by a failing first
-            # attempt) more often than Powertools retries; a later retry sees it settled.
-            except (IdempotencyPersistenceLayerError, IdempotencyInconsistentStateError) as error:
-                raise DependencyUnavailable("The idempotency store is unavailable; retry shortly.") from error
+            return _once(operation, call, answer, context)
 
         return run
 
     return decorate
+
+
+def _once[Body: msgspec.Struct, Answer: msgspec.Struct](
+    operation: Operation[Body, Answer], call: Call[Body], answer: type[Answer], context: LambdaContext
+) -> Answer:
+    key = f"{call.route}#{call.caller}#{call.key}"
+    validation = hashlib.sha256(msgspec.json.encode(call.body)).hexdigest()
+    now_ms = time.time_ns() // 1_000_000
+    now = now_ms // 1000
+    try:
+        holder = records.claim(
+            key,
+            validation=validation,
+            attempt=uuid.uuid4().hex,
+            expires_at=now + _KEY_LIFETIME_SECONDS,
+            # An attempt cut short with its invocation (a timeout) must not hold the key for a day.
+            in_progress_until_ms=now_ms + context.get_remaining_time_in_millis(),
+            now_ms=now_ms,
+        )
+    except records.RecordVanished:
+        raise DependencyUnavailable("The idempotency store changed under the request; retry shortly.") from None
+    if holder is not None:
+        return _replayed(holder, validation, answer)
+
+    try:
+        result = operation(call)
+    except Exception:
+        _release(key)
+        raise
+    try:
+        records.complete(key, data=msgspec.json.encode(result).decode(), expires_at=now + _KEY_LIFETIME_SECONDS)
+    except Exception:
+        # The operation happened: its answer stands. A retry sees the key in progress until this invocation's
+        # time is up (409), then runs the operation again.
+        logger.exception("idempotency record not completed", extra={"idempotency_key": key})
+    return result
+
+
+def _release(key: str) -> None:
+    try:
+        records.release(key)
+    except Exception:
+        # The operation's own error is the answer; the key frees itself when this invocation's time is up.
+        logger.exception("idempotency record not released", extra={"idempotency_key": key})
+
+
+def _replayed[Answer: msgspec.Struct](holder: records.Holder, validation: str, answer: type[Answer]) -> Answer:
+    if holder.validation != validation:
+        raise IdempotencyKeyReused("This Idempotency-Key was already used with a different request body.")
+    if holder.status is records.Status.IN_PROGRESS or holder.data is None:
+        raise RequestInProgress("A request with this Idempotency-Key is still in progress; retry shortly.")
+    return msgspec.json.decode(holder.data, type=answer)

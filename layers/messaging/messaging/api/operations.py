@@ -1,16 +1,17 @@
 """The creating routes' operations (C and D): logic calls in HTTP terms, run once per Idempotency-Key."""
 
-from pydantic import BaseModel
+import msgspec
 
 from messaging.api.idempotency import Call, once_per_key
-from messaging.api.models import CreateMessageGroupRequest, CreateMessageRequest, MessageView, PostedMessageView
+from messaging.api.models import (
+    CreateMessageGroupRequest,
+    CreateMessageRequest,
+    MessageView,
+    PostedMessageView,
+    StartedMessageGroup,
+)
 from messaging.api.request import HttpRequest
 from messaging.logic import message_groups
-
-
-class StartedMessageGroup(BaseModel):
-    created: bool  # a new message group (201), or the pair's existing one (200)
-    message: PostedMessageView
 
 
 def post_message(request: HttpRequest) -> MessageView:
@@ -23,8 +24,8 @@ def start_message_group(request: HttpRequest) -> StartedMessageGroup:
     return _start_message_group(_call(request, CreateMessageGroupRequest), request.context)
 
 
-def _call[Body: BaseModel](request: HttpRequest, body: type[Body]) -> Call[Body]:
-    return Call[body](  # type: ignore[valid-type]
+def _call[Body: msgspec.Struct](request: HttpRequest, body: type[Body]) -> Call[Body]:
+    return Call(
         route=request.route_key, caller=request.caller_id, key=request.idempotency_key, body=request.json_body(body)
     )
 

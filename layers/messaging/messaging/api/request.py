@@ -1,15 +1,16 @@
 """A parsed API Gateway HTTP API (v2) request: every way client input enters the service is validated here."""
 
 import base64
+import re
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 from uuid import UUID
 
+import msgspec
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, ValidationError
 
-from messaging.api.models import PageQuery
+from messaging.api.models import FieldProblem, PageQuery
 from messaging.config import running_under_sam_local
 from messaging.errors import InvalidJson, InvalidRequest, PayloadTooLarge, Unauthenticated
 from messaging.json_input import NotJson, parse_json
@@ -64,9 +65,17 @@ class HttpRequest:
 
     @cached_property
     def page_query(self) -> PageQuery:
-        return _validated(PageQuery, self.event.get("queryStringParameters") or {})
+        query = self.event.get("queryStringParameters") or {}
+        # Query values are text: "limit=20" is the number 20 (lax conversion), which a JSON body would not be;
+        # but only digits make a count, not "1e2" or "10.0", which lax conversion would take.
+        limit = query.get("limit")
+        if isinstance(limit, str) and not (limit.isascii() and limit.isdigit()):
+            raise InvalidRequest(
+                "Some fields are invalid.", details=[{"field": "limit", "message": "must be a whole number"}]
+            )
+        return _validated(PageQuery, query, strict=False)
 
-    def json_body[M: BaseModel](self, model: type[M]) -> M:
+    def json_body[M: msgspec.Struct](self, model: type[M]) -> M:
         return _validated(model, self._json_document())
 
     @cached_property
@@ -110,14 +119,27 @@ class HttpRequest:
             raise InvalidJson("The request body is not UTF-8 text.") from None
 
 
-def _validated[M: BaseModel](model: type[M], data: Any) -> M:
+def _validated[M: msgspec.Struct](model: type[M], data: Any, *, strict: bool = True) -> M:
     if not isinstance(data, dict):
         raise InvalidRequest("The request body must be a JSON object.")
     try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        details = [
-            {"field": ".".join(str(part) for part in problem["loc"]) or "body", "message": problem["msg"]}
-            for problem in error.errors(include_url=False, include_input=False)
-        ]
-        raise InvalidRequest("Some fields are invalid.", details=details) from None
+        return msgspec.convert(data, model, strict=strict)
+    except msgspec.ValidationError as error:
+        field, message = _problem(error)
+        raise InvalidRequest("Some fields are invalid.", details=[{"field": field, "message": message}]) from None
+
+
+# msgspec reports the first problem as "<what> - at `$.<field>`", or names a missing field in the text.
+_LOCATED = re.compile(r"^(?P<message>.*) - at `\$\.?(?P<field>[^`]*)`$", re.DOTALL)
+_MISSING = re.compile(r"^Object missing required field `(?P<field>[^`]*)`")
+
+
+def _problem(error: msgspec.ValidationError) -> tuple[str, str]:
+    """The field a validation error is about (``body`` when it is about the whole) and what is wrong with it."""
+    if isinstance(error.__cause__, FieldProblem):
+        return error.__cause__.field, error.__cause__.message
+    if located := _LOCATED.match(str(error)):
+        return located["field"] or "body", located["message"]
+    if missing := _MISSING.match(str(error)):
+        return missing["field"], "is required"
+    return "body", str(error)

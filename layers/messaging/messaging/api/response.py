@@ -1,7 +1,7 @@
 """JSON responses in the Lambda proxy format, with the pagination ``Link`` header."""
 
-# Annotations stay unevaluated: the models and the request are only named here, so the error mapping (which
-# builds responses) loads without pydantic, e.g. in the WebSocket functions.
+# Annotations stay unevaluated: the request is only named here, so the error mapping (which builds responses)
+# loads without it, e.g. in the WebSocket functions.
 from __future__ import annotations
 
 import json
@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlencode
 
+import msgspec
+
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from pydantic import BaseModel
 
     from messaging.api.request import HttpRequest
     from messaging.domain import Page
@@ -25,12 +25,12 @@ class HttpResponse:
     headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def json(cls, status: int, model: BaseModel) -> Self:
-        return cls(status, model.model_dump(mode="json"))
+    def json(cls, status: int, model: msgspec.Struct) -> Self:
+        return cls(status, msgspec.to_builtins(model))
 
     @classmethod
-    def page[T](cls, request: HttpRequest, page: Page[T], view: Callable[[T], BaseModel]) -> Self:
-        body = [view(item).model_dump(mode="json") for item in page.items]
+    def page[T](cls, request: HttpRequest, page: Page[T], view: Callable[[T], msgspec.Struct]) -> Self:
+        body = [msgspec.to_builtins(view(item)) for item in page.items]
         headers = {}
         if page.next_cursor is not None:
             query = urlencode({"limit": request.page_query.limit, "cursor": page.next_cursor})

@@ -5,6 +5,8 @@ returns it plus its ``message_group_uuid``, split only where a frame would pass 
 import json
 from collections.abc import Sequence
 
+import msgspec
+
 from messaging.api.models import PostedMessageView
 from messaging.dal.management_api import MAX_POST_BYTES
 from messaging.domain import Message, ReadMarker
@@ -38,8 +40,7 @@ def frames_of(messages: Sequence[Message]) -> list[tuple[bytes, list[str]]]:
 
 
 def _encoded(message: Message) -> bytes:
-    view = PostedMessageView.of(message).model_dump(mode="json")
-    return json.dumps(view, ensure_ascii=False, separators=(",", ":")).encode()
+    return msgspec.json.encode(PostedMessageView.of(message))
 
 
 def _frame(items: list[bytes]) -> bytes:
