@@ -30,7 +30,7 @@ NEVER = (*XRAY, "boto3", "s3transfer", "aws_lambda_powertools.utilities.idempote
 # API Gateway checks tokens; the layer does so itself only under `sam local`, and the WebSocket authorizer.
 TOKENS = ("jwt", "cryptography")
 IDEMPOTENCY = ("messaging.api.idempotency",)
-HTTP_MODELS = ("msgspec", "messaging.api.models")
+HTTP_MODELS = ("messaging.api.models",)
 POSTGRES = ("psycopg2",)
 
 # What each function must not import. A new function declares its line here.
@@ -42,9 +42,9 @@ MUST_NOT_IMPORT: dict[str, tuple[str, ...]] = {
     "CreateMessageGroupFunction": NEVER + TOKENS,
     "MessageStreamFunction": NEVER + TOKENS + IDEMPOTENCY + HTTP_MODELS + POSTGRES,
     "MessagePushFunction": NEVER + TOKENS + IDEMPOTENCY + POSTGRES,
-    "WebSocketAuthorizerFunction": NEVER + IDEMPOTENCY + ("messaging.api.models",),
-    "WebSocketConnectFunction": NEVER + TOKENS + IDEMPOTENCY + ("messaging.api.models",),
-    "WebSocketDisconnectFunction": NEVER + TOKENS + IDEMPOTENCY + ("messaging.api.models",),
+    "WebSocketAuthorizerFunction": NEVER + IDEMPOTENCY + HTTP_MODELS,
+    "WebSocketConnectFunction": NEVER + TOKENS + IDEMPOTENCY + HTTP_MODELS,
+    "WebSocketDisconnectFunction": NEVER + TOKENS + IDEMPOTENCY + HTTP_MODELS,
     "WebSocketDefaultFunction": NEVER + TOKENS + IDEMPOTENCY,
 }
 

@@ -2,9 +2,9 @@
 failures are reported per record."""
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
 
 import pytest
+from msgspec.structs import replace
 
 from messaging.config import settings
 from messaging.domain import Message

@@ -5,16 +5,16 @@ naming it, not later with a default that quietly points at the wrong table.
 """
 
 import os
-from dataclasses import dataclass
 from functools import cache
+
+import msgspec
 
 
 class ConfigurationError(RuntimeError):
     """The function's environment lacks what it needs: a deployment fault, never the client's."""
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(msgspec.Struct, frozen=True):
     messages_table: str
     # Local stacks and tests pass the URL itself; in AWS it lives in SSM Parameter Store (a SecureString).
     connection_url: str | None

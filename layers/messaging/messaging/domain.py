@@ -1,20 +1,23 @@
-"""The domain objects the access patterns exchange; storage and HTTP shapes are derived from them."""
+"""The domain objects the access patterns exchange; storage and HTTP shapes are derived from them.
 
-from dataclasses import dataclass, replace
+Immutable records here and across the layer are msgspec Structs, not dataclasses: on Python 3.12 a frozen
+dataclass compiles its methods at import, about 1 ms of cold start each; a Struct is defined in some 20 us.
+"""
+
 from datetime import UTC, datetime
 from typing import Self
 from uuid import UUID, uuid4
 
+import msgspec
 
-@dataclass(frozen=True)
-class User:
+
+class User(msgspec.Struct, frozen=True):
     uuid: str
     display_name: str
     handle: str
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(msgspec.Struct, frozen=True):
     group_uuid: str
     uuid: str
     created_at: str
@@ -45,15 +48,14 @@ class Message:
         return sort_key.partition("#")[0]
 
     def in_group(self, group_uuid: str) -> Self:
-        return replace(self, group_uuid=group_uuid)
+        return msgspec.structs.replace(self, group_uuid=group_uuid)
 
 
 # Unread counts are exact up to here; above it a member just has "many" (clients show "99+").
 UNREAD_CAP = 100
 
 
-@dataclass(frozen=True)
-class MessageGroup:
+class MessageGroup(msgspec.Struct, frozen=True):
     uuid: str
     other: User
     last_message: str
@@ -61,8 +63,7 @@ class MessageGroup:
     unread_count: int = 0
 
 
-@dataclass(frozen=True)
-class ReadMarker:
+class ReadMarker(msgspec.Struct, frozen=True):
     """Where a member has read a message group up to, and what is left unread after it."""
 
     group_uuid: str
@@ -70,8 +71,7 @@ class ReadMarker:
     unread_count: int
 
 
-@dataclass(frozen=True)
-class Page[T]:
+class Page[T](msgspec.Struct, frozen=True):
     items: list[T]
     next_cursor: str | None
 

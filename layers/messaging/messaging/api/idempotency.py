@@ -11,7 +11,6 @@ import hashlib
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import msgspec
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -23,8 +22,7 @@ from messaging.observability import logger
 _KEY_LIFETIME_SECONDS = 24 * 60 * 60
 
 
-@dataclass(frozen=True)
-class Call[Body: msgspec.Struct]:
+class Call[Body: msgspec.Struct](msgspec.Struct, frozen=True):
     """One request to a creating route: who asked, on which route, with which key, for what."""
 
     route: str

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlencode
 
@@ -18,11 +17,10 @@ if TYPE_CHECKING:
     from messaging.domain import Page
 
 
-@dataclass(frozen=True)
-class HttpResponse:
+class HttpResponse(msgspec.Struct, frozen=True):
     status: int
     body: Any
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = msgspec.field(default_factory=dict)
 
     @classmethod
     def json(cls, status: int, model: msgspec.Struct) -> Self:

@@ -5,10 +5,10 @@ Written with the low-level client that every function already has: Powertools' o
 boto3, which costs the creating routes a sixth of their cold start.
 """
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+import msgspec
 from botocore.exceptions import ClientError
 
 from messaging.config import settings
@@ -20,8 +20,7 @@ class Status(StrEnum):
     COMPLETED = "COMPLETED"
 
 
-@dataclass(frozen=True)
-class Holder:
+class Holder(msgspec.Struct, frozen=True):
     """The record that holds a key someone else claimed: who (``attempt``), for what (``validation``), how far."""
 
     status: Status

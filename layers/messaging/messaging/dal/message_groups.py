@@ -1,9 +1,9 @@
 """Message group items: ``GRP#<owner>`` (one per member, naming the other member) and ``PAIR#`` (one per pair)."""
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from botocore.exceptions import ClientError
 
 from messaging.config import settings
@@ -119,8 +119,7 @@ def _existing_pair_group(reason: dict[str, Any], pair: dict[str, dict[str, str]]
     return str(item["pair_group_uuid"]["S"])
 
 
-@dataclass(frozen=True)
-class MemberActivity:
+class MemberActivity(msgspec.Struct, frozen=True):
     """What one stream batch of a group's messages means for one member's item."""
 
     owner_uuid: str
@@ -131,8 +130,7 @@ class MemberActivity:
     incoming: int  # messages from the other member in the batch after read_through (all of them if None)
 
 
-@dataclass(frozen=True)
-class ReadState:
+class ReadState(msgspec.Struct, frozen=True):
     read_through: str | None
     unread_count: int
 

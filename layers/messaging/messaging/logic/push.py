@@ -9,9 +9,9 @@ retried; a retry may repeat frames already sent, so clients de-duplicate by mess
 
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from functools import partial
 
+import msgspec
 from botocore.exceptions import BotoCoreError, ClientError
 
 from messaging.dal import connections, management_api
@@ -27,11 +27,10 @@ type FrameMaker = Callable[[Sequence[Message]], Frames]
 type ReadFrameMaker = Callable[[ReadMarker], bytes]
 
 
-@dataclass
-class PushReport:
+class PushReport(msgspec.Struct):
     """What a batch's push did; ``retry`` holds the uuids of messages some connection should get again."""
 
-    retry: set[str] = field(default_factory=set)
+    retry: set[str] = msgspec.field(default_factory=set)
     connections: int = 0
     posts: int = 0
     gone: int = 0

@@ -1,14 +1,14 @@
 """What a WebSocket route answers: a status (it decides a $connect) and, for two-way routes, a frame."""
 
 import json
-from dataclasses import dataclass
 from typing import Any, Self
+
+import msgspec
 
 from messaging.api.errors import error_response
 
 
-@dataclass(frozen=True)
-class WebSocketReply:
+class WebSocketReply(msgspec.Struct, frozen=True):
     status: int
     frame: dict[str, Any] | None = None
 
