@@ -8,24 +8,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Self
 
-import boto3
 import pytest
-from aws_lambda_powertools.utilities.parameters.base import DEFAULT_PROVIDERS
-from aws_lambda_powertools.utilities.parameters.ssm import SSMProvider
 from botocore import xform_name
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from local.api_client import ApiClient, ApiResponse
 from local.stack import LocalStack
 from messaging.config import settings
-from messaging.dal import postgres, user_profiles
+from messaging.dal import aws, parameters, postgres, user_profiles
 from messaging.dal.aws import dynamodb
 from tests.conftest import TestUser
 from tests.integration.conftest import Conversation
 from tests.integration.test_message_stream import apply, message_inserts, shown
-from tooling.moto_clients import MOTO_CREDENTIALS
 
 
 def throttled(operation: str) -> ClientError:
@@ -420,26 +415,17 @@ def test_a_dynamodb_500_inside_pattern_e_fails_only_its_record_and_the_retry_app
 def ssm_connection_url(stack: LocalStack) -> Iterator[FaultyService]:
     """The functions read PostgreSQL's URL from SSM Parameter Store, as deployed ones do."""
     name = "/cruddur-messages/test/connection-url"
-    # No retries in this client: what is under test is the answer after SSM's last failure, not the retries.
-    ssm = boto3.client(
-        "ssm",
-        region_name=stack.region,
-        endpoint_url=stack.moto.url,
-        config=Config(retries={"total_max_attempts": 1}),
-        **MOTO_CREDENTIALS,
-    )
-    ssm.put_parameter(Name=name, Value=stack.connection_url, Type="SecureString", Overwrite=True)
+    stack.client("ssm").put_parameter(Name=name, Value=stack.connection_url, Type="SecureString", Overwrite=True)
     environment = {"CONNECTION_URL": "", "CONNECTION_URL_PARAMETER": name}
     saved = {variable: os.environ.get(variable, "") for variable in environment}
-    DEFAULT_PROVIDERS["ssm"] = SSMProvider(boto3_client=ssm)
     os.environ.update(environment)
     fresh_connection()
     try:
-        with FaultyService(stack, ssm) as faults:
+        # The functions' own client: its retries run before the fault reaches the function.
+        with FaultyService(stack, aws.ssm()) as faults:
             yield faults
     finally:
         os.environ.update(saved)
-        DEFAULT_PROVIDERS.pop("ssm", None)
         fresh_connection()
 
 
@@ -447,6 +433,7 @@ def fresh_connection() -> None:
     """The next request reads its settings, connects to PostgreSQL and looks its caller up anew."""
     settings.cache_clear()
     postgres._forget_connection()
+    parameters.clear_cache()
     user_profiles.clear_cache()
 
 

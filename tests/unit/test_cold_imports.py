@@ -26,7 +26,14 @@ XRAY = ("aws_xray_sdk",)
 # boto3 pulls in s3transfer, about a sixth of a cold start: the layer talks to AWS through botocore alone, and
 # keeps Idempotency-Key records itself (Powertools' persistence layer imports boto3). pydantic's import is most
 # of a function's budget: the HTTP edge's models are msgspec Structs.
-NEVER = (*XRAY, "boto3", "s3transfer", "aws_lambda_powertools.utilities.idempotency", "pydantic")
+NEVER = (
+    *XRAY,
+    "boto3",
+    "s3transfer",
+    "aws_lambda_powertools.utilities.idempotency",
+    "aws_lambda_powertools.utilities.parameters",
+    "pydantic",
+)
 # API Gateway checks tokens; the layer does so itself only under `sam local`, and the WebSocket authorizer.
 TOKENS = ("jwt", "cryptography")
 IDEMPOTENCY = ("messaging.api.idempotency",)

@@ -49,6 +49,17 @@ RULES = (
     Rule("layers/messaging/messaging/stream/**/*.py", ("messaging.api", "messaging.websocket"), "one edge each"),
     Rule("functions/**/*.py", ("messaging.dal", "local", "tooling"), "handlers call an edge or the logic, a few lines"),
     Rule("layers/messaging/**/*.py", ("local", "tooling", "ops", "bench", "tests"), "the layer ships alone to Lambda"),
+    Rule(
+        "layers/messaging/**/*.py",
+        (
+            "boto3",
+            "pydantic",
+            "aws_lambda_powertools.utilities.parameters",
+            "aws_lambda_powertools.utilities.idempotency",
+        ),
+        "each costs a cold start wherever it loads, at import or on a first request: the layer talks to AWS through "
+        "botocore and models with msgspec",
+    ),
 )
 
 _RUN_PYTHON = re.compile(r"run-python\"?\s+([\w.]+)")

@@ -38,6 +38,11 @@ def dynamodb() -> Any:
 
 
 @cache
+def ssm() -> Any:
+    return botocore.session.get_session().create_client("ssm", config=_CONFIG)
+
+
+@cache
 def websocket_management(endpoint_url: str) -> Any:
     """The API Gateway Management API of one WebSocket API stage (PostToConnection), at its own endpoint.
 

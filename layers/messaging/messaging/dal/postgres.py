@@ -10,14 +10,13 @@ import psycopg2
 import psycopg2.extensions
 
 from messaging.config import settings
-from messaging.dal.aws import is_transient
+from messaging.dal import parameters
 from messaging.errors import DependencyUnavailable
 
 logger = logging.getLogger(__name__)
 
 _CONNECT_TIMEOUT_SECONDS = 3
 _STATEMENT_TIMEOUT_MS = 3000
-_URL_CACHE_SECONDS = 300
 _connection: psycopg2.extensions.connection | None = None
 
 
@@ -69,14 +68,5 @@ def _connection_url() -> str:
     if config.connection_url:
         return config.connection_url
     if config.connection_url_parameter:
-        # Imported here: only deployed functions read SSM, and Parameters costs import time.
-        from aws_lambda_powertools.utilities import parameters  # noqa: PLC0415
-
-        try:
-            return parameters.get_parameter(config.connection_url_parameter, decrypt=True, max_age=_URL_CACHE_SECONDS)
-        except parameters.exceptions.GetParameterError as error:
-            # Powertools wraps every failure, a 5xx from SSM included; the AWS error is the one it was handling.
-            if error.__context__ is not None and is_transient(error.__context__):
-                raise DependencyUnavailable("The user directory's settings are unavailable; retry shortly.") from error
-            raise
+        return parameters.secure_string(config.connection_url_parameter)
     raise DependencyUnavailable("No PostgreSQL connection is configured (CONNECTION_URL).")
