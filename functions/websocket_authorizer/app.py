@@ -1,4 +1,4 @@
-"""WebSocket $connect authorizer: the Cognito access token of ``?token=`` to a Cruddur user, as an IAM policy."""
+"""WebSocket $connect authorizer: the Cognito access token of ``?token=`` checked; its ``sub`` allowed, as a policy."""
 
 from messaging.websocket.authorizer import authorizer_handler
 

@@ -1,5 +1,6 @@
-"""WebSocket $connect: the authorized user's connection is stored, so pushes find it."""
+"""WebSocket $connect: the authorized sign-in's user, whose connection is stored, so pushes find it."""
 
-from messaging.websocket.routes import connect, websocket_handler
+from messaging.websocket.connect import connect
+from messaging.websocket.routes import websocket_handler
 
 lambda_handler = websocket_handler(connect)

@@ -1,4 +1,4 @@
-"""WebSocket $disconnect: the connection is forgotten."""
+"""WebSocket $disconnect: the connection is forgotten, found by its id."""
 
 from messaging.websocket.routes import disconnect, websocket_handler
 

@@ -772,21 +772,57 @@ def test_the_connections_table_is_touched_only_as_each_function_needs(
     table_arn = resolver.get_att(table, "Arn")
     granted = {}
     for function in FUNCTIONS:
-        actions = {
-            action
+        # (action, what of the table): "" the table itself, "/index/<name>" one of its indexes.
+        grants = {
+            (action, str(resource).removeprefix(table_arn))
             for statement in granted_statements(rehearsal, built, resolver, function)
-            if any(
-                str(r) == table_arn or str(r).startswith(f"{table_arn}/") for r in as_list(statement.get("Resource"))
-            )
+            for resource in as_list(statement.get("Resource"))
+            if str(resource) == table_arn or str(resource).startswith(f"{table_arn}/")
             for action in as_list(statement["Action"])
         }
-        if actions:
-            granted[function] = actions
+        if grants:
+            granted[function] = grants
     functions = websocket_functions(rehearsal, api_id)
     assert granted == {
-        functions["$connect"]: {"dynamodb:PutItem"},
-        functions["$disconnect"]: {"dynamodb:DeleteItem"},
-        push_function(): {"dynamodb:Query", "dynamodb:DeleteItem"},
+        functions["$connect"]: {("dynamodb:PutItem", "")},
+        # $disconnect knows only the connection id: its index gives the item's keys, then one DeleteItem.
+        functions["$disconnect"]: {("dynamodb:Query", "/index/connection-id-index"), ("dynamodb:DeleteItem", "")},
+        push_function(): {("dynamodb:Query", ""), ("dynamodb:DeleteItem", "")},
+    }
+
+
+@pytest.mark.parametrize("api_id", WEBSOCKET_APIS)
+def test_each_websocket_function_is_granted_exactly_what_its_route_needs(
+    api_id: str, rehearsal: Rehearsal, built: dict[str, BuiltResource], resolver: StackResolver
+) -> None:
+    iam = rehearsal.translated_account.client("iam")
+    table_arn = resolver.get_att(connections_table(), "Arn")
+    read_connection_url = data_grants(managed_policy_statements(iam, str(built["ReadConnectionUrlPolicy"].physical_id)))
+    assert {action for action, _ in read_connection_url} == {"ssm:GetParameter", "kms:Decrypt"}
+    granted = {
+        key: data_grants(granted_statements(rehearsal, built, resolver, function))
+        for key, function in websocket_functions(rehearsal, api_id).items()
+    }
+    assert granted == {
+        "authorizer": set(),  # it checks the token, nothing more: no table, no PostgreSQL
+        "$connect": {("dynamodb:PutItem", table_arn), *read_connection_url},  # the sub's user, from PostgreSQL
+        "$disconnect": {
+            ("dynamodb:Query", f"{table_arn}/index/connection-id-index"),
+            ("dynamodb:DeleteItem", table_arn),
+        },
+        "$default": set(),
+    }
+
+
+def data_grants(statements: list[dict[str, Any]]) -> set[tuple[str, str]]:
+    """(action, resource) of every allowed data-plane action (logs and the like left out)."""
+    return {
+        (action, str(resource))
+        for statement in statements
+        if statement["Effect"] == "Allow"
+        for action in as_list(statement["Action"])
+        if action.split(":", 1)[0] in DATA_SERVICES
+        for resource in as_list(statement.get("Resource"))
     }
 
 
@@ -810,6 +846,14 @@ def test_the_connections_table_is_keyed_by_user_and_connection_and_expires(
         {"AttributeName": "user_uuid", "KeyType": "HASH"},
         {"AttributeName": "connection_id", "KeyType": "RANGE"},
     ]
+    # $disconnect's way from a connection id to the item's keys: one index, of the keys only.
+    indexes = {
+        index["IndexName"]: (index["KeySchema"], index["Projection"])
+        for index in described["Table"].get("GlobalSecondaryIndexes", [])
+    }
+    by_connection_id = [{"AttributeName": "connection_id", "KeyType": "HASH"}]
+    assert indexes == {"connection-id-index": (by_connection_id, {"ProjectionType": "KEYS_ONLY"})}
+    assert not described["Table"].get("LocalSecondaryIndexes")
     # moto ignores TTL: the translated template is what CloudFormation would apply (connect + 2 h, set by $connect).
     ttl = translated_resource(rehearsal, table)["TimeToLiveSpecification"]
     assert ttl == {"AttributeName": "expires_at", "Enabled": True}

@@ -246,19 +246,26 @@ def wait_until_stored(dev_stack: DevStack, who: Member, expected: int) -> list[s
     return stored
 
 
-def test_a_closed_connection_is_forgotten(
+def test_a_closed_connection_is_forgotten_and_only_it(
     dev_stack: DevStack, member: MakeMember, sockets: Callable[..., ClientConnection]
 ) -> None:
-    alice = member("Alice")
+    # $disconnect knows only the connection's id: it must find that connection, not its user's others.
+    alice, bob = member("Alice"), member("Bob")
     staying = sockets(alice)
     leaving = sockets(alice)
+    bobs = sockets(bob)
     assert len(stored_connections(dev_stack, alice)) == 2
 
     leaving.close()
 
     assert len(wait_until_stored(dev_stack, alice, 1)) == 1
+    assert len(stored_connections(dev_stack, bob)) == 1
     staying.send(json.dumps({"action": "ping"}))
     assert json.loads(staying.recv(timeout=SETTLE_SECONDS)) == {"type": "pong"}
+    # The connection still stored is the open one: pushes reach it, and Bob's.
+    hello = start(dev_stack, bob, alice, "still there?")
+    assert pushed(staying) == [hello]
+    assert pushed(bobs) == [hello]
 
 
 # -----------------------------------------------------------------------------------------------------------------

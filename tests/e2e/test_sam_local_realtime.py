@@ -2,7 +2,8 @@
 
 As in tests/e2e/test_sam_local.py: each sample event of events/ runs through `python -m local.invoke` with
 env.local.json, the file the README's `sam local` steps use (moved to the test stack's ports). The authorizer
-checks a real token with the layer's one verifier, as it does in AWS and behind the make dev WebSocket gateway.
+checks a real token with the layer's one verifier, as it does in AWS and behind the make dev WebSocket gateway,
+and allows its sub; $connect maps that sub to a user (403 without a profile) and stores the connection under it.
 """
 
 import json
@@ -10,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import Any
+
+import psycopg2
 
 from local.dev_process import DevStack
 from tests.e2e.test_sam_local import env_file, invoke, sample
@@ -19,6 +22,8 @@ from tooling.paths import PROJECT_ROOT
 __all__ = ["env_file"]  # the fixture, shared with the HTTP samples' tests
 
 ANDREW = "6f0a2d3e-1f53-4e4b-9d1c-8a3c2b7e0001"  # db/seed.sql
+ANDREW_SUB = "5bc8fbbc-bde5-4099-8164-d8399f767c45"  # the local Cognito's, the same on every start
+ROUTE_SAMPLES = ("websocket_connect", "websocket_disconnect", "websocket_default")
 
 
 def with_token(token: str) -> dict[str, Any]:
@@ -26,6 +31,16 @@ def with_token(token: str) -> dict[str, Any]:
     event["queryStringParameters"]["token"] = token
     event["multiValueQueryStringParameters"]["token"] = [token]
     return event
+
+
+def stored_by_id(dev_stack: DevStack, connection_id: str) -> list[dict[str, Any]]:
+    """The items of a connection id, whoever's (the table's connection-id-index)."""
+    return dev_stack.client("dynamodb").query(
+        TableName=dev_stack.state["connections_table"],
+        IndexName="connection-id-index",
+        KeyConditionExpression="connection_id = :c",
+        ExpressionAttributeValues={":c": {"S": connection_id}},
+    )["Items"]
 
 
 def stored_connections(dev_stack: DevStack, user_uuid: str) -> list[str]:
@@ -37,22 +52,45 @@ def stored_connections(dev_stack: DevStack, user_uuid: str) -> list[str]:
     return [item["connection_id"]["S"] for item in items]
 
 
-def test_the_authorizer_sample_admits_a_seeded_user_with_a_real_token(
+def test_the_route_samples_carry_the_context_the_authorizer_gives_a_seeded_user(dev_stack: DevStack) -> None:
+    with psycopg2.connect(dev_stack.state["connection_url"]) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT cognito_user_id FROM users WHERE handle = 'andrewbrown'")
+        (andrew_sub,) = cursor.fetchone()
+    connection.close()
+    assert andrew_sub == ANDREW_SUB
+    for name in ROUTE_SAMPLES:
+        context = sample(name)["requestContext"]["authorizer"]
+        assert (context["principalId"], context["sub"]) == (ANDREW_SUB, ANDREW_SUB), name
+
+
+def test_the_authorizer_sample_allows_a_real_token_naming_its_sub(
     dev_stack: DevStack, env_file: Path, tmp_path: Path
 ) -> None:
     event = with_token(dev_stack.token("andrewbrown"))
     policy = invoke("WebSocketAuthorizerFunction", event, env_file, tmp_path)
-    assert policy["principalId"] == ANDREW
-    assert policy["context"] == {"user_uuid": ANDREW}
-    assert policy["policyDocument"]["Statement"] == [
-        {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": event["methodArn"]}
-    ]
+    assert policy == {
+        "principalId": ANDREW_SUB,
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": event["methodArn"]}],
+        },
+        "context": {"sub": ANDREW_SUB},
+    }
 
 
-def test_the_authorizer_denies_a_token_without_a_profile(dev_stack: DevStack, env_file: Path, tmp_path: Path) -> None:
+def test_a_token_without_a_profile_passes_the_authorizer_and_connect_refuses_it_with_403(
+    dev_stack: DevStack, env_file: Path, tmp_path: Path
+) -> None:
     ensure_users(dev_stack.cognito(), dev_stack.pool, [("samlocal_ghost", "ghost@sam.example")], LOCAL_PASSWORD)
     policy = invoke("WebSocketAuthorizerFunction", with_token(dev_stack.token("samlocal_ghost")), env_file, tmp_path)
-    assert policy["policyDocument"]["Statement"][0]["Effect"] == "Deny"
+    assert policy["policyDocument"]["Statement"][0]["Effect"] == "Allow"  # the token is valid: nothing more
+
+    connect = sample("websocket_connect")
+    connect["requestContext"]["connectionId"] = "GhOsTcOnNeCtIo="
+    connect["requestContext"]["authorizer"].update(principalId=policy["principalId"], **policy["context"])
+    result = invoke("WebSocketConnectFunction", connect, env_file, tmp_path)
+    assert (result["statusCode"], json.loads(result["body"])["error"]) == (403, "user_not_registered")
+    assert stored_by_id(dev_stack, connect["requestContext"]["connectionId"]) == []
 
 
 def test_the_authorizer_fails_a_bad_token_with_unauthorized(env_file: Path, tmp_path: Path) -> None:

@@ -1,8 +1,9 @@
 """Push: the stream's second consumer posts each batch's new messages to every open connection of both members,
 through the local WebSocket API's management endpoint (the function's botocore client, unchanged).
 
-Connections are opened as the WebSocket API opens them ($connect runs with the authorizer's context) and stand
-for client sockets that record what they are sent; the real sockets are proven in tests/e2e/test_realtime.py.
+Connections are opened as the WebSocket API opens them ($connect runs with the authorizer's context, the token's
+``sub``, and stores the connection under that sign-in's user) and stand for client sockets that record what they
+are sent; the real sockets are proven in tests/e2e/test_realtime.py.
 """
 
 import json
@@ -66,7 +67,7 @@ def connection_of(user: TestUser, connected_at: float | None = None) -> Connecti
         connected_at_ms=int((time.time() if connected_at is None else connected_at) * 1000),
         headers=(),
         query=(),
-        authorizer={"principalId": user.uuid, "user_uuid": user.uuid},
+        authorizer={"principalId": user.sub, "sub": user.sub},  # what the authorizer allows: the token's sub
     )
 
 
@@ -91,12 +92,13 @@ def open_connection(stack: LocalStack) -> Iterator[Opener]:
 
 @pytest.fixture
 def connection_queries(stack: LocalStack) -> Iterator[list[str]]:
-    """The user of every Query on the connections table (botocore's own event hooks)."""
+    """The user of every Query on the connections table's users (botocore's own event hooks); $disconnect's
+    Queries of connection-id-index are not push's."""
     table = stack.template.table_name("ConnectionsTable")
     users: list[str] = []
 
     def record(params: dict, **_kwargs: object) -> None:
-        if params.get("TableName") == table:
+        if params.get("TableName") == table and "IndexName" not in params:
             users.append(params["ExpressionAttributeValues"][":user"]["S"])
 
     events = dynamodb().meta.events
@@ -249,6 +251,33 @@ def test_connect_stores_the_connection_for_two_hours_and_disconnect_forgets_it(s
     result = stack.functions.invoke("WebSocketDisconnectFunction", disconnect_event(connection, 1000, ""))
     assert result["statusCode"] == 200
     assert stored_connections(stack, user) == set()
+
+
+def test_disconnect_forgets_only_its_own_connection(stack: LocalStack, new_user) -> None:
+    user, someone_else = new_user(), new_user()
+    laptop, phone, theirs = connection_of(user), connection_of(user), connection_of(someone_else)
+    for connection in (laptop, phone, theirs):
+        assert stack.functions.invoke("WebSocketConnectFunction", connect_event(connection))["statusCode"] == 200
+
+    result = stack.functions.invoke("WebSocketDisconnectFunction", disconnect_event(laptop, 1001, "Going away"))
+    assert result["statusCode"] == 200
+    assert stored_connections(stack, user) == {phone.connection_id}
+    assert stored_connections(stack, someone_else) == {theirs.connection_id}
+
+
+def test_connect_with_a_sign_in_without_a_profile_is_403_and_stores_nothing(stack: LocalStack, new_user) -> None:
+    unlinked = new_user(registered=False)  # a valid Cognito sign-in, but no profile carries its sub
+    connection = connection_of(unlinked)
+    result = stack.functions.invoke("WebSocketConnectFunction", connect_event(connection))
+    assert result["statusCode"] == 403  # not 2xx: API Gateway refuses the upgrade with it
+    assert json.loads(result["body"])["error"] == "user_not_registered"
+    stored = stack.client("dynamodb").query(
+        TableName=stack.template.table_name("ConnectionsTable"),
+        IndexName="connection-id-index",
+        KeyConditionExpression="connection_id = :c",
+        ExpressionAttributeValues={":c": {"S": connection.connection_id}},
+    )["Items"]
+    assert stored == []  # under no user at all
 
 
 def test_connect_without_an_authorized_user_is_refused(stack: LocalStack, new_user) -> None:

@@ -39,6 +39,11 @@ TOKENS = ("jwt", "cryptography")
 IDEMPOTENCY = ("messaging.api.idempotency",)
 HTTP_MODELS = ("messaging.api.models",)
 POSTGRES = ("psycopg2",)
+# The AWS SDK: any module of botocore's. Not the bare package, which Powertools' own __init__ imports in every
+# function to tag clients with its user agent (one module, about a millisecond); a trailing dot names only the
+# submodules (session, client, loaders, ...), which are what an AWS client costs at cold start.
+AWS_SDK = ("botocore.",)
+LAYER_BELOW_EDGE = ("messaging.logic", "messaging.dal")
 
 # What each function must not import. A new function declares its line here.
 MUST_NOT_IMPORT: dict[str, tuple[str, ...]] = {
@@ -49,10 +54,14 @@ MUST_NOT_IMPORT: dict[str, tuple[str, ...]] = {
     "CreateMessageGroupFunction": NEVER + TOKENS,
     "MessageStreamFunction": NEVER + TOKENS + IDEMPOTENCY + HTTP_MODELS + POSTGRES,
     "MessagePushFunction": NEVER + TOKENS + IDEMPOTENCY + POSTGRES,
-    "WebSocketAuthorizerFunction": NEVER + IDEMPOTENCY + HTTP_MODELS,
+    # The authorizer only checks the token (PyJWT + cryptography): $connect maps its sub to a user, so the
+    # authorizer needs neither PostgreSQL nor an AWS client (botocore's alone is most of an import budget),
+    # nor any of the layer's logic or data access.
+    "WebSocketAuthorizerFunction": NEVER + IDEMPOTENCY + HTTP_MODELS + POSTGRES + AWS_SDK + LAYER_BELOW_EDGE,
     "WebSocketConnectFunction": NEVER + TOKENS + IDEMPOTENCY + HTTP_MODELS,
-    "WebSocketDisconnectFunction": NEVER + TOKENS + IDEMPOTENCY + HTTP_MODELS,
-    "WebSocketDefaultFunction": NEVER + TOKENS + IDEMPOTENCY,
+    # Only $connect reads PostgreSQL (the sub to a user): $disconnect finds the connection by its id.
+    "WebSocketDisconnectFunction": NEVER + TOKENS + IDEMPOTENCY + HTTP_MODELS + POSTGRES,
+    "WebSocketDefaultFunction": NEVER + TOKENS + IDEMPOTENCY + POSTGRES,
 }
 
 FUNCTIONS = Template(
@@ -131,6 +140,14 @@ def importers(imports: list[tuple[int, str]], at: int) -> list[str]:
     return chain
 
 
+def names(prefix: str, module: str) -> bool:
+    """Whether a MUST_NOT_IMPORT entry names the module: "jwt" is jwt and jwt.x, not jwtx; "botocore." only
+    botocore's submodules."""
+    if prefix.endswith("."):
+        return module.startswith(prefix)
+    return module == prefix or module.startswith(f"{prefix}.")
+
+
 def test_every_function_declares_what_it_must_not_import() -> None:
     undeclared = sorted(set(FUNCTIONS) - set(MUST_NOT_IMPORT))
     assert not undeclared, f"add a line to MUST_NOT_IMPORT for {undeclared}"
@@ -141,7 +158,7 @@ def test_a_function_imports_only_what_its_route_needs(logical_id: str) -> None:
     imports = cold_import(FUNCTIONS[logical_id])
     offenders = {}
     for prefix in MUST_NOT_IMPORT.get(logical_id, ()):
-        found = [i for i, (_, name) in enumerate(imports) if name == prefix or name.startswith(f"{prefix}.")]
+        found = [i for i, (_, name) in enumerate(imports) if names(prefix, name)]
         if found:  # named by its outermost module, with the chain of imports that brought it in
             offenders[prefix] = " <- ".join(importers(imports, min(found, key=lambda i: imports[i][0])))
     assert not offenders, f"{logical_id} imports what its route never uses:\n" + "\n".join(offenders.values())
@@ -150,6 +167,11 @@ def test_a_function_imports_only_what_its_route_needs(logical_id: str) -> None:
 def test_lambda_has_the_layer_s_requirements_and_boto3_only() -> None:
     assert {"boto3", "botocore", "msgspec", "psycopg2", "jwt", "cryptography"} <= lambda_modules()
     assert not {"OpenSSL", "moto", "pytest", "aws_xray_sdk"} & lambda_modules()
+
+
+def test_an_entry_names_a_package_and_its_modules_or_with_a_trailing_dot_its_modules_only() -> None:
+    assert [names("jwt", m) for m in ("jwt", "jwt.api", "jwtx")] == [True, True, False]
+    assert [names("botocore.", m) for m in ("botocore", "botocore.session", "botocorex")] == [False, True, False]
 
 
 def test_the_import_chain_names_who_imported_a_module() -> None:

@@ -1,17 +1,27 @@
 """The WebSocket edge without a server: $default answers a ping and turns anything else into an error frame,
-never a failure; the authorizer admits a registered user and refuses the rest as API Gateway expects."""
+never a failure; the authorizer allows any valid token, naming its sub, and fails the rest as API Gateway
+expects; $connect stores a registered user's connection and refuses a sign-in without a profile (403);
+$disconnect forgets exactly its own connection, found by its id. The connections table is the template's,
+in moto's in-process mock."""
 
 import base64
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from moto import mock_aws
 
 from messaging.config import settings
+from messaging.dal import aws
 from messaging.domain import User
 from messaging.errors import Unauthenticated, UserNotRegistered
 from messaging.websocket import authorizer
-from messaging.websocket.routes import answer_frame, websocket_handler
+from messaging.websocket import connect as connect_route
+from messaging.websocket.connect import connect
+from messaging.websocket.routes import answer_frame, disconnect, websocket_handler
+from tooling.tables import ensure_table, table_definitions
+from tooling.template import Template
 
 METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:abc123/dev/$connect"
 
@@ -82,46 +92,134 @@ class Verifier:
         return {"sub": self.sub}
 
 
-@pytest.fixture
-def directory(monkeypatch: pytest.MonkeyPatch) -> None:
-    def caller(sub: str) -> User:
-        if sub != "alice-sub":
-            raise UserNotRegistered("no profile")
-        return User("alice-uuid", "Alice", "alice")
-
-    monkeypatch.setattr(authorizer, "caller", caller)
-
-
-def connect_event(query: dict | None) -> dict:
+def authorizer_event(query: dict | None) -> dict:
     event: dict = {"type": "REQUEST", "methodArn": METHOD_ARN, "requestContext": {"routeKey": "$connect"}}
     if query is not None:
         event["queryStringParameters"] = query
     return event
 
 
-@pytest.mark.usefixtures("directory")
-def test_a_registered_user_is_allowed_to_connect_and_named_in_the_context() -> None:
-    policy = authorizer.authorize(connect_event({"token": "good"}), Verifier("alice-sub"))
+@pytest.mark.parametrize("sub", ["alice-sub", "ghost-sub"])
+def test_a_valid_token_is_allowed_with_its_sub_as_principal_and_context(sub: str) -> None:
+    # Whether the sign-in has a Cruddur profile is $connect's question: the authorizer reads no database.
+    policy = authorizer.authorize(authorizer_event({"token": "good"}), Verifier(sub))
     assert policy == {
-        "principalId": "alice-uuid",
+        "principalId": sub,
         "policyDocument": {
             "Version": "2012-10-17",
             "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": METHOD_ARN}],
         },
-        "context": {"user_uuid": "alice-uuid"},
+        "context": {"sub": sub},
     }
 
 
-@pytest.mark.usefixtures("directory")
 @pytest.mark.parametrize("query", [None, {}, {"token": ""}, {"token": "forged"}])
 def test_a_missing_or_bad_token_fails_with_unauthorized_which_api_gateway_answers_401(query: dict | None) -> None:
     with pytest.raises(authorizer.Unauthorized) as refused:
-        authorizer.authorize(connect_event(query), Verifier("alice-sub"))
+        authorizer.authorize(authorizer_event(query), Verifier("alice-sub"))
     assert str(refused.value) == "Unauthorized"
 
 
-@pytest.mark.usefixtures("directory")
-def test_a_valid_token_without_a_profile_is_denied() -> None:
-    policy = authorizer.authorize(connect_event({"token": "good"}), Verifier("ghost-sub"))
-    assert policy["policyDocument"]["Statement"][0]["Effect"] == "Deny"
-    assert "context" not in policy
+# -----------------------------------------------------------------------------------------------------------------
+# $connect and $disconnect, against the template's connections table
+# -----------------------------------------------------------------------------------------------------------------
+TEMPLATE = Template(parameter_overrides={"UserPoolId": "us-east-1_testpool", "UserPoolClientId": "testclient"})
+ALICE = User("alice-uuid", "Alice", "alice")
+BOB = User("bob-uuid", "Bob", "bob")
+PROFILES = {"alice-sub": ALICE, "bob-sub": BOB}
+
+
+@pytest.fixture
+def connections_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The template's ConnectionsTable (keys, GSI, TTL) in moto's in-process mock; its name."""
+    (definition,) = [d for d in table_definitions(TEMPLATE) if d.logical_id == "ConnectionsTable"]
+    for name, value in {
+        "CONNECTIONS_TABLE": definition.name,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    aws.dynamodb.cache_clear()
+    with mock_aws():
+        ensure_table(aws.dynamodb(), definition)
+        yield definition.name
+    aws.dynamodb.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def directory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The user directory $connect asks: alice-sub and bob-sub have profiles, nobody else."""
+
+    def caller(sub: str) -> User:
+        if sub not in PROFILES:
+            raise UserNotRegistered("Your sign-in is valid but no Cruddur profile is linked to it.")
+        return PROFILES[sub]
+
+    monkeypatch.setattr(connect_route, "caller", caller)
+
+
+def route_event(route_key: str, connection_id: str, sub: str | None) -> dict[str, Any]:
+    """A $connect or $disconnect event as API Gateway sends it once the authorizer allowed ``sub``."""
+    context: dict[str, Any] = {
+        "routeKey": route_key,
+        "eventType": route_key.removeprefix("$").upper(),
+        "connectionId": connection_id,
+        "connectedAt": 1_795_592_297_123,
+        "requestId": f"request-{connection_id}",
+    }
+    if sub is not None:
+        context["authorizer"] = {"principalId": sub, "sub": sub, "integrationLatency": 12}
+    return {"requestContext": context, "isBase64Encoded": False}
+
+
+def open_(connection_id: str, sub: str | None) -> dict[str, Any]:
+    return websocket_handler(connect)(route_event("$connect", connection_id, sub), Context())
+
+
+def close(connection_id: str, sub: str | None) -> dict[str, Any]:
+    return websocket_handler(disconnect)(route_event("$disconnect", connection_id, sub), Context())
+
+
+def stored(table: str) -> set[tuple[str, str]]:
+    items = aws.dynamodb().scan(TableName=table, ConsistentRead=True)["Items"]
+    return {(item["user_uuid"]["S"], item["connection_id"]["S"]) for item in items}
+
+
+def test_connect_stores_the_connection_under_the_user_of_the_authorized_sub(connections_table: str) -> None:
+    assert open_("c1=", "alice-sub") == {"statusCode": 200}
+    assert stored(connections_table) == {("alice-uuid", "c1=")}
+
+
+def test_connect_refuses_a_sub_without_a_profile_with_403_and_stores_nothing(connections_table: str) -> None:
+    result = open_("c1=", "ghost-sub")
+    assert result["statusCode"] == 403  # not 2xx: API Gateway refuses the upgrade with it
+    assert json.loads(result["body"])["error"] == "user_not_registered"
+    assert stored(connections_table) == set()
+
+
+def test_connect_without_an_authorized_sub_is_401(connections_table: str) -> None:
+    assert open_("c1=", None)["statusCode"] == 401
+    assert stored(connections_table) == set()
+
+
+def test_disconnect_forgets_exactly_its_own_connection_found_by_its_id(connections_table: str) -> None:
+    for connection_id, sub in [("a1=", "alice-sub"), ("a2=", "alice-sub"), ("b1=", "bob-sub")]:
+        assert open_(connection_id, sub)["statusCode"] == 200
+
+    assert close("a1=", "alice-sub") == {"statusCode": 200}
+    assert stored(connections_table) == {("alice-uuid", "a2="), ("bob-uuid", "b1=")}
+    # $disconnect needs no user: only the id is used.
+    assert close("b1=", None) == {"statusCode": 200}
+    assert stored(connections_table) == {("alice-uuid", "a2=")}
+
+
+def test_disconnect_of_an_unknown_or_already_forgotten_connection_changes_nothing(connections_table: str) -> None:
+    assert open_("a1=", "alice-sub")["statusCode"] == 200
+    assert close("zz=", "alice-sub") == {"statusCode": 200}
+    assert close("a1=", "alice-sub") == {"statusCode": 200}
+    assert close("a1=", "alice-sub") == {"statusCode": 200}
+    assert stored(connections_table) == set()

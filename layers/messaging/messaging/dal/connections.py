@@ -1,7 +1,9 @@
 """Open WebSocket connections (SPEC section 3): ``user_uuid`` (pk), ``connection_id`` (sk), ``expires_at`` (TTL).
 
 A user has one item per open connection (a phone and a laptop, two tabs), so a push finds all of a member's
-connections with one Query on the member's partition.
+connections with one Query on the member's partition. $disconnect knows only the connection's id (the authorizer's
+context names a Cognito sign-in, not a user), so the KEYS_ONLY GSI ``connection-id-index`` (HASH connection_id)
+finds the item's keys for it.
 """
 
 import time
@@ -17,6 +19,8 @@ CONNECTION_LIFETIME_SECONDS = 2 * 60 * 60
 # A post to a connection still inside its $connect answers 410 like a closed one; a connection this young is
 # never deleted for a 410, so a push racing the connect cannot unsubscribe it.
 _CONNECTING_GRACE_SECONDS = 30
+# template.yaml's GSI of ConnectionsTable: connection_id -> the item's keys.
+CONNECTION_ID_INDEX = "connection-id-index"
 
 
 def add_connection(user_uuid: str, connection_id: str, connected_at: float) -> None:
@@ -32,11 +36,27 @@ def add_connection(user_uuid: str, connection_id: str, connected_at: float) -> N
     )
 
 
-def remove_connection(user_uuid: str, connection_id: str) -> None:
-    dynamodb().delete_item(
-        TableName=settings().connections_table,
-        Key={"user_uuid": {"S": user_uuid}, "connection_id": {"S": connection_id}},
+def remove_connection(connection_id: str) -> int:
+    """Forgets a connection by its id alone ($disconnect): one Query on ``connection-id-index``, then a DeleteItem
+    of each item found (normally one; ids are unique). Returns how many were deleted.
+
+    A GSI is eventually consistent: a disconnect within moments of its connect may not find the item yet. It then
+    goes as when $disconnect never runs: with its TTL, or when a push finds the connection gone (410).
+    """
+    table = settings().connections_table
+    found = dynamodb().query(
+        TableName=table,
+        IndexName=CONNECTION_ID_INDEX,
+        KeyConditionExpression="connection_id = :connection",
+        ExpressionAttributeValues={":connection": {"S": connection_id}},
     )
+    items = found.get("Items", [])
+    for item in items:
+        dynamodb().delete_item(
+            TableName=table,
+            Key={"user_uuid": item["user_uuid"], "connection_id": item["connection_id"]},
+        )
+    return len(items)
 
 
 def remove_gone_connection(user_uuid: str, connection_id: str, now: float | None = None) -> bool:

@@ -28,9 +28,10 @@ class WebSocketRequest:
         return float(self._context.get("connectedAt", 0)) / 1000
 
     @property
-    def user_uuid(self) -> str | None:
-        """The user the $connect authorizer admitted; API Gateway hands its context to every route after it."""
-        value = (self._context.get("authorizer") or {}).get("user_uuid")
+    def sub(self) -> str | None:
+        """The Cognito ``sub`` of the token the $connect authorizer checked (its context, which API Gateway hands
+        to $connect and every route after it). Which Cruddur user it is, $connect looks up."""
+        value = (self._context.get("authorizer") or {}).get("sub")
         return value if isinstance(value, str) and value else None
 
     def body_bytes(self) -> bytes:

@@ -1,4 +1,8 @@
-"""The WebSocket routes: $connect stores the connection, $disconnect forgets it, $default answers a ping.
+"""The WebSocket routes: the handler every route function wraps, $disconnect and $default.
+
+$connect (the sub the authorizer admitted, to a user, then the connection stored) is ``websocket/connect.py``:
+it alone reads PostgreSQL, and $disconnect and $default must not load its driver. $disconnect forgets the
+connection by its id alone, as the authorizer's context names a sign-in, not the user whose partition holds it.
 
 Clients only listen (pushes arrive as ``{"type": "messages", ...}`` frames); the one frame they may send is
 ``{"action": "ping"}``, answered ``{"type": "pong"}``, to keep an idle connection open (API Gateway closes it
@@ -14,7 +18,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from messaging.config import settings
 from messaging.dal import connections
-from messaging.errors import InvalidJson, InvalidRequest, PayloadTooLarge, Unauthenticated
+from messaging.errors import InvalidJson, InvalidRequest, PayloadTooLarge
 from messaging.json_input import NotJson, parse_json
 from messaging.observability import logger, metrics
 from messaging.websocket.reply import WebSocketReply
@@ -47,20 +51,9 @@ def websocket_handler(route: Route) -> LambdaHandler:
     return handler
 
 
-def connect(request: WebSocketRequest) -> WebSocketReply:
-    """$connect, after the authorizer admitted the user: a status other than 2xx refuses the connection."""
-    user_uuid = request.user_uuid
-    if user_uuid is None:  # the route requires the authorizer: only a misconfigured API gets here
-        raise Unauthenticated("The connection carries no authorized user.")
-    connections.add_connection(user_uuid, request.connection_id, request.connected_at)
-    metrics.add_metric(name="WebSocketConnections", unit=MetricUnit.Count, value=1)
-    return WebSocketReply.ok()
-
-
 def disconnect(request: WebSocketRequest) -> WebSocketReply:
-    user_uuid = request.user_uuid
-    if user_uuid is not None:
-        connections.remove_connection(user_uuid, request.connection_id)
+    """$disconnect: best effort, as API Gateway runs it (a missed one leaves the item to its TTL)."""
+    connections.remove_connection(request.connection_id)
     metrics.add_metric(name="WebSocketDisconnections", unit=MetricUnit.Count, value=1)
     return WebSocketReply.ok()
 
