@@ -23,7 +23,7 @@ from tooling.template import Template
 
 BENCH_DIR = PROJECT_ROOT / ".local" / "bench"
 LAYER_SOURCE = PROJECT_ROOT / "layers" / "messaging"
-RUNS = 7
+RUNS = 11
 # What the Lambda runtime sets besides the function's own environment, as far as imports may read it.
 _LAMBDA_ENVIRONMENT = {
     "AWS_REGION": "us-east-1",

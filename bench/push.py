@@ -93,8 +93,8 @@ def push_burst(
     group_ids = [message_groups.start_message_group(sender_sub, handle, "hello")[0].group_uuid for handle in handles]
     for n in range(messages - len(group_ids)):
         message_groups.post_message(sender_sub, group_ids[n % len(group_ids)], f"burst {n}")
-    members = [sender.uuid, *_user_uuids(stack, handles)]
-    connection_of = {member: _connect(stack, member) for member in members}
+    members = {sender.uuid: sender_sub, **_signed_in(stack, handles)}
+    connection_of = {member: _connect(stack, sub) for member, sub in members.items()}
 
     poller = stack.stream.poller(PUSH_FUNCTION)
     table = stack.client("dynamodb").describe_table(TableName=stack.template.table_name("MessagesTable"))["Table"]
@@ -144,16 +144,22 @@ def push_burst(
     )
 
 
-def _user_uuids(stack: LocalStack, handles: list[str]) -> list[str]:
+def _signed_in(stack: LocalStack, handles: list[str]) -> dict[str, str]:
+    """The users' uuids, each with a Cognito sub of its own (linked here): $connect maps a sub to its user."""
     with stack.postgres_connection() as connection, connection.cursor() as cursor:
-        cursor.execute("SELECT uuid::text FROM users WHERE handle = ANY(%s)", (handles,))
-        found = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            "UPDATE users SET cognito_user_id = gen_random_uuid()::text WHERE handle = ANY(%s)"
+            " RETURNING uuid::text, cognito_user_id",
+            (handles,),
+        )
+        found = dict(cursor.fetchall())
     connection.close()
     return found
 
 
-def _connect(stack: LocalStack, user_uuid: str) -> str:
-    """A connection as the WebSocket API opens one: $connect stores it, and the socket is live."""
+def _connect(stack: LocalStack, sub: str) -> str:
+    """A connection as the WebSocket API opens one: the authorizer admitted ``sub``, $connect stores it under its
+    user, and the socket is live."""
     connection = Connection(
         connection_id=f"{uuid.uuid4().hex[:15]}=",
         api_id="WebSocketApi",
@@ -165,9 +171,11 @@ def _connect(stack: LocalStack, user_uuid: str) -> str:
         connected_at_ms=int(time.time() * 1000),
         headers=(),
         query=(),
-        authorizer={"principalId": user_uuid, "user_uuid": user_uuid},
+        authorizer={"principalId": sub, "sub": sub},
     )
-    stack.functions.invoke("WebSocketConnectFunction", connect_event(connection))
+    answer = stack.functions.invoke("WebSocketConnectFunction", connect_event(connection))
+    if answer.get("statusCode") != 200:
+        raise RuntimeError(f"$connect refused the bench's connection: {answer}")
     stack.connections.add(
         connection.connection_id, _Socket(), ConnectionIdentity(datetime.now(UTC), "127.0.0.1", "bench")
     )
