@@ -7,6 +7,7 @@ and boto3, which the Lambda runtime provides.
 """
 
 import os
+import random
 import re
 import shutil
 import statistics
@@ -23,7 +24,7 @@ from tooling.template import Template
 
 BENCH_DIR = PROJECT_ROOT / ".local" / "bench"
 LAYER_SOURCE = PROJECT_ROOT / "layers" / "messaging"
-RUNS = 11
+RUNS = 15
 # What the Lambda runtime sets besides the function's own environment, as far as imports may read it.
 _LAMBDA_ENVIRONMENT = {
     "AWS_REGION": "us-east-1",
@@ -81,6 +82,10 @@ class ColdImport:
     cpu_ms: float | None = None
     modules: Mapping[str, float] = field(default_factory=dict)  # median self time of every module it loads
     error: str | None = None
+    # Median of the ratios to the reference import measured just before each of this target's imports: paired
+    # runs cancel a drift in the machine's speed, which ratios of two medians would not.
+    vs_reference: float | None = None
+    cpu_vs_reference: float | None = None
 
     def beyond(self, reference: "ColdImport", top: int = 4) -> dict[str, float]:
         """Self ms, by top-level package, of the modules this import loads and ``reference``'s does not."""
@@ -92,30 +97,52 @@ class ColdImport:
 
 
 def cold_imports(
-    targets: Sequence[ImportTarget], layer_deps: Path, runtime: Path, runs: int = RUNS
+    targets: Sequence[ImportTarget],
+    layer_deps: Path,
+    runtime: Path,
+    runs: int = RUNS,
+    reference: ImportTarget | None = None,
 ) -> dict[str, ColdImport]:
-    """Each target's median import over ``runs`` rounds; every round imports each target once, in turn, so a
-    change in the machine's load reaches all of them alike. A target that fails to import gets its error."""
+    """Each target's median import over ``runs`` rounds, in a new random order each round. With a reference,
+    every import of a target comes right after one of the reference (alternating runs), and the result has the
+    reference's figures too, under its name. A target that fails to import gets its error."""
     samples: dict[str, list[tuple[float, dict[str, tuple[float, float]]]]] = {t.name: [] for t in targets}
+    pairs: dict[str, list[tuple[float, float]]] = {t.name: [] for t in targets}  # (wall, CPU) ratios
+    if reference is not None:
+        samples[reference.name] = []
     errors: dict[str, str] = {}
+    order = list(targets)
     for _ in range(runs):
-        for target in targets:
-            if target.name not in errors:
-                try:
-                    samples[target.name].append(_import_times(target, layer_deps, runtime))
-                except RuntimeError as error:
-                    errors[target.name] = str(error)
+        random.shuffle(order)
+        for target in order:
+            if target.name in errors:
+                continue
+            try:
+                before = _import_times(reference, layer_deps, runtime) if reference is not None else None
+                sample = _import_times(target, layer_deps, runtime)
+            except RuntimeError as error:
+                errors[target.name] = str(error)
+                continue
+            samples[target.name].append(sample)
+            if reference is not None and before is not None:
+                samples[reference.name].append(before)
+                pairs[target.name].append(
+                    (sample[1][target.module][1] / before[1][reference.module][1], sample[0] / before[0])
+                )
     results = {}
-    for target in targets:
+    for target in [*targets, *([reference] if reference is not None else [])]:
         runs_of = samples[target.name]
         if target.name in errors:
             results[target.name] = ColdImport(None, error=errors[target.name])
             continue
         modules = {m for _, run in runs_of for m in run}
+        ratios = pairs.get(target.name, [])
         results[target.name] = ColdImport(
             ms=statistics.median(run[target.module][1] for _, run in runs_of),
             cpu_ms=statistics.median(cpu for cpu, _ in runs_of),
             modules={m: statistics.median(run.get(m, (0.0, 0.0))[0] for _, run in runs_of) for m in modules},
+            vs_reference=statistics.median(wall for wall, _ in ratios) if ratios else None,
+            cpu_vs_reference=statistics.median(cpu for _, cpu in ratios) if ratios else None,
         )
     return results
 
