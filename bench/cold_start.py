@@ -6,6 +6,7 @@ holds the function's code, the layer's package and dependencies (installed for t
 and boto3, which the Lambda runtime provides.
 """
 
+import hashlib
 import os
 import random
 import re
@@ -16,7 +17,7 @@ import sys
 import tempfile
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tooling.paths import PROJECT_ROOT
@@ -42,36 +43,46 @@ class ImportTarget:
     module: str = "app"
     layer_source: Path = LAYER_SOURCE
     environment: Mapping[str, str] = field(default_factory=dict)
+    layer_deps: Path | None = None  # the layer's dependencies when not this tree's (another revision's pins)
 
 
 def prepare_runtime() -> tuple[Path, Path]:
     """Directories standing in for /opt/python (layer dependencies) and the runtime's boto3; made once per pin."""
-    layer_deps, runtime = BENCH_DIR / "layer-deps", BENCH_DIR / "runtime"
-    layer_requirements = LAYER_SOURCE / "requirements.txt"
-    for target, requirements, pins in (
-        (layer_deps, ["-r", str(layer_requirements)], layer_requirements.read_text()),
-        (runtime, [_boto3()], _boto3()),
-    ):
-        # The marker holds what was installed: a changed pin installs afresh.
-        marker = target / ".installed"
-        if not marker.exists() or marker.read_text() != pins:
-            shutil.rmtree(target, ignore_errors=True)
-            subprocess.run(  # noqa: S603 - pip with our pinned requirements
-                [
-                    sys.executable,
-                    "-m",
-                    "pip",
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    "--target",
-                    str(target),
-                    *requirements,
-                ],
-                check=True,
-            )
-            marker.write_text(pins)
-    return layer_deps, runtime
+    return layer_dependencies((LAYER_SOURCE / "requirements.txt").read_text()), _installed(
+        BENCH_DIR / "runtime", [_boto3()], _boto3()
+    )
+
+
+def layer_dependencies(requirements: str) -> Path:
+    """The layer's dependencies as pinned by ``requirements`` (a requirements.txt's text), installed once each."""
+    target = BENCH_DIR / f"layer-deps-{hashlib.sha256(requirements.encode()).hexdigest()[:12]}"
+    with tempfile.NamedTemporaryFile("w", suffix=".txt") as pins:
+        pins.write(requirements)
+        pins.flush()
+        return _installed(target, ["-r", pins.name], requirements)
+
+
+def _installed(target: Path, requirements: list[str], pins: str) -> Path:
+    # The marker holds what was installed: a changed pin installs afresh.
+    marker = target / ".installed"
+    if not marker.exists() or marker.read_text() != pins:
+        shutil.rmtree(target, ignore_errors=True)
+        subprocess.run(  # noqa: S603 - pip with pinned requirements
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--disable-pip-version-check",
+                "--target",
+                str(target),
+                *requirements,
+            ],
+            check=True,
+        )
+        marker.write_text(pins)
+    return target
 
 
 @dataclass(frozen=True)
@@ -172,7 +183,13 @@ def compare_with(revision: str, layer_deps: Path, runtime: Path) -> dict[str, di
         subprocess.run(["git", "worktree", "add", "--detach", "-q", str(base), revision], cwd=PROJECT_ROOT, check=True)  # noqa: S603, S607
         try:
             template = Template(parameter_overrides={"UserPoolId": "x", "UserPoolClientId": "x"})
-            before = {t.name.removeprefix("base:"): t for t in function_targets(template, base, "base:")}
+            # The revision's own pins: a dependency it had (or lacked) is part of its cold start.
+            base_requirements = base / LAYER_SOURCE.relative_to(PROJECT_ROOT) / "requirements.txt"
+            base_deps = layer_dependencies(base_requirements.read_text())
+            before = {
+                t.name.removeprefix("base:"): replace(t, layer_deps=base_deps)
+                for t in function_targets(template, base, "base:")
+            }
             pairs = [(before[t.name], t) for t in function_targets(template) if before[t.name].code_dir.exists()]
             cold = cold_imports([t for pair in pairs for t in pair], layer_deps, runtime)
             results = {}
@@ -189,7 +206,7 @@ def _import_times(
     target: ImportTarget, layer_deps: Path, runtime: Path
 ) -> tuple[float, dict[str, tuple[float, float]]]:
     """CPU ms of one cold import of the target, and the self and cumulative ms of every module it loads."""
-    path = [str(target.code_dir), str(target.layer_source), str(layer_deps), str(runtime)]
+    path = [str(target.code_dir), str(target.layer_source), str(target.layer_deps or layer_deps), str(runtime)]
     program = (
         f"import sys, time; sys.path[:0] = {path!r}; started = time.process_time(); import {target.module}; "
         "print((time.process_time() - started) * 1000)"
