@@ -70,9 +70,7 @@ class HttpRequest:
         # but only digits make a count, not "1e2" or "10.0", which lax conversion would take.
         limit = query.get("limit")
         if isinstance(limit, str) and not (limit.isascii() and limit.isdigit()):
-            raise InvalidRequest(
-                "Some fields are invalid.", details=[{"field": "limit", "message": "must be a whole number"}]
-            )
+            raise _invalid_field("limit", "must be a whole number")
         return _validated(PageQuery, query, strict=False)
 
     def json_body[M: msgspec.Struct](self, model: type[M]) -> M:
@@ -125,8 +123,11 @@ def _validated[M: msgspec.Struct](model: type[M], data: Any, *, strict: bool = T
     try:
         return msgspec.convert(data, model, strict=strict)
     except msgspec.ValidationError as error:
-        field, message = _problem(error)
-        raise InvalidRequest("Some fields are invalid.", details=[{"field": field, "message": message}]) from None
+        raise _invalid_field(*_problem(error)) from None
+
+
+def _invalid_field(field: str, message: str) -> InvalidRequest:
+    return InvalidRequest("Some fields are invalid.", details=[{"field": field, "message": message}])
 
 
 # msgspec reports the first problem as "<what> - at `$.<field>`", or names a missing field in the text.
