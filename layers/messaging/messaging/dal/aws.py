@@ -33,13 +33,19 @@ _FIRST_SERVER_ERROR_STATUS = 500
 
 
 @cache
+def _session() -> botocore.session.Session:
+    # One session for every client: each new session loads the endpoint and partition data again.
+    return botocore.session.get_session()
+
+
+@cache
 def dynamodb() -> Any:
-    return botocore.session.get_session().create_client("dynamodb", config=_CONFIG)
+    return _session().create_client("dynamodb", config=_CONFIG)
 
 
 @cache
 def ssm() -> Any:
-    return botocore.session.get_session().create_client("ssm", config=_CONFIG)
+    return _session().create_client("ssm", config=_CONFIG)
 
 
 @cache
@@ -48,9 +54,7 @@ def websocket_management(endpoint_url: str) -> Any:
 
     The standard retry mode retries its throttling answer (429 LimitExceededException) and 5xx as well.
     """
-    return botocore.session.get_session().create_client(
-        "apigatewaymanagementapi", endpoint_url=endpoint_url, config=_CONFIG
-    )
+    return _session().create_client("apigatewaymanagementapi", endpoint_url=endpoint_url, config=_CONFIG)
 
 
 def is_transient(error: BaseException) -> bool:
