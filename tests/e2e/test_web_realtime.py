@@ -144,6 +144,13 @@ class Gate:
         self.routes[-1].send(json.dumps(frame))
 
 
+def open_behind_gate(browser, stack: DevStack, who: Member):
+    """`who` signed in on a page whose WebSocket goes through a `Gate`: the page and its gate."""
+    gates: list[Gate] = []
+    page = open_page(browser, stack, who, before_sign_in=lambda p: gates.append(Gate(p)))
+    return page, gates[0]
+
+
 def test_a_pushed_message_shows_at_once_and_its_conversation_moves_to_the_top(browser, dev_stack, member) -> None:
     from playwright.sync_api import expect  # noqa: PLC0415
 
@@ -218,9 +225,7 @@ def test_a_dropped_socket_reconnects_and_catches_up_without_gaps_or_doubles(brow
 
     ann, ben = member("Ann"), member("Ben")
     group = start(dev_stack, ben, ann, "Hello Ann")["message_group_uuid"]
-    gates: list[Gate] = []
-    page = open_page(browser, dev_stack, ben, before_sign_in=lambda p: gates.append(Gate(p)))
-    gate = gates[0]
+    page, gate = open_behind_gate(browser, dev_stack, ben)
     page.get_by_role("button", name=ann.item).click()
     socket_up(page)
     texts = ["Hello Ann"]
@@ -257,17 +262,16 @@ def test_more_missed_than_a_page_still_leaves_no_gap(browser, dev_stack, member)
 
     ann, ben = member("Ann"), member("Ben")
     group = start(dev_stack, ben, ann, "Hello Ann")["message_group_uuid"]
-    gates: list[Gate] = []
-    page = open_page(browser, dev_stack, ben, before_sign_in=lambda p: gates.append(Gate(p)))
+    page, gate = open_behind_gate(browser, dev_stack, ben)
     page.get_by_role("button", name=ann.item).click()
     socket_up(page)
 
-    gates[0].drop()
+    gate.drop()
     expect(page.locator("#app-view")).to_have_attribute("data-live", "down")
     missed = [f"missed {n:02d}" for n in range(45)]  # more than two of the page's reads of 20
     for text in missed:
         send(dev_stack, ann, group, text)
-    gates[0].shut = False
+    gate.shut = False
     page.evaluate("dispatchEvent(new Event('online'))")  # the network is back: no waiting out the backoff
     socket_up(page)
     expect(page.locator(".message-text")).to_have_text(["Hello Ann", *missed])

@@ -18,11 +18,11 @@ from tests.e2e.test_web_look import SCHEMES, serious_violations
 from tests.e2e.test_web_realtime import (
     PUSH_SECONDS,
     TITLE,
-    Gate,
     Member,
     group_items,
     listed,
     new_member,
+    open_behind_gate,
     open_page,
     send,
     socket_up,
@@ -204,8 +204,7 @@ def test_a_pushed_unread_count_is_shown(browser, dev_stack, member) -> None:
     ann, ben = member("Ann"), member("Ben")
     with_ann = start(dev_stack, ben, ann, "Hello Ann")["message_group_uuid"]
     sent = [send(dev_stack, ann, with_ann, f"Unread {n}") for n in range(2)]
-    gates: list[Gate] = []
-    page = open_page(browser, dev_stack, ben, before_sign_in=lambda p: gates.append(Gate(p)))
+    page, gate = open_behind_gate(browser, dev_stack, ben)
     socket_up(page)
     item = page.get_by_role("button", name=ann.item)
     expect(item.locator(".unread-badge")).to_have_text("2 unread", timeout=10_000)  # the list trails a little
@@ -218,15 +217,15 @@ def test_a_pushed_unread_count_is_shown(browser, dev_stack, member) -> None:
         assert result.status == 200, result.body
         return {"type": "unread", "message_group_uuid": with_ann, **result.body}
 
-    gates[0].push(read_elsewhere(sent[0]))
+    gate.push(read_elsewhere(sent[0]))
     expect(item.locator(".unread-badge")).to_have_text("1 unread")
     expect(page).to_have_title(f"(1) {TITLE}")
     late = read_elsewhere(sent[0])
-    gates[0].push(read_elsewhere(sent[1]))
+    gate.push(read_elsewhere(sent[1]))
     expect(item.locator(".unread-badge")).to_have_count(0)
     expect(page).to_have_title(TITLE)
     # A frame about an older marker than one already known comes late: it changes nothing.
-    gates[0].push(late)
+    gate.push(late)
     page.wait_for_timeout(500)
     expect(item.locator(".unread-badge")).to_have_count(0)
     expect(page.get_by_role("status")).to_have_text("")  # a count is no message to announce
