@@ -33,11 +33,33 @@ class Context:
     aws_request_id = "request-1"
 
 
+TEMPLATE = Template(parameter_overrides={"UserPoolId": "us-east-1_testpool", "UserPoolClientId": "testclient"})
+TOKEN_EXPIRES_AT = 1_795_595_000  # seconds; the events below connect at 1_795_592_297
+
+
 @pytest.fixture(autouse=True)
 def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setenv("MESSAGES_TABLE", "cruddur-messages")
+    """The WebSocket functions' environment as the template declares it, and its tables in moto's mock."""
+    for function in ("WebSocketConnectFunction", "WebSocketDefaultFunction", "WebSocketDisconnectFunction"):
+        for name, value in TEMPLATE.functions[function].environment.items():
+            monkeypatch.setenv(name, value)
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
     settings.cache_clear()
-    yield
+    aws.dynamodb.cache_clear()
+    with mock_aws():
+        for definition in table_definitions(TEMPLATE):
+            if definition.logical_id in {"ConnectionsTable", "RateLimitsTable"}:
+                ensure_table(aws.dynamodb(), definition)
+        yield
+    aws.dynamodb.cache_clear()
     settings.cache_clear()
 
 
@@ -89,7 +111,7 @@ class Verifier:
     def claims(self, token: str) -> dict:
         if self.sub is None or token != "good":
             raise Unauthenticated("invalid token")
-        return {"sub": self.sub}
+        return {"sub": self.sub, "exp": TOKEN_EXPIRES_AT}
 
 
 def authorizer_event(query: dict | None) -> dict:
@@ -109,7 +131,7 @@ def test_a_valid_token_is_allowed_with_its_sub_as_principal_and_context(sub: str
             "Version": "2012-10-17",
             "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": METHOD_ARN}],
         },
-        "context": {"sub": sub},
+        "context": {"sub": sub, "exp": TOKEN_EXPIRES_AT},
     }
 
 
@@ -123,31 +145,15 @@ def test_a_missing_or_bad_token_fails_with_unauthorized_which_api_gateway_answer
 # -----------------------------------------------------------------------------------------------------------------
 # $connect and $disconnect, against the template's connections table
 # -----------------------------------------------------------------------------------------------------------------
-TEMPLATE = Template(parameter_overrides={"UserPoolId": "us-east-1_testpool", "UserPoolClientId": "testclient"})
 ALICE = User("alice-uuid", "Alice", "alice")
 BOB = User("bob-uuid", "Bob", "bob")
 PROFILES = {"alice-sub": ALICE, "bob-sub": BOB}
 
 
 @pytest.fixture
-def connections_table(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def connections_table() -> str:
     """The template's ConnectionsTable (keys, GSI, TTL) in moto's in-process mock; its name."""
-    (definition,) = [d for d in table_definitions(TEMPLATE) if d.logical_id == "ConnectionsTable"]
-    for name, value in {
-        "CONNECTIONS_TABLE": definition.name,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
-    aws.dynamodb.cache_clear()
-    with mock_aws():
-        ensure_table(aws.dynamodb(), definition)
-        yield definition.name
-    aws.dynamodb.cache_clear()
+    return TEMPLATE.table_name("ConnectionsTable")
 
 
 @pytest.fixture(autouse=True)
@@ -172,7 +178,7 @@ def route_event(route_key: str, connection_id: str, sub: str | None) -> dict[str
         "requestId": f"request-{connection_id}",
     }
     if sub is not None:
-        context["authorizer"] = {"principalId": sub, "sub": sub, "integrationLatency": 12}
+        context["authorizer"] = {"principalId": sub, "sub": sub, "exp": TOKEN_EXPIRES_AT, "integrationLatency": 12}
     return {"requestContext": context, "isBase64Encoded": False}
 
 
@@ -192,6 +198,18 @@ def stored(table: str) -> set[tuple[str, str]]:
 def test_connect_stores_the_connection_under_the_user_of_the_authorized_sub(connections_table: str) -> None:
     assert open_("c1=", "alice-sub") == {"statusCode": 200}
     assert stored(connections_table) == {("alice-uuid", "c1=")}
+
+
+def test_a_connection_expires_with_its_token_or_after_two_hours_whichever_is_first(connections_table: str) -> None:
+    assert open_("c1=", "alice-sub") == {"statusCode": 200}
+    (item,) = aws.dynamodb().scan(TableName=connections_table, ConsistentRead=True)["Items"]
+    assert int(item["expires_at"]["N"]) == TOKEN_EXPIRES_AT  # the token's, 45 minutes after the connect
+    event = route_event("$connect", "c2=", "alice-sub")
+    event["requestContext"]["authorizer"]["exp"] = str(1_795_592_297 + 3 * 60 * 60)  # a string, and past 2 h
+    assert websocket_handler(connect)(event, Context()) == {"statusCode": 200}
+    items = aws.dynamodb().scan(TableName=connections_table, ConsistentRead=True)["Items"]
+    (later,) = [item for item in items if item["connection_id"]["S"] == "c2="]
+    assert int(later["expires_at"]["N"]) == 1_795_592_297 + 2 * 60 * 60
 
 
 def test_connect_refuses_a_sub_without_a_profile_with_403_and_stores_nothing(connections_table: str) -> None:

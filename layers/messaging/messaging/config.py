@@ -4,6 +4,7 @@ Read and checked once, at a function's cold start: a deployment missing a variab
 naming it, not later with a default that quietly points at the wrong table.
 """
 
+import math
 import os
 from functools import cache
 
@@ -29,6 +30,26 @@ class Settings(msgspec.Struct, frozen=True):
     def connections_table(self) -> str:
         # Real-time delivery only: the WebSocket routes and the push function.
         return _required("CONNECTIONS_TABLE")
+
+    @property
+    def rate_limits_table(self) -> str:
+        # The sending routes and the WebSocket $default route only.
+        return _required("RATE_LIMITS_TABLE")
+
+    @property
+    def send_rate_limit(self) -> float:
+        """Messages a user may send per second, sustained (template parameter SendRateLimit)."""
+        return _positive_number("SEND_RATE_LIMIT")
+
+    @property
+    def send_burst_limit(self) -> int:
+        """Messages a user may send at once after a quiet spell (template parameter SendBurstLimit)."""
+        return int(_positive_number("SEND_BURST_LIMIT"))
+
+    @property
+    def max_connections_per_user(self) -> int:
+        """Open WebSocket connections a user may hold; a newer one closes the oldest (MaxConnectionsPerUser)."""
+        return int(_positive_number("MAX_CONNECTIONS_PER_USER"))
 
     @property
     def websocket_management_url(self) -> str:
@@ -59,4 +80,15 @@ def _required(name: str) -> str:
         raise ConfigurationError(
             f"the environment variable {name} is not set (template.yaml sets it for every function)"
         )
+    return value
+
+
+def _positive_number(name: str) -> float:
+    text = _required(name)
+    try:
+        value = float(text)
+    except ValueError:
+        value = 0.0
+    if not (math.isfinite(value) and value > 0):
+        raise ConfigurationError(f"the environment variable {name} must be a positive number, not {text!r}")
     return value

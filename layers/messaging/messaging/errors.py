@@ -60,6 +60,28 @@ class RequestInProgress(MessagingError):
     code = "request_in_progress"
 
 
+class RateLimited(MessagingError):
+    """The caller is over a per-user limit; ``retry_after`` says in how many whole seconds the next try may pass."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
+
+
+class ConversationFull(MessagingError):
+    """The conversation's messages fill DynamoDB's 10 GB item collection: no retry makes room."""
+
+    code = "conversation_full"
+
+
+class ConversationListFull(MessagingError):
+    """A member's message group items fill DynamoDB's 10 GB item collection: no new conversation, no read marker."""
+
+    code = "conversation_list_full"
+
+
 class DependencyUnavailable(MessagingError):
     """A backing store is down or throttling: the client may retry later."""
 

@@ -4,6 +4,8 @@ from messaging.api.response import HttpResponse
 from messaging.dal.aws import is_transient
 from messaging.errors import (
     CannotMessageSelf,
+    ConversationFull,
+    ConversationListFull,
     DependencyUnavailable,
     IdempotencyKeyReused,
     InvalidCursor,
@@ -15,6 +17,7 @@ from messaging.errors import (
     MessagingError,
     NotAMember,
     PayloadTooLarge,
+    RateLimited,
     RequestInProgress,
     Unauthenticated,
     UserNotFound,
@@ -30,11 +33,15 @@ _STATUS: dict[type[MessagingError], int] = {
     NotAMember: 403,
     UserNotFound: 404,
     RequestInProgress: 409,
+    # No retry makes room in a full item collection: a 409 the client shows, without Retry-After.
+    ConversationFull: 409,
+    ConversationListFull: 409,
     PayloadTooLarge: 413,
     InvalidRequest: 422,
     CannotMessageSelf: 422,
     MessageNotInGroup: 422,
     IdempotencyKeyReused: 422,
+    RateLimited: 429,
     DependencyUnavailable: 503,
     # Stream-only (pattern E): our data or our code at fault, never the client.
     MessageGroupItemMissing: 500,
@@ -58,5 +65,13 @@ def _answer(status: int, error: MessagingError) -> HttpResponse:
     body: dict[str, object] = {"error": error.code, "message": error.message}
     if error.details:
         body["details"] = error.details
-    headers = {"retry-after": "1"} if status in {409, 503} else {}
-    return HttpResponse(status, body, headers)
+    return HttpResponse(status, body, _retry_after(error))
+
+
+def _retry_after(error: MessagingError) -> dict[str, str]:
+    """When a retry may pass: as the limit says for a 429; a second for what is busy or in progress (409, 503)."""
+    if isinstance(error, RateLimited):
+        return {"retry-after": str(error.retry_after)}
+    if isinstance(error, (RequestInProgress, DependencyUnavailable)):
+        return {"retry-after": "1"}
+    return {}

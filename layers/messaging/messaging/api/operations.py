@@ -11,7 +11,7 @@ from messaging.api.models import (
     StartedMessageGroup,
 )
 from messaging.api.request import HttpRequest
-from messaging.logic import message_groups
+from messaging.logic import message_groups, rate_limits
 
 
 def post_message(request: HttpRequest) -> MessageView:
@@ -25,6 +25,8 @@ def start_message_group(request: HttpRequest) -> StartedMessageGroup:
 
 
 def _call[Body: msgspec.Struct](request: HttpRequest, body: type[Body]) -> Call[Body]:
+    # Before the body is read or anything stored is asked: a flood costs one read of the limits table.
+    rate_limits.check_send(request.caller_id)
     return Call(
         route=request.route_key, caller=request.caller_id, key=request.idempotency_key, body=request.json_body(body)
     )

@@ -31,6 +31,11 @@ _BUSY_CODES = frozenset(
 )
 _FIRST_SERVER_ERROR_STATUS = 500
 
+# A partition key's items (with their local secondary index entries) reached 10 GB: nothing that grows the
+# collection succeeds again, so it is never "busy". TransactWriteItems names it as a cancellation reason instead.
+ITEM_COLLECTION_FULL = "ItemCollectionSizeLimitExceededException"
+ITEM_COLLECTION_FULL_REASON = "ItemCollectionSizeLimitExceeded"
+
 
 @cache
 def _session() -> botocore.session.Session:
@@ -48,13 +53,26 @@ def ssm() -> Any:
     return _session().create_client("ssm", config=_CONFIG)
 
 
+# One post gives up within about 3 s and is not retried by botocore: a push budgets its time by this bound (see
+# logic/push.py), and a post that failed is retried with its stream record. A pool for the push's post workers.
+MANAGEMENT_CALL_SECONDS = 3.0
+MANAGEMENT_POOL_SIZE = 16
+_MANAGEMENT_CONFIG = Config(
+    connect_timeout=1,
+    read_timeout=2,
+    retries={"mode": "standard", "max_attempts": 1},
+    max_pool_connections=MANAGEMENT_POOL_SIZE,
+)
+
+
 @cache
 def websocket_management(endpoint_url: str) -> Any:
-    """The API Gateway Management API of one WebSocket API stage (PostToConnection), at its own endpoint.
+    """The API Gateway Management API of one WebSocket API stage (PostToConnection, DeleteConnection)."""
+    return _session().create_client("apigatewaymanagementapi", endpoint_url=endpoint_url, config=_MANAGEMENT_CONFIG)
 
-    The standard retry mode retries its throttling answer (429 LimitExceededException) and 5xx as well.
-    """
-    return _session().create_client("apigatewaymanagementapi", endpoint_url=endpoint_url, config=_CONFIG)
+
+def error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
 
 
 def is_transient(error: BaseException) -> bool:

@@ -1,13 +1,16 @@
-"""Open WebSocket connections (SPEC section 3): ``user_uuid`` (pk), ``connection_id`` (sk), ``expires_at`` (TTL).
+"""Open WebSocket connections (SPEC section 3): ``user_uuid`` (pk), ``connection_id`` (sk), ``connected_at``,
+``expires_at`` (TTL).
 
 A user has one item per open connection (a phone and a laptop, two tabs), so a push finds all of a member's
 connections with one Query on the member's partition. $disconnect knows only the connection's id (the authorizer's
 context names a Cognito sign-in, not a user), so the KEYS_ONLY GSI ``connection-id-index`` (HASH connection_id)
-finds the item's keys for it.
+finds the item's keys for it. A connection expires with the access token it was opened with (or API Gateway's
+2 hours, if sooner): push skips and closes an expired one, so a socket never outlives its sign-in.
 """
 
 import time
 
+import msgspec
 from botocore.exceptions import ClientError
 
 from messaging.config import settings
@@ -23,17 +26,30 @@ _CONNECTING_GRACE_SECONDS = 30
 CONNECTION_ID_INDEX = "connection-id-index"
 
 
-def add_connection(user_uuid: str, connection_id: str, connected_at: float) -> None:
-    """Stores a connection; ``connected_at`` in seconds since the epoch."""
+class OpenConnection(msgspec.Struct, frozen=True):
+    connection_id: str
+    connected_at: int  # seconds since the epoch
+    expires_at: int  # likewise: the token's expiry, or the 2 hours, whichever comes first
+
+    def expired(self, now: float) -> bool:
+        return self.expires_at <= now
+
+
+def add_connection(user_uuid: str, connection_id: str, connected_at: float, token_expires_at: float | None) -> int:
+    """Stores a connection (times in seconds since the epoch); returns when it expires."""
+    expires_at = int(connected_at) + CONNECTION_LIFETIME_SECONDS
+    if token_expires_at is not None:
+        expires_at = min(expires_at, int(token_expires_at))
     dynamodb().put_item(
         TableName=settings().connections_table,
         Item={
             "user_uuid": {"S": user_uuid},
             "connection_id": {"S": connection_id},
             "connected_at": {"N": str(int(connected_at))},
-            "expires_at": {"N": str(int(connected_at) + CONNECTION_LIFETIME_SECONDS)},
+            "expires_at": {"N": str(expires_at)},
         },
     )
+    return expires_at
 
 
 def remove_connection(connection_id: str) -> int:
@@ -79,23 +95,34 @@ def remove_gone_connection(user_uuid: str, connection_id: str, now: float | None
     return True
 
 
-def connections_of(user_uuid: str, now: float | None = None) -> list[str]:
-    """The ids of the user's connections that have not expired: one Query (more only past 1 MB of them)."""
+def forget_connection(user_uuid: str, connection_id: str) -> None:
+    """Deletes a connection's item (one closed on purpose: expired, or past the user's cap)."""
+    dynamodb().delete_item(
+        TableName=settings().connections_table,
+        Key={"user_uuid": {"S": user_uuid}, "connection_id": {"S": connection_id}},
+    )
+
+
+def connections_of(user_uuid: str) -> list[OpenConnection]:
+    """The user's stored connections, expired ones included (whoever reads them closes those): one Query (more
+    only past 1 MB of them), oldest first."""
     request = {
         "TableName": settings().connections_table,
         "KeyConditionExpression": "user_uuid = :user",
-        # TTL deletes lazily (within days): an expired item's connection is closed already, so skip it.
-        "FilterExpression": "expires_at > :now",
-        "ProjectionExpression": "connection_id",
-        "ExpressionAttributeValues": {
-            ":user": {"S": user_uuid},
-            ":now": {"N": str(int(time.time() if now is None else now))},
-        },
+        "ProjectionExpression": "connection_id, connected_at, expires_at",
+        "ExpressionAttributeValues": {":user": {"S": user_uuid}},
     }
-    connection_ids: list[str] = []
+    found: list[OpenConnection] = []
     while True:
         page = dynamodb().query(**request)
-        connection_ids += [item["connection_id"]["S"] for item in page.get("Items", [])]
+        found += [_open_connection(item) for item in page.get("Items", [])]
         if "LastEvaluatedKey" not in page:
-            return connection_ids
+            return sorted(found, key=lambda connection: (connection.connected_at, connection.connection_id))
         request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def _open_connection(item: dict[str, dict[str, str]]) -> OpenConnection:
+    # Items written before connected_at existed count as old as can be (first to go past the cap).
+    connected_at = int(item.get("connected_at", {}).get("N", "0"))
+    expires_at = int(item.get("expires_at", {}).get("N", str(connected_at + CONNECTION_LIFETIME_SECONDS)))
+    return OpenConnection(item["connection_id"]["S"], connected_at, expires_at)

@@ -1,6 +1,8 @@
 """Posting to WebSocket connections through API Gateway's management API, and what its answers mean for a push."""
 
+from collections.abc import Callable
 from enum import Enum
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -20,10 +22,19 @@ class Delivery(Enum):
 
 
 def post(connection_id: str, data: bytes) -> Delivery:
+    return _delivery(
+        lambda client: client.post_to_connection(ConnectionId=connection_id, Data=data),
+    )
+
+
+def close(connection_id: str) -> Delivery:
+    """Closes a connection from the server's side (DeleteConnection); its $disconnect then runs. GONE if it was."""
+    return _delivery(lambda client: client.delete_connection(ConnectionId=connection_id))
+
+
+def _delivery(call: Callable[[Any], object]) -> Delivery:
     try:
-        websocket_management(settings().websocket_management_url).post_to_connection(
-            ConnectionId=connection_id, Data=data
-        )
+        call(websocket_management(settings().websocket_management_url))
     except ClientError as error:
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         if error.response.get("Error", {}).get("Code") == "GoneException" or status == 410:  # noqa: PLR2004

@@ -5,26 +5,49 @@ few frames as API Gateway's 128 KB limit allows: one post per connection per bat
 the connections. Push is best effort: clients fetch with patterns A/B when they (re)connect, so a frame that is
 lost costs a little latency, never a message. Only what a retry can mend (throttling, 5xx) is handed back to be
 retried; a retry may repeat frames already sent, so clients de-duplicate by message uuid.
+
+One user's many sockets must not make other users' pushes late: a user holds at most MaxConnectionsPerUser
+connections ($connect closes the oldest past it), every post of a batch goes through one bounded pool, and the
+batch has a deadline inside the function's timeout. What was not posted by then is reported for a retry, so a
+batch ends with a partial failure, never a timeout (which would retry and bisect the whole batch, and hold up the
+shard's other users). A connection whose token has expired is closed and forgotten instead of posted to.
 """
 
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
 
 import msgspec
 from botocore.exceptions import BotoCoreError, ClientError
 
 from messaging.dal import connections, management_api
+from messaging.dal.aws import MANAGEMENT_POOL_SIZE
+from messaging.dal.connections import OpenConnection
 from messaging.dal.management_api import Delivery
 from messaging.domain import Message, ReadMarker
+from messaging.logic import connections as lifecycle
 from messaging.observability import logger
 
-_MEMBER_WORKERS = 8  # below botocore's connection pool (10), so no worker waits for a connection
+_MEMBER_WORKERS = 8  # below botocore's DynamoDB connection pool (10), so no worker waits for a connection
+_POST_WORKERS = MANAGEMENT_POOL_SIZE
 
 # Frames in the WebSocket edge's format: the bytes to post, and the uuids of the messages each carries.
 type Frames = list[tuple[bytes, list[str]]]
 type FrameMaker = Callable[[Sequence[Message]], Frames]
 type ReadFrameMaker = Callable[[ReadMarker], bytes]
+
+
+class Deadline(msgspec.Struct, frozen=True):
+    """When the push must stop starting posts (``time.monotonic()`` seconds): in-flight ones still end in time."""
+
+    at: float
+
+    @classmethod
+    def never(cls) -> "Deadline":
+        return cls(float("inf"))
+
+    def passed(self) -> bool:
+        return time.monotonic() >= self.at
 
 
 class PushReport(msgspec.Struct):
@@ -35,6 +58,8 @@ class PushReport(msgspec.Struct):
     posts: int = 0
     gone: int = 0
     refused: int = 0
+    expired: int = 0
+    late: int = 0  # connections not posted to before the deadline
 
     def add(self, other: "PushReport") -> None:
         self.retry |= other.retry
@@ -42,24 +67,31 @@ class PushReport(msgspec.Struct):
         self.posts += other.posts
         self.gone += other.gone
         self.refused += other.refused
+        self.expired += other.expired
+        self.late += other.late
 
 
-def push_messages(messages: Iterable[Message], frames_of: FrameMaker) -> PushReport:
-    """Posts each member's new messages to each of the member's connections; members are pushed side by side.
+class MemberPush(msgspec.Struct, frozen=True):
+    """Frames for all of one member's connections; ``retry_ids`` name the work if some connection must get it again."""
+
+    member_uuid: str
+    frames_of: Callable[[], Frames]
+    retry_ids: list[str]
+
+
+def push_messages(messages: Iterable[Message], frames_of: FrameMaker, deadline: Deadline) -> PushReport:
+    """Posts each member's new messages to each of the member's connections.
 
     ``frames_of`` packs messages into frames: the wire format is the WebSocket edge's, not the logic's.
     """
     inbox = messages_per_member(messages)
-    report = PushReport()
-    if not inbox:
-        return report
-    with ThreadPoolExecutor(max_workers=min(_MEMBER_WORKERS, len(inbox))) as pool:
-        outcomes = [
-            pool.submit(push_to_member, member, member_messages, frames_of) for member, member_messages in inbox.items()
-        ]
-    for outcome in outcomes:
-        report.add(outcome.result())
-    return report
+    return deliver(
+        [
+            MemberPush(member, _frames_for(frames_of, member_messages), [message.uuid for message in member_messages])
+            for member, member_messages in inbox.items()
+        ],
+        deadline,
+    )
 
 
 def messages_per_member(messages: Iterable[Message]) -> dict[str, list[Message]]:
@@ -72,11 +104,9 @@ def messages_per_member(messages: Iterable[Message]) -> dict[str, list[Message]]
     return inbox
 
 
-def push_to_member(member_uuid: str, messages: Sequence[Message], frames_of: FrameMaker) -> PushReport:
-    return push_frames(member_uuid, lambda: frames_of(messages), [message.uuid for message in messages])
-
-
-def push_read_markers(markers: Iterable[tuple[str, ReadMarker]], frame_of: ReadFrameMaker) -> PushReport:
+def push_read_markers(
+    markers: Iterable[tuple[str, ReadMarker]], frame_of: ReadFrameMaker, deadline: Deadline
+) -> PushReport:
     """Tells each member's open connections where they have now read a group up to, and what is left unread.
 
     So a conversation read on one device is read on the others. Only the member's latest marker per group goes.
@@ -86,53 +116,101 @@ def push_read_markers(markers: Iterable[tuple[str, ReadMarker]], frame_of: ReadF
         current = latest.get((member_uuid, marker.group_uuid))
         if current is None or current.last_read_at <= marker.last_read_at:
             latest[(member_uuid, marker.group_uuid)] = marker
+    return deliver(
+        [
+            MemberPush(member_uuid, _read_frames(frame_of, marker), [group_uuid])
+            for (member_uuid, group_uuid), marker in latest.items()
+        ],
+        deadline,
+    )
+
+
+def _frames_for(frames_of: FrameMaker, messages: Sequence[Message]) -> Callable[[], Frames]:
+    return lambda: frames_of(messages)
+
+
+def _read_frames(frame_of: ReadFrameMaker, marker: ReadMarker) -> Callable[[], Frames]:
+    return lambda: [(frame_of(marker), [])]
+
+
+def deliver(pushes: Sequence[MemberPush], deadline: Deadline) -> PushReport:
+    """Finds each member's connections (side by side), then posts to all of them through one bounded pool."""
     report = PushReport()
-    for (member_uuid, group_uuid), marker in latest.items():
-        frames: Frames = [(frame_of(marker), [])]
-        report.add(push_frames(member_uuid, partial(list, frames), [group_uuid]))
+    if not pushes:
+        return report
+    with ThreadPoolExecutor(max_workers=min(_MEMBER_WORKERS, len(pushes))) as pool:
+        found = list(pool.map(_connections_of, pushes))
+    posts: list[tuple[MemberPush, Frames, OpenConnection]] = []
+    now = time.time()
+    for push, (member_connections, lookup) in zip(pushes, found, strict=True):
+        report.add(lookup)
+        if not member_connections:
+            continue
+        frames = push.frames_of()
+        posts += [(push, frames, connection) for connection in member_connections]
+    if not posts:
+        return report
+    with ThreadPoolExecutor(max_workers=min(_POST_WORKERS, len(posts))) as pool:
+        outcomes = [
+            pool.submit(_expire, push.member_uuid, connection, deadline)
+            if connection.expired(now)
+            else pool.submit(_post_frames, push, frames, connection, deadline)
+            for push, frames, connection in posts
+        ]
+    for outcome in outcomes:
+        report.add(outcome.result())
+    if report.late:
+        logger.warning("push ran out of time", extra={"connections_not_posted": report.late})
     return report
 
 
-def push_frames(member_uuid: str, frames_of: Callable[[], Frames], retry_ids: list[str]) -> PushReport:
-    """Posts ``frames_of()`` to each of the member's connections; ``retry_ids`` name the work if it must be redone."""
-    report = PushReport()
+def _connections_of(push: MemberPush) -> tuple[list[OpenConnection], PushReport]:
     try:
-        connection_ids = connections.connections_of(member_uuid)
+        return connections.connections_of(push.member_uuid), PushReport()
     except (ClientError, BotoCoreError) as error:
         # Busy or misconfigured alike: retried, and after the retries the batch lands in the DLQ (an alarm).
-        logger.warning("connections not read", extra={"member": member_uuid, "error": type(error).__name__})
-        report.retry.update(retry_ids)
-        return report
-    if not connection_ids:
-        return report
-    frames = frames_of()
-    for connection_id in connection_ids:
-        report.connections += 1
-        report.add(_post_frames(member_uuid, connection_id, frames))
-    return report
+        logger.warning("connections not read", extra={"member": push.member_uuid, "error": type(error).__name__})
+        return [], PushReport(retry=set(push.retry_ids))
 
 
-def _post_frames(member_uuid: str, connection_id: str, frames: Frames) -> PushReport:
-    report = PushReport()
+def _post_frames(push: MemberPush, frames: Frames, connection: OpenConnection, deadline: Deadline) -> PushReport:
+    report = PushReport(connections=1)
     for index, (frame, _) in enumerate(frames):
-        delivery = management_api.post(connection_id, frame)
+        if deadline.passed():
+            report.late += 1
+            report.retry.update(_unsent(push, frames, index))
+            return report
+        delivery = management_api.post(connection.connection_id, frame)
         report.posts += 1
         if delivery is Delivery.GONE:
             report.gone += 1
-            _forget(member_uuid, connection_id)
+            _forget_gone(push.member_uuid, connection.connection_id)
             return report
         if delivery is Delivery.RETRY:
             # This frame and the later ones; earlier ones arrived (a retry repeats them, clients de-duplicate).
-            report.retry.update(uuid for _, uuids in frames[index:] for uuid in uuids)
-            logger.warning("push to be retried", extra={"connection": connection_id})
+            report.retry.update(_unsent(push, frames, index))
+            logger.warning("push to be retried", extra={"connection": connection.connection_id})
             return report
         if delivery is Delivery.REFUSED:
             report.refused += 1
-            logger.warning("push refused", extra={"connection": connection_id})
+            logger.warning("push refused", extra={"connection": connection.connection_id})
     return report
 
 
-def _forget(member_uuid: str, connection_id: str) -> None:
+def _unsent(push: MemberPush, frames: Frames, index: int) -> Iterable[str]:
+    """What a retry must bring to a connection that got ``frames`` up to ``index`` (exclusive)."""
+    return push.retry_ids if index == 0 else [uuid for _, uuids in frames[index:] for uuid in uuids]
+
+
+def _expire(member_uuid: str, connection: OpenConnection, deadline: Deadline) -> PushReport:
+    """A connection whose token expired gets nothing more: it is closed, and forgotten (by a later push if late)."""
+    if deadline.passed():
+        return PushReport()
+    lifecycle.close_connection(member_uuid, connection.connection_id, reason="token expired")
+    return PushReport(expired=1)
+
+
+def _forget_gone(member_uuid: str, connection_id: str) -> None:
     try:
         connections.remove_gone_connection(member_uuid, connection_id)
     except (ClientError, BotoCoreError) as error:

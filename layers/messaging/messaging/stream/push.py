@@ -1,10 +1,12 @@
 """The push function's edge: a DynamoDB Streams batch of new messages in, a partial batch failure report out.
 
 Its own event source mapping, so nothing here waits on pattern E or fails it. A record is reported failed only
-when pushing its message met throttling or a 5xx (a retry may succeed); a malformed record is logged and
+when pushing its message met throttling or a 5xx, or the batch's time ran out before every connection had it (a
+retry may succeed); a malformed record is logged and
 skipped, because no retry mends it and failing it would repeat every later record's push (pattern E fails it).
 """
 
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -12,14 +14,18 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from messaging.config import settings
+from messaging.dal.aws import MANAGEMENT_CALL_SECONDS
 from messaging.domain import Message, ReadMarker
 from messaging.errors import MalformedStreamRecord
-from messaging.logic.push import PushReport
+from messaging.logic.push import Deadline, PushReport
 from messaging.observability import logger, metrics
 from messaging.stream.records import is_message_insert, message_of, read_marker_moved, sequence_number
 
-type Push = Callable[[Iterable[Message]], PushReport]
-type PushReadMarkers = Callable[[Iterable[tuple[str, ReadMarker]]], PushReport]
+type Push = Callable[[Iterable[Message], Deadline], PushReport]
+type PushReadMarkers = Callable[[Iterable[tuple[str, ReadMarker]], Deadline], PushReport]
+
+# Posts stop starting this long before the function's timeout: one post's own bound, and a margin to report.
+_RESERVE_SECONDS = MANAGEMENT_CALL_SECONDS + 1.0
 type StreamHandler = Callable[[Mapping[str, Any], LambdaContext], dict[str, Any]]
 
 
@@ -42,8 +48,9 @@ def push_handler(push: Push, push_read_markers: PushReadMarkers) -> StreamHandle
                 messages[sequence_number(record)] = message_of(record)
             except MalformedStreamRecord as error:
                 logger.warning("malformed stream record not pushed", extra={"error": error.message})
-        report = push(messages.values())
-        marker_report = push_read_markers(markers.values()) if markers else PushReport()
+        deadline = Deadline(time.monotonic() + context.get_remaining_time_in_millis() / 1000 - _RESERVE_SECONDS)
+        report = push(messages.values(), deadline)
+        marker_report = push_read_markers(markers.values(), deadline) if markers else PushReport()
         failed = [number for number, message in messages.items() if message.uuid in report.retry]
         failed += [number for number, (_, marker) in markers.items() if marker.group_uuid in marker_report.retry]
         report.add(marker_report)
@@ -52,6 +59,8 @@ def push_handler(push: Push, push_read_markers: PushReadMarkers) -> StreamHandle
         metrics.add_metric(name="PushPosts", unit=MetricUnit.Count, value=report.posts)
         metrics.add_metric(name="PushGoneConnections", unit=MetricUnit.Count, value=report.gone)
         metrics.add_metric(name="PushRefused", unit=MetricUnit.Count, value=report.refused)
+        metrics.add_metric(name="PushExpiredConnections", unit=MetricUnit.Count, value=report.expired)
+        metrics.add_metric(name="PushLateConnections", unit=MetricUnit.Count, value=report.late)
         metrics.add_metric(name="PushRecordsRetried", unit=MetricUnit.Count, value=len(failed))
         logger.info(
             "batch pushed",

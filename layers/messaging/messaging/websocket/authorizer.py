@@ -3,7 +3,8 @@
 The token is checked by the layer's one verifier, with the HTTP API JWT authorizer's rules (browsers cannot set
 an Authorization header on a WebSocket, so it travels in the query string). A bad or missing token fails with
 "Unauthorized", which API Gateway answers 401 at the upgrade; a valid one is allowed, its ``sub`` the principal
-and the context (``{"sub": ...}``) that API Gateway hands to $connect and every later route of the connection.
+and the context (``{"sub": ..., "exp": ...}``, the token's expiry in seconds since the epoch) that API Gateway hands
+to $connect and every later route of the connection.
 
 Whether that sign-in has a Cruddur profile is $connect's question (``websocket/connect.py``: 403 without one),
 not this function's: the authorizer reads no database and builds no AWS client (none of botocore's modules
@@ -54,5 +55,6 @@ def authorize(event: Mapping[str, Any], verifier: AccessTokenVerifier) -> dict[s
     return {
         "principalId": sub,
         "policyDocument": {"Version": "2012-10-17", "Statement": [statement]},
-        "context": {"sub": sub},
+        # The token's expiry travels with the connection: it must not outlive its sign-in (websocket/connect.py).
+        "context": {"sub": sub, "exp": int(claims["exp"])},
     }

@@ -1,7 +1,8 @@
 """$connect: the sub the authorizer admitted, to a Cruddur user, whose connection is then stored.
 
 The authorizer only checks the token; this route maps its ``sub`` to a user (``logic.participants.caller``,
-cached per warm container, from PostgreSQL) and stores the connection under the user's uuid, so pushes find it.
+cached per warm container, from PostgreSQL) and stores the connection under the user's uuid, so pushes find it,
+expiring with the token; past the user's cap of connections the oldest are closed (``logic/connections.py``).
 A valid token without a Cruddur profile is ``UserNotRegistered``: 403 through the one error table, and a
 $connect status other than 2xx refuses the connection, so the client sees 403 at the upgrade and nothing is
 stored. Kept apart from ``routes.py``: $disconnect and $default must not load PostgreSQL's driver.
@@ -9,8 +10,8 @@ stored. Kept apart from ``routes.py``: $disconnect and $default must not load Po
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from messaging.dal import connections
 from messaging.errors import Unauthenticated
+from messaging.logic import connections
 from messaging.logic.participants import caller
 from messaging.observability import metrics
 from messaging.websocket.reply import WebSocketReply
@@ -23,6 +24,6 @@ def connect(request: WebSocketRequest) -> WebSocketReply:
     if sub is None:  # the route requires the authorizer: only a misconfigured API gets here
         raise Unauthenticated("The connection carries no authorized sign-in.")
     user = caller(sub)  # UserNotRegistered (403) when the sign-in has no Cruddur profile
-    connections.add_connection(user.uuid, request.connection_id, request.connected_at)
+    connections.open_connection(user.uuid, request.connection_id, request.connected_at, request.token_expires_at)
     metrics.add_metric(name="WebSocketConnections", unit=MetricUnit.Count, value=1)
     return WebSocketReply.ok()

@@ -1,6 +1,7 @@
 """A parsed API Gateway WebSocket event ($connect, $disconnect or a client's frame)."""
 
 import base64
+import math
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
@@ -33,6 +34,21 @@ class WebSocketRequest:
         to $connect and every route after it). Which Cruddur user it is, $connect looks up."""
         value = (self._context.get("authorizer") or {}).get("sub")
         return value if isinstance(value, str) and value else None
+
+    @property
+    def token_expires_at(self) -> float | None:
+        """When the token the connection was opened with expires (seconds since the epoch); None if not told.
+
+        API Gateway may hand the authorizer's context values on as strings, so a number in text is read too.
+        """
+        value = (self._context.get("authorizer") or {}).get("exp")
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            return None
+        try:
+            seconds = float(value)
+        except ValueError:
+            return None
+        return seconds if math.isfinite(seconds) else None
 
     def body_bytes(self) -> bytes:
         body = self.event.get("body") or ""

@@ -6,9 +6,12 @@ connection by its id alone, as the authorizer's context names a sign-in, not the
 
 Clients only listen (pushes arrive as ``{"type": "messages", ...}`` frames); the one frame they may send is
 ``{"action": "ping"}``, answered ``{"type": "pong"}``, to keep an idle connection open (API Gateway closes it
-after 10 idle minutes). Anything else is answered with an error frame, never a failure.
+after 10 idle minutes). Anything else is answered with an error frame, never a failure. Each connection may send
+10 frames at once and one a second after that; a connection that floods is answered ``rate_limited``, then closed.
 """
 
+import math
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -17,9 +20,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from messaging.config import settings
-from messaging.dal import connections
-from messaging.errors import InvalidJson, InvalidRequest, PayloadTooLarge
+from messaging.dal import connections, management_api
+from messaging.errors import InvalidJson, InvalidRequest, PayloadTooLarge, RateLimited, Unauthenticated
 from messaging.json_input import NotJson, parse_json
+from messaging.logic import rate_limits
 from messaging.observability import logger, metrics
 from messaging.websocket.reply import WebSocketReply
 from messaging.websocket.request import WebSocketRequest
@@ -59,7 +63,23 @@ def disconnect(request: WebSocketRequest) -> WebSocketReply:
 
 
 def answer_frame(request: WebSocketRequest) -> WebSocketReply:
-    """$default: every frame a client sends. Status 200 always: the frame says what went wrong."""
+    """$default: every frame a client sends. Status 200 always: the frame says what went wrong.
+
+    A connection whose token has expired is closed; every frame, refused ones too, counts against the
+    connection's frame limit: past it the frame is answered ``rate_limited``, and a connection that keeps
+    flooding is closed (``logic/rate_limits.py``). Both before the frame is parsed: a flood costs no parsing.
+    """
+    expires_at = request.token_expires_at
+    if expires_at is not None and expires_at <= time.time():
+        management_api.close(request.connection_id)  # its $disconnect forgets it
+        return WebSocketReply(200, WebSocketReply.of_error(Unauthenticated("Your sign-in has expired.")).frame)
+    verdict = rate_limits.check_frame(request.connection_id)
+    if not verdict.allowed:
+        if verdict.ahead_ms > rate_limits.FRAME_LIMIT.tolerance_ms + rate_limits.FRAME_FLOOD_CLOSE_MS:
+            logger.warning("flooding connection closed", extra={"connection": request.connection_id})
+            management_api.close(request.connection_id)
+        limited = RateLimited("Too many frames; slow down.", retry_after=math.ceil(verdict.retry_after_ms / 1000))
+        return WebSocketReply(200, WebSocketReply.of_error(limited).frame)
     try:
         action = _action(request)
         if action != "ping":
