@@ -224,3 +224,43 @@ def test_the_poller_parks_a_poison_record_and_later_records_still_flow(
     shards = stack.client("dynamodbstreams").describe_stream(StreamArn=stream_arn(stack))["StreamDescription"]["Shards"]
     assert info["DDBStreamBatchInfo"]["shardId"] in {shard["ShardId"] for shard in shards}
     assert shown(api, conversation) == {("after the poison", after["created_at"])}
+
+
+def group_entry(api: ApiClient, member, conversation: Conversation) -> dict:
+    """The member's conversation list entry for this conversation."""
+    (entry,) = [g for g in api.get("/api/message_groups", member).body if g["uuid"] == conversation.group_uuid]
+    return entry
+
+
+def test_a_sender_whose_item_is_missing_does_not_hold_back_the_recipient_and_the_retry_is_exact(
+    api: ApiClient, stack: LocalStack, conversation: Conversation, dynamodb_calls: Counter
+) -> None:
+    # The sender is the first member pattern E applies a message to: its failure must not skip the recipient.
+    stack.stream.drain()
+    table = stack.template.table_name("MessagesTable")
+    sender_key = {"pk": {"S": f"GRP#{conversation.starter.uuid}"}, "sk": {"S": f"GRP#{conversation.group_uuid}"}}
+    message = post(api, conversation, "while the sender's item is gone")
+    sender_item = stack.client("dynamodb").get_item(TableName=table, Key=sender_key, ConsistentRead=True)["Item"]
+    stack.client("dynamodb").delete_item(TableName=table, Key=sender_key)
+    (record,) = [
+        r
+        for r in message_inserts(stack, conversation.group_uuid)
+        if message["uuid"] in r["dynamodb"]["Keys"]["sk"]["S"]
+    ]
+
+    assert apply(stack, [record]) == [record["dynamodb"]["SequenceNumber"]]  # failed, so the stream retries it
+    theirs = group_entry(api, conversation.other, conversation)
+    assert (theirs["message"], theirs["unread_count"]) == ("while the sender's item is gone", 2)
+
+    stack.client("dynamodb").put_item(TableName=table, Item=sender_item)  # repaired
+    dynamodb_calls.clear()
+    assert apply(stack, [record]) == []
+    # The sender's item is updated in one write; the recipient's meets its record again as a duplicate, which its
+    # condition detects: recounted from the table (one Query) and, being exact already, not written.
+    assert dynamodb_calls == Counter({"UpdateItem": 2, "Query": 1})
+    mine, theirs = (
+        group_entry(api, conversation.starter, conversation),
+        group_entry(api, conversation.other, conversation),
+    )
+    assert (mine["message"], mine["unread_count"]) == ("while the sender's item is gone", 0)
+    assert (theirs["message"], theirs["unread_count"]) == ("while the sender's item is gone", 2)

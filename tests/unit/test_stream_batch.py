@@ -87,9 +87,9 @@ class Recorder:
         self.failing_groups = failing_groups
         self.applied: list[Message] = []
 
-    def __call__(self, batch: Iterable[Message]) -> Mapping[str, BaseException]:
+    def __call__(self, batch: Iterable[Message]) -> Mapping[str, Mapping[str, BaseException]]:
         self.applied = list(batch)
-        return {group: RuntimeError("down") for group in self.failing_groups}
+        return {group: {"recipient": RuntimeError("down")} for group in self.failing_groups}
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
 """Turns the stream logic into a Lambda handler for DynamoDB Streams batches, reporting failures per record.
 
-Every record of a group that failed is reported, so that the retry (Lambda resumes at the first failed record)
-carries the whole group again; a malformed record fails alone. Records the event source filter should have
-dropped are not ours to apply and succeed.
+Every record of a group whose update failed for either member is reported, so that the retry (Lambda resumes at
+the first failed record) carries the whole group again: each record changes both members' items, and the member
+that succeeded meets its records again as duplicates, which its update's condition detects (it recounts instead
+of counting twice). Groups whose members were both updated succeed; a malformed record fails alone. Records the
+event source filter should have dropped are not ours to apply and succeed.
 """
 
 from collections.abc import Callable, Iterable, Mapping
@@ -17,12 +19,13 @@ from messaging.errors import MalformedStreamRecord
 from messaging.observability import logger, metrics
 from messaging.stream.records import is_message_insert, message_of, sequence_number
 
-type Apply = Callable[[Iterable[Message]], Mapping[str, BaseException]]
+# Applies messages; returns the failures: by group uuid, the members not updated and why.
+type Apply = Callable[[Iterable[Message]], Mapping[str, Mapping[str, BaseException]]]
 type StreamHandler = Callable[[Mapping[str, Any], LambdaContext], dict[str, Any]]
 
 
 def stream_handler(apply: Apply) -> StreamHandler:
-    """A handler applying a batch's messages with ``apply`` (which returns the failed groups, by group uuid)."""
+    """A handler applying a batch's messages with ``apply`` (which returns the failed groups' failed members)."""
     settings()  # at cold start: a deployment missing its configuration fails here, naming what is missing
 
     @logger.inject_lambda_context(clear_state=True)
