@@ -130,15 +130,20 @@ def _seed(stack: LocalStack, pool: UserPool) -> None:
     with stack.postgres_connection() as connection, connection.cursor() as cursor:
         cursor.execute("SELECT handle, email FROM users ORDER BY handle")
         seed_users = cursor.fetchall()
+        # The pool is new on each start, so every link kept in PostgreSQL names a user of a pool that is gone,
+        # whose sub moto may now give someone else: the linking, which never changes a link, starts from none.
+        cursor.execute("UPDATE users SET cognito_user_id = NULL WHERE cognito_user_id IS NOT NULL")
     stack.moto.seed_random(COGNITO_RANDOM_SEED)
     created = ensure_users(cognito, pool, seed_users, LOCAL_PASSWORD)
-    linked = sync_cognito_user_ids(cognito, pool.pool_id, stack.connection_url)
+    links = sync_cognito_user_ids(cognito, pool.pool_id, stack.connection_url)
+    for conflict in links.conflicts:
+        logger.warning("Cognito user %s not linked: %s", conflict.user.username, conflict.reason)
     written = seed_conversation()
     drained = stack.stream.drain()
     logger.info(
         "seeded: %d Cognito users created, %d linked, %d messages written, %d stream records applied",
         len(created),
-        len(linked),
+        len(links.linked),
         written,
         drained,
     )

@@ -49,7 +49,7 @@ def _list_options(cli: argparse.ArgumentParser) -> None:
 
 
 def _token_options(cli: argparse.ArgumentParser) -> None:
-    cli.add_argument("username", help="the user's handle, e.g. andrewbrown")
+    cli.add_argument("username", help="the Cognito username (a seeded user's is their handle, e.g. andrewbrown)")
     cli.add_argument("--password", default=LOCAL_PASSWORD, help="defaults to the seeded users' local password")
     cli.add_argument("--id-token", action="store_true", help="print the ID token instead (the API refuses it)")
 

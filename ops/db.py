@@ -8,6 +8,7 @@ import psycopg2
 from ops.cli import Command, confirm, dispatch
 from ops.target import ScriptError, Target
 from tooling.cognito import sync_cognito_user_ids
+from tooling.cognito_links import Outcome
 from tooling.paths import SEED_SQL, schema_files
 from tooling.postgres_admin import create_database, database_name, drop_database, redact, run_sql_files
 
@@ -40,13 +41,25 @@ def seed(target: Target, _args: argparse.Namespace) -> None:
     print(f"loaded {SEED_SQL.name} into {database_name(url)}: {after - before} user(s) added, {after} in all")
 
 
+OUTCOME_ORDER = [Outcome.ALREADY_LINKED, Outcome.LINKED, Outcome.CONFLICT]
+
+
 def update_cognito_user_ids(target: Target, _args: argparse.Namespace) -> None:
-    linked = sync_cognito_user_ids(
+    """Links by verified email (tooling/cognito_links.py); any conflict, after linking the others, exits 1."""
+    report = sync_cognito_user_ids(
         target.client("cognito-idp"), target.require_user_pool_id(), target.require_connection_url()
     )
-    for handle, sub in sorted(linked.items()):
-        print(f"{handle:<14} cognito_user_id = {sub}")
-    print(f"linked {len(linked)} user(s) to Cognito pool {target.user_pool_id}")
+    # Conflicts last, next to the summary: they are what the operator must act on.
+    for link in sorted(report.links, key=lambda link: (OUTCOME_ORDER.index(link.outcome), link.user.username)):
+        user = link.user
+        detail = f"-> @{link.profile.handle}" if link.profile else f"({link.reason})"
+        print(f"{link.outcome:<14}  {user.username:<16} {user.sub:<36}  {user.email or '-'} {detail}")
+    print(
+        f"{len(report.linked)} linked, {len(report.already_linked)} already linked, "
+        f"{len(report.conflicts)} conflict(s) in Cognito pool {target.user_pool_id}"
+    )
+    if report.conflicts:
+        raise ScriptError(f"{len(report.conflicts)} Cognito user(s) not linked: see the conflicts above")
 
 
 def setup(target: Target, args: argparse.Namespace) -> None:
@@ -85,7 +98,9 @@ COMMANDS = {
     "seed": Command(seed, "Insert the seed users (db/seed.sql); safe to run again."),
     "setup": Command(setup, setup.__doc__ or "", _confirm_option),
     "update_cognito_user_ids": Command(
-        update_cognito_user_ids, "Set users.cognito_user_id from the Cognito pool, matching handle to username."
+        update_cognito_user_ids,
+        "Link each profile without a Cognito user to the pool user whose verified email is the profile's; never"
+        " changes a link. Prints every pool user's outcome; exits 1 if any is a conflict (the others are linked).",
     ),
 }
 

@@ -1,7 +1,7 @@
 """Cognito administration: the local user pool and app client on a moto server, users in it, and their links.
 
-``sync_cognito_user_ids`` is the notes' update_cognito_user_ids: it links PostgreSQL users to Cognito users by
-handle (the Cognito username), page by page.
+``sync_cognito_user_ids`` is the notes' update_cognito_user_ids: it links profiles that have no Cognito user yet
+to the pool user with the same verified email (the rule is tooling/cognito_links.py), never by username.
 """
 
 from collections.abc import Iterable
@@ -10,6 +10,8 @@ from typing import Any
 
 import psycopg2
 from botocore.exceptions import ClientError
+
+from tooling.cognito_links import Link, Outcome, PoolUser, Profile, decide_links
 
 POOL_NAME = "cruddur-local"
 CLIENT_NAME = "cruddur-web"
@@ -76,28 +78,74 @@ def ensure_users(cognito: Any, pool: UserPool, users: Iterable[tuple[str, str]],
 
 def cognito_users(cognito: Any, pool_id: str) -> dict[str, str]:
     """Username -> sub of every user in the pool (all pages)."""
-    result = {}
+    return {user.username: user.sub for user in pool_users(cognito, pool_id)}
+
+
+def pool_users(cognito: Any, pool_id: str) -> list[PoolUser]:
+    """Every user in the pool (all pages), with the attributes the linking rule reads."""
+    result = []
     for page in cognito.get_paginator("list_users").paginate(UserPoolId=pool_id):
         for user in page["Users"]:
             attributes = {a["Name"]: a["Value"] for a in user.get("Attributes", [])}
-            result[user["Username"]] = attributes["sub"]
+            verified = attributes.get("email_verified", "false").lower() == "true"
+            result.append(PoolUser(user["Username"], attributes["sub"], attributes.get("email"), verified))
     return result
 
 
-def sync_cognito_user_ids(cognito: Any, pool_id: str, connection_url: str) -> dict[str, str]:
-    """Sets users.cognito_user_id from the pool, matching handle to username; returns the handles it linked."""
-    linked = {}
-    with psycopg2.connect(connection_url) as connection, connection.cursor() as cursor:
-        for handle, sub in cognito_users(cognito, pool_id).items():
-            # A sub linked to another handle before (a re-created pool) is released first: the column is unique.
-            cursor.execute(
-                "UPDATE users SET cognito_user_id = NULL WHERE cognito_user_id = %s AND handle <> %s", (sub, handle)
-            )
-            cursor.execute("UPDATE users SET cognito_user_id = %s WHERE handle = %s", (sub, handle))
-            if cursor.rowcount:
-                linked[handle] = sub
-    connection.close()
-    return linked
+@dataclass(frozen=True)
+class LinkReport:
+    links: list[Link]
+
+    def _with(self, outcome: Outcome) -> list[Link]:
+        return [link for link in self.links if link.outcome is outcome]
+
+    @property
+    def linked(self) -> list[Link]:
+        return self._with(Outcome.LINKED)
+
+    @property
+    def already_linked(self) -> list[Link]:
+        return self._with(Outcome.ALREADY_LINKED)
+
+    @property
+    def conflicts(self) -> list[Link]:
+        return self._with(Outcome.CONFLICT)
+
+
+def sync_cognito_user_ids(cognito: Any, pool_id: str, connection_url: str) -> LinkReport:
+    """Links each unlinked profile to the pool user with its verified email, in one transaction; never changes
+    or releases a link. Conflicts are reported in the result, not raised: the other users are still linked."""
+    users = pool_users(cognito, pool_id)  # before the transaction: its row locks are held only while it decides
+    connection = psycopg2.connect(connection_url)
+    try:
+        with connection, connection.cursor() as cursor:
+            # Every row locked, in one order: a second run waits here, then decides on what the first committed.
+            cursor.execute("SELECT uuid::text, handle, email, cognito_user_id FROM users ORDER BY uuid FOR UPDATE")
+            profiles = [Profile(*row) for row in cursor.fetchall()]
+            links = []
+            for decided in decide_links(users, profiles):
+                links.append(_write(cursor, decided) if decided.outcome is Outcome.LINKED else decided)
+    finally:
+        connection.close()
+    return LinkReport(links)
+
+
+def _write(cursor: Any, link: Link) -> Link:
+    assert link.profile is not None  # a LINKED decision names its profile
+    # The condition is the guarantee, whatever the locks: a link that exists is never overwritten.
+    cursor.execute("SAVEPOINT link")
+    try:
+        cursor.execute(
+            "UPDATE users SET cognito_user_id = %s WHERE uuid = %s AND cognito_user_id IS NULL",
+            (link.user.sub, link.profile.uuid),
+        )
+    except psycopg2.errors.UniqueViolation:
+        # A profile inserted after our SELECT already carries this sub (the column is unique).
+        cursor.execute("ROLLBACK TO SAVEPOINT link")
+        return link.conflict("another profile was linked to this Cognito user during the run")
+    if cursor.rowcount != 1:
+        return link.conflict(f"profile @{link.profile.handle} was linked or removed during the run")
+    return link
 
 
 def access_token(cognito: Any, pool: UserPool, username: str, password: str) -> dict[str, str]:

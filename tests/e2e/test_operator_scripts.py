@@ -1,13 +1,20 @@
 """bin/ddb, bin/db and bin/cognito run as an operator would, against a `make dev` stack of their own."""
 
+import contextlib
 import fcntl
 import json
 import os
+import re
 import signal
 import subprocess
+import time
+import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import psycopg2
 import pytest
 
 from local.dev_process import DevStack, start_dev_stack
@@ -233,9 +240,18 @@ def test_the_postgresql_scripts_rebuild_a_linked_users_table(ops_stack: DevStack
     unlinked = call("GET", f"{ops_stack.api_url}/api/message_groups", token=ops_stack.token("worf"))
     assert (unlinked.status, unlinked.body["error"]) == (403, "user_not_registered")
 
+    # newcomer has no profile: reported (exit 1), while the five seeded users are linked by their verified emails.
     linked = script(ops_stack, "db/update_cognito_user_ids")
-    assert linked.stdout.strip().splitlines()[-1].startswith("linked 5 user(s) to Cognito pool")
+    assert (linked.returncode, linked.stderr.strip()) == (
+        1,
+        "bin/db/update_cognito_user_ids: error: 1 Cognito user(s) not linked: see the conflicts above",
+    )
+    *lines, summary = linked.stdout.strip().splitlines()
+    assert summary.startswith("5 linked, 0 already linked, 1 conflict(s) in Cognito pool")
+    assert lines[-1].startswith("conflict        newcomer ")
+    assert lines[-1].endswith("newcomer@cruddur.example (no profile has this email)")
     assert call("GET", f"{ops_stack.api_url}/api/message_groups", token=ops_stack.token("worf")).status == 200
+    ops_stack.cognito().admin_delete_user(UserPoolId=ops_stack.pool.pool_id, Username="newcomer")
 
     for _ in range(2):  # setup is safe to run twice
         setup = script(ops_stack, "db/setup", "--yes")
@@ -243,6 +259,247 @@ def test_the_postgresql_scripts_rebuild_a_linked_users_table(ops_stack: DevStack
         assert "loaded seed.sql into cruddur: 5 user(s) added, 5 in all" in setup.stdout
     assert call("GET", f"{ops_stack.api_url}/api/message_groups", token=token).status == 200
     assert script(ops_stack, "db/seed").stdout.strip() == "loaded seed.sql into cruddur: 0 user(s) added, 5 in all"
+
+
+class Made:
+    """Pool users and profiles a test adds, removed after it: later runs of the linking see only the seed."""
+
+    def __init__(self, stack: DevStack) -> None:
+        self.stack = stack
+        self.cognito = stack.cognito()
+        self.usernames: list[str] = []
+        self.profiles: list[str] = []
+
+    def profile(self, handle: str, email: str) -> str:
+        """An unlinked profile; returns its uuid."""
+        with psycopg2.connect(self.stack.state["connection_url"]) as connection, connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO users (display_name, handle, email) VALUES (%s, %s, %s) RETURNING uuid::text",
+                (handle.title(), handle, email),
+            )
+            (user_uuid,) = cursor.fetchone()
+        connection.close()
+        self.profiles.append(user_uuid)
+        return user_uuid
+
+    def sign_up(self, username: str, email: str, *, verified: bool) -> str:
+        """Anyone's way in: the public SignUp with a name and address of their choice; returns the sub.
+
+        Confirmed either way (as a pre-sign-up trigger would); ``verified`` means they proved they read the mailbox.
+        """
+        self.usernames.append(username)
+        pool_id = self.stack.pool.pool_id
+        signed_up = self.cognito.sign_up(
+            ClientId=self.stack.pool.client_id,
+            Username=username,
+            Password=LOCAL_PASSWORD,
+            UserAttributes=[{"Name": "email", "Value": email}],
+        )
+        self.cognito.admin_confirm_sign_up(UserPoolId=pool_id, Username=username)
+        if verified:
+            self.cognito.admin_update_user_attributes(
+                UserPoolId=pool_id, Username=username, UserAttributes=[{"Name": "email_verified", "Value": "true"}]
+            )
+        return signed_up["UserSub"]
+
+    def remove(self) -> None:
+        for username in self.usernames:
+            with contextlib.suppress(self.cognito.exceptions.UserNotFoundException):
+                self.cognito.admin_delete_user(UserPoolId=self.stack.pool.pool_id, Username=username)
+        with psycopg2.connect(self.stack.state["connection_url"]) as connection, connection.cursor() as cursor:
+            cursor.execute("DELETE FROM users WHERE uuid = ANY(%s::uuid[])", (self.profiles,))
+        connection.close()
+        self.usernames, self.profiles = [], []
+
+
+@pytest.fixture
+def made(ops_stack: DevStack) -> Iterator[Made]:
+    added = Made(ops_stack)
+    yield added
+    added.remove()
+
+
+LINK_LINE = re.compile(r"^(linked|already linked|conflict) +(\S+) +(\S+) +(\S+) (.*)$")
+
+
+@dataclass(frozen=True)
+class Linking:
+    returncode: int
+    outcomes: dict[str, tuple[str, str]]  # username -> (outcome, "-> @handle" or "(reason)")
+    summary: str
+    stderr: str
+
+
+def linking(stack: DevStack) -> Linking:
+    """One run of bin/db/update_cognito_user_ids, its lines read back."""
+    result = script(stack, "db/update_cognito_user_ids")
+    *lines, summary = result.stdout.strip().splitlines()
+    outcomes = {}
+    for line in lines:
+        matched = LINK_LINE.match(line)
+        assert matched, line
+        outcome, username, _sub, _email, detail = matched.groups()
+        outcomes[username] = (outcome, detail)
+    return Linking(result.returncode, outcomes, summary, result.stderr.strip())
+
+
+def linked_sub(stack: DevStack, user_uuid: str) -> str | None:
+    with psycopg2.connect(stack.state["connection_url"]) as connection, connection.cursor() as cursor:
+        cursor.execute("SELECT cognito_user_id FROM users WHERE uuid = %s", (user_uuid,))
+        (sub,) = cursor.fetchone()
+    connection.close()
+    return sub
+
+
+def groups_of(stack: DevStack, username: str) -> tuple[int, Any]:
+    response = call("GET", f"{stack.api_url}/api/message_groups", token=stack.token(username))
+    return response.status, response.body
+
+
+def test_a_profile_goes_to_the_verified_owner_of_its_email_never_to_its_handle(ops_stack: DevStack, made: Made) -> None:
+    tag = uuid.uuid4().hex[:8]
+    handle, email = f"victim_{tag}", f"victim.{tag}@cruddur.example"
+    victim = made.profile(handle, email)
+    # The profile has a conversation worth taking.
+    started = call(
+        "POST",
+        f"{ops_stack.api_url}/api/message_groups",
+        token=ops_stack.token("andrewbrown"),
+        body={"handle": handle, "message": "For your eyes only"},
+    )
+    assert started.status == 201, started.body
+    group = started.body["message_group_uuid"]
+
+    mallory, eve = handle, f"eve_{tag}"
+    made.sign_up(mallory, f"mallory.{tag}@evil.example", verified=True)  # the handle, her own verified mailbox
+    made.sign_up(eve, email, verified=False)  # the victim's address, which she cannot verify
+    run = linking(ops_stack)
+    assert run.returncode == 1
+    assert run.outcomes[mallory] == ("conflict", "(no profile has this email)")
+    assert run.outcomes[eve] == ("conflict", "(the email is not verified in Cognito)")
+    assert linked_sub(ops_stack, victim) is None
+    for outsider in (mallory, eve):
+        status, body = groups_of(ops_stack, outsider)
+        assert (status, body["error"]) == (403, "user_not_registered")
+
+    # The owner of the address signs up (the handle is taken as a username: it does not matter) and verifies it.
+    owner = f"owner_{tag}"
+    owner_sub = made.sign_up(owner, email, verified=True)
+    run = linking(ops_stack)
+    assert run.outcomes[owner] == ("linked", f"-> @{handle}")
+    assert run.outcomes[mallory][0] == run.outcomes[eve][0] == "conflict"
+    assert linked_sub(ops_stack, victim) == owner_sub
+    status, body = groups_of(ops_stack, owner)
+    assert status == 200
+    assert [(g["uuid"], g["handle"]) for g in body] == [(group, "andrewbrown")]
+    for outsider in (mallory, eve):
+        assert groups_of(ops_stack, outsider)[0] == 403
+
+    # Running again changes nothing: the owner is "already linked", not a conflict.
+    again = linking(ops_stack)
+    assert again.outcomes[owner] == ("already linked", f"-> @{handle}")
+    assert linked_sub(ops_stack, victim) == owner_sub
+
+    # A link is never replaced: another verified user with the address (the owner gone from the pool) gets nothing.
+    made.cognito.admin_delete_user(UserPoolId=ops_stack.pool.pool_id, Username=owner)
+    successor = f"successor_{tag}"
+    made.sign_up(successor, email, verified=True)
+    relink = linking(ops_stack)
+    assert relink.outcomes[successor] == ("conflict", f"(profile @{handle} is already linked to another Cognito user)")
+    assert linked_sub(ops_stack, victim) == owner_sub
+
+    # With only the seeded users left, a run is clean: nothing to link, nothing to report, exit 0.
+    made.remove()
+    clean = linking(ops_stack)
+    assert (clean.returncode, clean.stderr) == (0, "")
+    assert clean.summary.startswith("0 linked, 5 already linked, 0 conflict(s) in Cognito pool")
+
+
+def test_an_address_that_names_no_single_profile_or_user_links_nobody(ops_stack: DevStack, made: Made) -> None:
+    tag = uuid.uuid4().hex[:8]
+    shared = made.profile(f"shared_{tag}", f"shared.{tag}@cruddur.example")
+    made.sign_up(f"twin1_{tag}", f"shared.{tag}@cruddur.example", verified=True)
+    made.sign_up(f"twin2_{tag}", f"shared.{tag}@CRUDDUR.example", verified=True)  # the same address
+    doubled = [made.profile(f"lower_{tag}", f"doubled.{tag}@cruddur.example")]
+    doubled.append(made.profile(f"upper_{tag}", f"doubled.{tag}@Cruddur.Example"))
+    made.sign_up(f"doubled_{tag}", f"doubled.{tag}@cruddur.example", verified=True)
+    # The local part is compared exactly (a server may tell Kim from kim); the domain is not.
+    mixed = made.profile(f"mixed_{tag}", f"Kim.{tag}@cruddur.example")
+    made.sign_up(f"kim_{tag}", f"kim.{tag}@cruddur.example", verified=True)
+    cased = made.profile(f"cased_{tag}", f"cased.{tag}@cruddur.example")
+    cased_sub = made.sign_up(f"cased_{tag}", f"cased.{tag}@CrUdDuR.example", verified=True)
+
+    run = linking(ops_stack)
+    assert run.returncode == 1
+    assert (
+        run.outcomes[f"twin1_{tag}"]
+        == run.outcomes[f"twin2_{tag}"]
+        == (
+            "conflict",
+            "(2 Cognito users have this verified email)",
+        )
+    )
+    assert run.outcomes[f"doubled_{tag}"] == ("conflict", f"(2 profiles have this email (@lower_{tag}, @upper_{tag}))")
+    assert run.outcomes[f"kim_{tag}"] == (
+        "conflict",
+        f"(no profile has this email; @mixed_{tag} differs only in the case of its local part)",
+    )
+    assert run.outcomes[f"cased_{tag}"] == ("linked", f"-> @cased_{tag}")
+    assert [linked_sub(ops_stack, u) for u in (shared, *doubled, mixed, cased)] == [None, None, None, None, cased_sub]
+    assert f"{len([o for o, _ in run.outcomes.values() if o == 'conflict'])} conflict(s)" in run.summary
+
+
+def test_two_runs_at_once_link_a_profile_once(ops_stack: DevStack, made: Made) -> None:
+    tag = uuid.uuid4().hex[:8]
+    profile = made.profile(f"race_{tag}", f"race.{tag}@cruddur.example")
+    sub = made.sign_up(f"race_{tag}", f"race.{tag}@cruddur.example", verified=True)
+    url = ops_stack.state["connection_url"]
+    # Hold the profile's row, so both runs are inside their transaction, waiting, before either decides.
+    holder = psycopg2.connect(url)
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM users WHERE uuid = %s FOR UPDATE", (profile,))
+        runs = [
+            subprocess.Popen(  # noqa: S603 - our own script
+                [str(PROJECT_ROOT / "bin/db/update_cognito_user_ids")],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=environment_for(ops_stack),
+            )
+            for _ in range(2)
+        ]
+        assert _waiting_for_locks(url, 2, timeout=60), [
+            run.communicate(timeout=5) for run in runs if run.poll() is not None
+        ]
+    finally:
+        holder.rollback()
+        holder.close()
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    lines = sorted(line.split()[0] for out, _ in outputs for line in out.splitlines() if f" race_{tag} " in line)
+    assert lines == ["already", "linked"]  # one run linked it, the other found it linked
+    assert linked_sub(ops_stack, profile) == sub
+
+
+def _waiting_for_locks(url: str, count: int, timeout: float) -> bool:
+    """Whether ``count`` sessions wait for a lock on users (reading or writing a held row) within ``timeout`` s."""
+    connection = psycopg2.connect(url)
+    connection.autocommit = True
+    try:
+        with connection.cursor() as cursor:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                cursor.execute(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE wait_event_type = 'Lock' AND query ILIKE '%users%' AND pid <> pg_backend_pid()"
+                )
+                if cursor.fetchone()[0] >= count:
+                    return True
+                time.sleep(0.05)
+    finally:
+        connection.close()
+    return False
 
 
 def test_the_cognito_scripts(ops_stack: DevStack) -> None:
