@@ -1,20 +1,21 @@
 """The local API Gateway on SAM CLI's own emulator: routes, v2 events and CORS come from template.yaml.
 
 SAM's emulator ignores JWT authorizers, so the in-process runner plays the HTTP API JWT authorizer itself: no
-valid access token, no handler run, and API Gateway's own ``401 {"message": "Unauthorized"}``.
+valid access token carrying one of the route's authorization scopes (the template's), no handler run, and API
+Gateway's own ``401 {"message": "Unauthorized"}``.
 """
 
 import functools
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from local.lambdas import LocalFunctions
 from local.payload_gate import PayloadGate
 from local.request_handler import GatewayRequestHandler
-from messaging.access_token import AccessTokenVerifier, bearer_token
+from messaging.access_token import AccessTokenVerifier, bearer_token, require_scope, token_scopes
 from messaging.errors import Unauthenticated
 from tooling.paths import TEMPLATE_PATH
 from tooling.template import Template
@@ -32,10 +33,18 @@ _UNAUTHORIZED = {
 class AuthorizingRunner:
     """What SAM's LocalApigwService calls to run a function: checks the token, then invokes in-process."""
 
-    def __init__(self, functions: LocalFunctions, authorizer: AccessTokenVerifier, expose_headers: list[str]) -> None:
+    def __init__(
+        self,
+        functions: LocalFunctions,
+        authorizer: AccessTokenVerifier,
+        expose_headers: list[str],
+        scopes: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
         self.functions = functions
         self.authorizer = authorizer
         self.expose_headers = ", ".join(expose_headers)
+        # function -> the authorization scopes of its route, one of which a token must carry
+        self.scopes = dict(scopes or {})
 
     def is_debugging(self) -> bool:
         return False
@@ -46,11 +55,13 @@ class AuthorizingRunner:
     def respond(self, function_name: str, event: dict[str, Any]) -> dict[str, Any]:
         try:
             claims = self.authorizer.claims(bearer_token(event.get("headers") or {}))
+            require_scope(claims, self.scopes.get(function_name, ()))
         except Unauthenticated as refusal:
             logger.info("401 from the JWT authorizer: %s", refusal)
             return _UNAUTHORIZED
+        scopes = sorted(token_scopes(claims)) if self.scopes.get(function_name) else None
         event.setdefault("requestContext", {})["authorizer"] = {
-            "jwt": {"claims": {name: _claim_text(value) for name, value in claims.items()}, "scopes": None}
+            "jwt": {"claims": {name: _claim_text(value) for name, value in claims.items()}, "scopes": scopes}
         }
         try:
             result = self.functions.invoke(function_name, event)
@@ -91,7 +102,7 @@ def create_gateway(
     api = ApiProvider(stacks).api
     api.binary_media_types_set.add(_UNDECODABLE)
     expose = _expose_headers(template)
-    runner = AuthorizingRunner(functions, authorizer, expose)
+    runner = AuthorizingRunner(functions, authorizer, expose, authorization_scopes(template))
     service = LocalApigwService(api, runner, port=port, host=host, static_dir=str(static_dir) if static_dir else None)
     service.create()
     # pinned aws-sam-cli internals from here on (service._app, service._dict_of_routes); the e2e tests guard them.
@@ -159,3 +170,20 @@ def _expose_headers(template: Template) -> list[str]:
         cors = api["Properties"].get("CorsConfiguration") or {}
         return [str(h) for h in template.resolve(cors.get("ExposeHeaders", []))]
     return []
+
+
+def authorization_scopes(template: Template) -> dict[str, list[str]]:
+    """Function -> the scopes its HttpApi route asks for: the event's own, else its authorizer's (SAM's rule)."""
+    apis = template.resources_of_type("AWS::Serverless::HttpApi")
+    scopes: dict[str, list[str]] = {}
+    for logical_id, resource in template.resources_of_type("AWS::Serverless::Function").items():
+        for event in (resource["Properties"].get("Events") or {}).values():
+            if event["Type"] != "HttpApi":
+                continue
+            route_auth = event["Properties"].get("Auth") or {}
+            api = apis.get((event["Properties"].get("ApiId") or {}).get("Ref", ""), {})
+            api_auth = (api.get("Properties") or {}).get("Auth") or {}
+            authorizer = route_auth.get("Authorizer", api_auth.get("DefaultAuthorizer"))
+            default = ((api_auth.get("Authorizers") or {}).get(authorizer) or {}).get("AuthorizationScopes", [])
+            scopes[logical_id] = [str(s) for s in template.resolve(route_auth.get("AuthorizationScopes", default))]
+    return scopes

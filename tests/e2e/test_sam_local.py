@@ -195,3 +195,48 @@ def test_under_sam_local_bad_tokens_are_401(dev_stack: DevStack, env_file: Path,
         result = invoke("ListMessageGroupsFunction", start_api_event(authorization), env_file, tmp_path)
         assert result["statusCode"] == 401, kind
         assert body(result)["error"] == "unauthorized", kind
+
+
+# In AWS the JWT authorizer checks iss and aud-or-client_id, which an ID token passes (its aud is the app client):
+# whatever reaches a function, only an access token's claims name a caller. Each HTTP function, with the claims
+# API Gateway would hand it for this sign-in's ID token, then its access token.
+
+HTTP_FUNCTIONS = sorted(f.logical_id for f in Template().functions.values() if f.http_routes)
+
+
+def with_authorizer_claims(event: dict[str, Any], token: str) -> dict[str, Any]:
+    claims = jwt.decode(token, options={"verify_signature": False})
+    # API Gateway hands every claim over as a string, and the scopes the route asked for that the token has.
+    as_text = {name: str(value).lower() if isinstance(value, bool) else str(value) for name, value in claims.items()}
+    scopes = claims["scope"].split() if "scope" in claims else None
+    event["requestContext"]["authorizer"] = {"jwt": {"claims": as_text, "scopes": scopes}}
+    return event
+
+
+@pytest.mark.parametrize("function", HTTP_FUNCTIONS)
+def test_every_http_function_refuses_an_id_token_s_claims(
+    function: str, dev_stack: DevStack, env_file: Path, tmp_path: Path
+) -> None:
+    name = Template().functions[function].code_dir.name
+    tokens = dev_stack.tokens("andrewbrown")
+    id_claims = jwt.decode(tokens["IdToken"], options={"verify_signature": False})
+    assert (id_claims["token_use"], id_claims["aud"]) == ("id", dev_stack.state["user_pool_client_id"])
+    refused = invoke(function, with_authorizer_claims(sample(name), tokens["IdToken"]), env_file, tmp_path)
+    assert (refused["statusCode"], body(refused)["error"]) == (401, "unauthorized")
+    # The same sign-in's access token (same sub) is served.
+    served = invoke(function, with_authorizer_claims(sample(name), tokens["AccessToken"]), env_file, tmp_path)
+    assert served["statusCode"] in {200, 201}, served
+
+
+def test_under_sam_local_an_access_token_without_the_scope_is_401(
+    dev_stack: DevStack, env_file: Path, tmp_path: Path
+) -> None:
+    valid = jwt.decode(dev_stack.token("andrewbrown"), options={"verify_signature": False})
+    unscoped = sign({name: value for name, value in valid.items() if name != "scope"}, moto_signing_key().key)
+    result = invoke("ListMessageGroupsFunction", start_api_event(f"Bearer {unscoped}"), env_file, tmp_path)
+    assert (result["statusCode"], body(result)["error"]) == (401, "unauthorized")
+    rescoped = sign(valid, moto_signing_key().key)  # the same minting, with the scope
+    assert (
+        invoke("ListMessageGroupsFunction", start_api_event(f"Bearer {rescoped}"), env_file, tmp_path)["statusCode"]
+        == 200
+    )

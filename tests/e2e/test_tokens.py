@@ -122,3 +122,54 @@ def test_a_valid_token_without_a_profile_is_403(dev_stack: DevStack) -> None:
     ensure_users(cognito, pool, [("ghost", "ghost@cruddur.example")], LOCAL_PASSWORD)
     result = call("GET", f"{dev_stack.api_url}/api/message_groups", token=dev_stack.token("ghost"))
     assert (result.status, result.body["error"]) == (403, "user_not_registered")
+
+
+# The routes ask for the access token's scope (the template's AuthorizationScopes), as API Gateway does: without
+# it even a correctly signed access token of this pool and client is refused; one of several scopes is enough.
+
+COGNITO_SCOPE = "aws.cognito.signin.user.admin"
+
+
+def test_local_access_tokens_carry_the_scope_cognito_gives(dev_stack: DevStack) -> None:
+    claims = jwt.decode(dev_stack.token("andrewbrown"), options={"verify_signature": False})
+    assert (claims["token_use"], claims["scope"]) == ("access", COGNITO_SCOPE)
+    id_claims = jwt.decode(dev_stack.tokens("andrewbrown")["IdToken"], options={"verify_signature": False})
+    assert "scope" not in id_claims
+
+
+def _without_scope(stack: DevStack) -> dict:
+    return {name: value for name, value in claims_for(stack).items() if name != "scope"}
+
+
+@pytest.mark.parametrize("scope", [None, "", "openid", "openid email", "aws.cognito.signin.user"])
+def test_an_access_token_without_the_scope_is_401(dev_stack: DevStack, scope: str | None) -> None:
+    claims = _without_scope(dev_stack) if scope is None else claims_for(dev_stack, scope=scope)
+    assert refused(dev_stack, f"Bearer {sign(claims, moto_signing_key().key)}")
+
+
+def test_the_scope_among_others_is_enough(dev_stack: DevStack) -> None:
+    claims = claims_for(dev_stack, scope=f"openid {COGNITO_SCOPE} email")
+    assert not refused(dev_stack, f"Bearer {sign(claims, moto_signing_key().key)}")
+
+
+def test_every_route_asks_for_the_scope(dev_stack: DevStack) -> None:
+    token = sign(_without_scope(dev_stack), moto_signing_key().key)
+    group = "5ae290ed-55d1-47a0-bc6d-fe2bc2700399"
+    for method, path in [
+        ("GET", f"/api/messages/{group}"),
+        ("GET", "/api/message_groups"),
+        ("POST", "/api/messages"),
+        ("POST", "/api/message_groups"),
+        ("PUT", f"/api/message_groups/{group}/read"),
+    ]:
+        result = call(method, f"{dev_stack.api_url}{path}", token=token, body=None if method == "GET" else {})
+        assert (result.status, result.body) == (401, UNAUTHORIZED), f"{method} {path}"
+
+
+def test_the_websocket_api_asks_for_the_same_scope(dev_stack: DevStack) -> None:
+    # Imported here: the real-time tests' module opens WebSocket clients; only its upgrade probe is needed.
+    from tests.e2e.test_realtime import upgrade_status  # noqa: PLC0415
+
+    without = sign(_without_scope(dev_stack), moto_signing_key().key)
+    assert upgrade_status(f"{dev_stack.websocket_url}?token={without}") == (401, {"message": "Unauthorized"})
+    assert upgrade_status(f"{dev_stack.websocket_url}?token={dev_stack.token('andrewbrown')}")[0] == 101

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from local.api_client import ApiClient
+from local.api_client import ApiClient, access_token_claims
 from local.events import http_api_event
 from local.stack import LocalStack
 from tests.integration.conftest import Conversation
@@ -200,7 +200,7 @@ def test_a_body_flagged_base64_that_is_not_is_400(
     api: ApiClient, stack: LocalStack, conversation: Conversation, body: str
 ) -> None:
     route = stack.template.functions["CreateMessageFunction"].http_routes[0]
-    event = http_api_event(route, "/api/messages", {}, body=body, claims={"sub": conversation.starter.sub})
+    event = http_api_event(route, "/api/messages", {}, body=body, claims=access_token_claims(conversation.starter.sub))
     event["isBase64Encoded"] = True
     result = stack.functions.invoke("CreateMessageFunction", event)
     assert (result["statusCode"], json.loads(result["body"])["error"]) == (400, "invalid_json")

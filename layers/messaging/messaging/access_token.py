@@ -6,8 +6,10 @@ WebSocket API's ``$connect`` authorizer (browsers cannot send headers on a WebSo
 
 The rules, as AWS applies them to a Cognito access token: an RS256 signature by a key of the pool's JWKS;
 ``iss`` is the pool; ``client_id`` is one of the audience (access tokens carry no ``aud``); ``token_use`` is
-``access``; ``exp``, ``nbf`` and ``iat`` hold. The JWKS URL is configurable because moto's tokens name the AWS
-issuer even locally.
+``access``; ``exp``, ``nbf`` and ``iat`` hold; and the token carries at least one of the route's authorization
+scopes (``scope`` or ``scp``), which the HTTP API authorizer asks for because the rest of its rules cannot tell
+an ID token (``aud`` = the app client) from an access token. The JWKS URL is configurable because moto's tokens
+name the AWS issuer even locally.
 """
 
 import os
@@ -24,10 +26,18 @@ _REQUIRED_CLAIMS = ["exp", "iat", "iss", "sub", "token_use", "client_id"]
 
 
 class AccessTokenVerifier:
-    def __init__(self, jwks_url: str, issuer: str, client_ids: Collection[str], leeway_seconds: int = 0) -> None:
+    def __init__(
+        self,
+        jwks_url: str,
+        issuer: str,
+        client_ids: Collection[str],
+        leeway_seconds: int = 0,
+        scopes: Collection[str] = (),
+    ) -> None:
         self.issuer = issuer
         self.client_ids = frozenset(client_ids)
         self.leeway = leeway_seconds
+        self.scopes = frozenset(scopes)
         # Keys are cached per warm container: one JWKS fetch, not one per request.
         self._keys = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300, timeout=5)
 
@@ -51,7 +61,26 @@ class AccessTokenVerifier:
             raise Unauthenticated("not an access token")
         if claims.get("client_id") not in self.client_ids:
             raise Unauthenticated("token of another app client")
+        require_scope(claims, self.scopes)
         return claims
+
+
+def require_scope(claims: Mapping[str, Any], scopes: Collection[str]) -> None:
+    """API Gateway's scope rule: with scopes configured, the token must carry at least one of them."""
+    if scopes and not token_scopes(claims) & frozenset(scopes):
+        raise Unauthenticated("token without the required scope")
+
+
+def token_scopes(claims: Mapping[str, Any]) -> frozenset[str]:
+    """The scopes of ``scope`` or ``scp``: space-separated text (Cognito's form) or a list."""
+    found: set[str] = set()
+    for name in ("scope", "scp"):
+        value = claims.get(name)
+        if isinstance(value, str):
+            found.update(value.split())
+        elif isinstance(value, list):
+            found.update(item for item in value if isinstance(item, str))
+    return frozenset(found)
 
 
 def bearer_token(headers: Mapping[str, str]) -> str:
@@ -63,11 +92,18 @@ def bearer_token(headers: Mapping[str, str]) -> str:
 
 @cache
 def verifier_from_environment() -> AccessTokenVerifier:
-    """The pool of this deployment, as the template (or ``env.local.json`` under ``sam local``) names it."""
+    """The pool of this deployment, as the template (or ``env.local.json`` under ``sam local``) names it.
+
+    ``COGNITO_SCOPES`` (space-separated) are the HTTP API authorizer's ``AuthorizationScopes``; unset, no scope is
+    asked for.
+    """
     names = ("COGNITO_JWKS_URL", "COGNITO_ISSUER", "COGNITO_CLIENT_ID")
     values = {name: os.environ.get(name, "") for name in names}
     if missing := [name for name, value in values.items() if not value]:
         raise Unauthenticated(f"tokens cannot be checked here: {', '.join(missing)} not set")
     return AccessTokenVerifier(
-        values["COGNITO_JWKS_URL"], values["COGNITO_ISSUER"], values["COGNITO_CLIENT_ID"].split(",")
+        values["COGNITO_JWKS_URL"],
+        values["COGNITO_ISSUER"],
+        values["COGNITO_CLIENT_ID"].split(","),
+        scopes=os.environ.get("COGNITO_SCOPES", "").split(),
     )

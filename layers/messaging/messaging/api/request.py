@@ -49,10 +49,7 @@ class HttpRequest:
             from messaging.access_token import bearer_token, verifier_from_environment  # noqa: PLC0415
 
             claims = verifier_from_environment().claims(bearer_token(self.headers))
-        sub = claims.get("sub")
-        if not isinstance(sub, str) or not sub:
-            raise Unauthenticated("The request carries no verified identity.")
-        return sub
+        return _access_token_sub(claims)
 
     def path_uuid(self, name: str) -> UUID:
         value = (self.event.get("pathParameters") or {}).get(name, "")
@@ -115,6 +112,21 @@ class HttpRequest:
             return body.encode("utf-8")
         except UnicodeEncodeError:  # lone surrogates: a gateway that passed on undecodable bytes as text
             raise InvalidJson("The request body is not UTF-8 text.") from None
+
+
+def _access_token_sub(claims: Mapping[str, Any]) -> str:
+    """The ``sub`` of verified claims, if they are an access token's.
+
+    The JWT authorizer checks ``aud`` or ``client_id`` against the app client, so a Cognito ID token (``aud`` =
+    the client) passes it unless the route asks for a scope; its ``sub`` must still not be taken for a caller.
+    Only an access token says ``token_use: access`` and names its ``client_id``.
+    """
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not sub:
+        raise Unauthenticated("The request carries no verified identity.")
+    if claims.get("token_use") != "access" or not claims.get("client_id"):
+        raise Unauthenticated("Only a Cognito access token is accepted.")
+    return sub
 
 
 def _validated[M: msgspec.Struct](model: type[M], data: Any, *, strict: bool = True) -> M:
