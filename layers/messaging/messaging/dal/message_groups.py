@@ -8,16 +8,24 @@ from botocore.exceptions import ClientError
 
 from messaging.config import settings
 from messaging.dal import keys, messages
-from messaging.dal.aws import dynamodb
+from messaging.dal.aws import ITEM_COLLECTION_FULL, ITEM_COLLECTION_FULL_REASON, dynamodb, error_code
 from messaging.dal.items import message_group_from_item, message_group_item, message_item, unread_count_of
 from messaging.dal.paging import query_page
 from messaging.domain import UNREAD_CAP, Message, MessageGroup, Page, User
-from messaging.errors import DependencyUnavailable, MessageGroupItemMissing, NotAMember
+from messaging.errors import (
+    ConversationFull,
+    ConversationListFull,
+    DependencyUnavailable,
+    MessageGroupItemMissing,
+    NotAMember,
+)
 
 logger = logging.getLogger(__name__)
 
 _RECENT_CURSOR_ATTRIBUTES = ("pk", "sk", "last_message_at")
 _TRANSACTION_ATTEMPTS = 3
+# Where the members' items are in create_message_group's transaction (after the pair, before the message).
+_STARTER_ITEM, _OTHER_ITEM = 1, 2
 # The member item exists (never resurrect one), and the batch's oldest message is newer than everything the item
 # accounts for: the last message it shows and the owner's read marker.
 _ACCOUNTED_BEFORE_OLDEST = (
@@ -101,15 +109,31 @@ def create_message_group(starter: User, other: User, first_message: Message) -> 
         except ClientError as error:
             if error.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
-            pair_reason: dict[str, Any] = dict(error.response.get("CancellationReasons", [{}])[0])
+            reasons: list[dict[str, Any]] = [dict(reason) for reason in error.response.get("CancellationReasons", [])]
+            pair_reason = reasons[0] if reasons else {}
             if pair_reason.get("Code") == "ConditionalCheckFailed":
                 raise PairExists(_existing_pair_group(pair_reason, pair)) from None
+            full = [index for index, reason in enumerate(reasons) if reason.get("Code") == ITEM_COLLECTION_FULL_REASON]
+            if full:  # no retry makes room
+                raise _collection_full(full[0]) from None
             # A concurrent transaction on the same pair: retry, and the next attempt sees the winner's pair.
             if attempt == _TRANSACTION_ATTEMPTS:
                 raise
             logger.info("message group transaction conflicted, retrying", extra={"attempt": attempt})
         else:
             return
+
+
+def _collection_full(index: int) -> ConversationFull | ConversationListFull:
+    """What a full item collection at ``index`` of ``create_message_group``'s transaction means for the caller."""
+    if index == _STARTER_ITEM:  # the starter's own GRP# partition
+        return ConversationListFull(
+            "You have reached the limit of conversations you can keep: continue in an existing conversation."
+        )
+    if index == _OTHER_ITEM:
+        return ConversationListFull("This user has reached the limit of conversations and cannot join a new one.")
+    # The pair's and the new group's own partitions hold one item each: only a corrupt table gets here.
+    return ConversationFull("This conversation has reached its storage limit and cannot take new messages.")
 
 
 def _existing_pair_group(reason: dict[str, Any], pair: dict[str, dict[str, str]]) -> str:
@@ -267,8 +291,16 @@ def _write_settled(item: dict[str, Any], state: ReadState, newest: Message | Non
 
 
 def _item_of_failed_condition(error: ClientError, owner_uuid: str, group_uuid: str) -> dict[str, Any]:
-    """The item a failed condition found; ``MessageGroupItemMissing`` if there was none."""
-    if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+    """The item a failed condition found; ``MessageGroupItemMissing`` if there was none.
+
+    Every caller writes to the owner's ``GRP#`` partition, so a full item collection is theirs.
+    """
+    if error_code(error) == ITEM_COLLECTION_FULL:
+        raise ConversationListFull(
+            "Your conversation list has reached its storage limit: this conversation's read marker and preview"
+            " cannot change."
+        ) from None
+    if error_code(error) != "ConditionalCheckFailedException":
         raise error
     # Not in botocore's typed error shape: DynamoDB adds it for ReturnValuesOnConditionCheckFailure.
     response: dict[str, Any] = dict(error.response)

@@ -6,10 +6,11 @@ from botocore.exceptions import ClientError
 
 from messaging.config import settings
 from messaging.dal import keys
-from messaging.dal.aws import dynamodb
+from messaging.dal.aws import ITEM_COLLECTION_FULL, dynamodb, error_code
 from messaging.dal.items import message_from_item, message_item
 from messaging.dal.paging import query_page
 from messaging.domain import Message, Page
+from messaging.errors import ConversationFull
 
 _CURSOR_ATTRIBUTES = ("pk", "sk")
 
@@ -26,6 +27,11 @@ def put_message(message: Message) -> None:
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
     except ClientError as error:
+        if error_code(error) == ITEM_COLLECTION_FULL:
+            raise ConversationFull(
+                "This conversation has reached its storage limit and cannot take new messages;"
+                " its messages stay readable."
+            ) from None
         # DynamoDB may store the item and still answer 5xx; botocore's retry then finds the very item it sent.
         # That is this write succeeding, not a clash.
         if not (_is_condition_failure(error) and error.response.get("Item") == item):
@@ -33,7 +39,7 @@ def put_message(message: Message) -> None:
 
 
 def _is_condition_failure(error: ClientError) -> bool:
-    return error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+    return error_code(error) == "ConditionalCheckFailedException"
 
 
 def newest_messages(group_uuid: str, limit: int, cursor: str | None) -> Page[Message]:
