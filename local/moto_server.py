@@ -11,6 +11,11 @@ records), taken before the transaction, in the table's place. Three things then 
 - an iterator issued before a rollback therefore reads the abandoned table: a phantom INSERT of the cancelled
   write, then none of the later writes.
 
+And moto's server handles requests on many threads, but its DynamoDB checks a write's condition and applies the
+write as two steps with nothing between them held: two conditional writes racing on one item could both pass,
+where DynamoDB lets exactly one win (the idempotency claims, the pair's transaction and the rate limits count on
+it). Here every write is atomic with its condition: one lock around each.
+
 Here models are not tracked (moto's dashboard shows no instances; nothing else reads the list for the
 services we run), an iterator names its table and stream and finds the live shard when read, and iterators
 expire 15 minutes after they are issued, as AWS's do.
@@ -20,6 +25,7 @@ Run as ``python -m local.moto_server -H HOST -p PORT`` (moto's own arguments).
 
 import copy
 import sys
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -152,6 +158,18 @@ def _with_named_keys(original: Any) -> Any:
     return transact_write_items
 
 
+_WRITES = threading.RLock()
+_WRITE_OPERATIONS = ("put_item", "update_item", "delete_item", "transact_write_items")
+
+
+def _atomic(original: Any) -> Any:
+    def write(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with _WRITES:
+            return original(self, *args, **kwargs)
+
+    return write
+
+
 def _untracked_instance(cls: type, *_args: Any, **_kwargs: Any) -> Any:
     return object.__new__(cls)
 
@@ -163,6 +181,8 @@ def install() -> None:
     dynamodb_models.DynamoDBBackend.transact_write_items = _with_named_keys(  # type: ignore[method-assign]
         dynamodb_models.DynamoDBBackend.transact_write_items
     )
+    for name in _WRITE_OPERATIONS:
+        setattr(dynamodb_models.DynamoDBBackend, name, _atomic(getattr(dynamodb_models.DynamoDBBackend, name)))
     streams.ShardIterator.stream_shard = property(_live_shard, _remember_shard)  # type: ignore[assignment]
     backend = streams.DynamoDBStreamsBackend
     backend.__init__ = _with_expiring_iterators(backend.__init__)  # type: ignore[method-assign]

@@ -17,6 +17,10 @@ from tooling.ports import free_port
 pytest_plugins = ["tests.ci_skip_guard"]
 
 TEST_POOL = {"UserPoolId": "us-east-1_testpool", "UserPoolClientId": "testclient"}
+# The integration suite's stack lets one user send fast: its tests of paging, unread counts and races post
+# hundreds of messages in a row. The limits themselves are proven with the template's defaults (make dev's stack,
+# tests/e2e/test_limits.py) and, in tests/integration/test_rate_limits.py, with limits each test sets.
+UNLIMITED_SENDS = {"SendRateLimit": "1000", "SendBurstLimit": "10000"}
 TESTS_DIR = Path(__file__).resolve().parent
 SUITES = ("unit", "integration", "e2e")  # each a directory of tests/ and a marker (pyproject.toml)
 
@@ -58,7 +62,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         moto_port=free_port(),
         state_dir=Path(tmp_path_factory.mktemp("stack")),
         connection_url=os.environ.get("CONNECTION_URL"),
-        parameter_overrides=TEST_POOL,
+        parameter_overrides={**TEST_POOL, **UNLIMITED_SENDS},
     )
     local.start()
     yield local

@@ -7,6 +7,7 @@ are sent; the real sockets are proven in tests/e2e/test_realtime.py.
 """
 
 import json
+import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -33,6 +34,7 @@ class Socket:
     def __init__(self, busy: int = 0) -> None:
         self.busy = busy
         self.raw: list[bytes] = []
+        self.closed = False
 
     def send(self, data: bytes) -> None:
         if self.busy:
@@ -41,7 +43,7 @@ class Socket:
         self.raw.append(data)
 
     def close(self) -> None:
-        pass
+        self.closed = True
 
     @property
     def frames(self) -> list[dict]:
@@ -55,7 +57,9 @@ class Socket:
 type Opener = Callable[..., tuple[str, Socket]]
 
 
-def connection_of(user: TestUser, connected_at: float | None = None) -> Connection:
+def connection_of(
+    user: TestUser, connected_at: float | None = None, token_expires_at: float | None = None
+) -> Connection:
     return Connection(
         connection_id=f"{uuid.uuid4().hex[:15]}=",
         api_id="WebSocketApi",
@@ -67,7 +71,12 @@ def connection_of(user: TestUser, connected_at: float | None = None) -> Connecti
         connected_at_ms=int((time.time() if connected_at is None else connected_at) * 1000),
         headers=(),
         query=(),
-        authorizer={"principalId": user.sub, "sub": user.sub},  # what the authorizer allows: the token's sub
+        # What the authorizer allows: the token's sub, and its expiry (an hour, as Cognito's access tokens).
+        authorizer={
+            "principalId": user.sub,
+            "sub": user.sub,
+            "exp": int(time.time() + 3600 if token_expires_at is None else token_expires_at),
+        },
     )
 
 
@@ -76,8 +85,13 @@ def open_connection(stack: LocalStack) -> Iterator[Opener]:
     """Opens a user's connection as the WebSocket API does: $connect stores it, then the socket is live."""
     opened: list[str] = []
 
-    def open_(user: TestUser, socket: Socket | None = None, connected_at: float | None = None) -> tuple[str, Socket]:
-        connection = connection_of(user, connected_at)
+    def open_(
+        user: TestUser,
+        socket: Socket | None = None,
+        connected_at: float | None = None,
+        token_expires_at: float | None = None,
+    ) -> tuple[str, Socket]:
+        connection = connection_of(user, connected_at, token_expires_at)
         assert stack.functions.invoke("WebSocketConnectFunction", connect_event(connection))["statusCode"] == 200
         socket = Socket() if socket is None else socket
         identity = ConnectionIdentity(datetime.now(UTC), connection.source_ip, connection.user_agent)
@@ -92,13 +106,14 @@ def open_connection(stack: LocalStack) -> Iterator[Opener]:
 
 @pytest.fixture
 def connection_queries(stack: LocalStack) -> Iterator[list[str]]:
-    """The user of every Query on the connections table's users (botocore's own event hooks); $disconnect's
-    Queries of connection-id-index are not push's."""
+    """The user of every Query the push function makes on the connections table's users (botocore's own event
+    hooks); $connect's (the user's cap) and $disconnect's Queries are not push's."""
     table = stack.template.table_name("ConnectionsTable")
     users: list[str] = []
 
     def record(params: dict, **_kwargs: object) -> None:
-        if params.get("TableName") == table and "IndexName" not in params:
+        pushing = os.environ.get("AWS_LAMBDA_FUNCTION_NAME") == PUSH_FUNCTION  # set by the in-process runner
+        if pushing and params.get("TableName") == table and "IndexName" not in params:
             users.append(params["ExpressionAttributeValues"][":user"]["S"])
 
     events = dynamodb().meta.events
@@ -238,7 +253,7 @@ def test_a_malformed_record_fails_pattern_e_but_push_skips_it(stack: LocalStack)
 
 def test_connect_stores_the_connection_for_two_hours_and_disconnect_forgets_it(stack: LocalStack, new_user) -> None:
     user = new_user()
-    connection = connection_of(user)
+    connection = connection_of(user, token_expires_at=time.time() + 3 * 60 * 60)  # a long-lived token: 2 h win
     assert stack.functions.invoke("WebSocketConnectFunction", connect_event(connection))["statusCode"] == 200
     (item,) = stack.client("dynamodb").query(
         TableName=stack.template.table_name("ConnectionsTable"),
@@ -283,3 +298,53 @@ def test_connect_with_a_sign_in_without_a_profile_is_403_and_stores_nothing(stac
 def test_connect_without_an_authorized_user_is_refused(stack: LocalStack, new_user) -> None:
     anonymous = Connection(**{**vars(connection_of(new_user())), "authorizer": {}})
     assert stack.functions.invoke("WebSocketConnectFunction", connect_event(anonymous))["statusCode"] == 401
+
+
+def test_a_user_past_the_connection_cap_loses_the_oldest_connections_and_pushes_reach_the_rest(
+    api: ApiClient,
+    stack: LocalStack,
+    conversation: Conversation,
+    open_connection: Opener,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MAX_CONNECTIONS_PER_USER", "3")
+    stack.stream.drain()
+    other = conversation.other
+    opened = [open_connection(other, connected_at=time.time() - 60 + n) for n in range(5)]
+
+    assert [socket.closed for _, socket in opened] == [True, True, False, False, False]
+    assert stored_connections(stack, other) == {connection_id for connection_id, _ in opened[2:]}
+    sent = post(api, conversation.starter, conversation.group_uuid, "to the three newest")
+    stack.stream.drain()
+    assert [socket.message_uuids for _, socket in opened] == [[], [], [sent], [sent], [sent]]
+
+
+def test_a_connection_whose_token_expired_is_closed_and_forgotten_instead_of_pushed_to(
+    api: ApiClient, stack: LocalStack, conversation: Conversation, open_connection: Opener
+) -> None:
+    stack.stream.drain()
+    other = conversation.other
+    live, live_socket = open_connection(other)
+    expiring, expiring_socket = open_connection(other, token_expires_at=time.time() + 2)
+    assert stored_connections(stack, other) == {live, expiring}
+    time.sleep(2.5)  # the second token has expired; its socket is still open
+
+    sent = post(api, conversation.starter, conversation.group_uuid, "only for a valid sign-in")
+    stack.stream.drain()
+
+    assert live_socket.message_uuids == [sent]
+    assert (expiring_socket.raw, expiring_socket.closed) == ([], True)
+    assert stored_connections(stack, other) == {live}
+
+
+def test_a_stored_connection_expires_with_its_token(
+    stack: LocalStack, conversation: Conversation, open_connection: Opener
+) -> None:
+    token_expires_at = int(time.time()) + 1800
+    connection_id, _ = open_connection(conversation.other, token_expires_at=token_expires_at)
+    item = stack.client("dynamodb").get_item(
+        TableName=stack.template.table_name("ConnectionsTable"),
+        Key={"user_uuid": {"S": conversation.other.uuid}, "connection_id": {"S": connection_id}},
+        ConsistentRead=True,
+    )["Item"]
+    assert int(item["expires_at"]["N"]) == token_expires_at

@@ -79,7 +79,7 @@ class MemberPush(msgspec.Struct, frozen=True):
     retry_ids: list[str]
 
 
-def push_messages(messages: Iterable[Message], frames_of: FrameMaker, deadline: Deadline) -> PushReport:
+def push_messages(messages: Iterable[Message], deadline: Deadline, frames_of: FrameMaker) -> PushReport:
     """Posts each member's new messages to each of the member's connections.
 
     ``frames_of`` packs messages into frames: the wire format is the WebSocket edge's, not the logic's.
@@ -105,7 +105,7 @@ def messages_per_member(messages: Iterable[Message]) -> dict[str, list[Message]]
 
 
 def push_read_markers(
-    markers: Iterable[tuple[str, ReadMarker]], frame_of: ReadFrameMaker, deadline: Deadline
+    markers: Iterable[tuple[str, ReadMarker]], deadline: Deadline, frame_of: ReadFrameMaker
 ) -> PushReport:
     """Tells each member's open connections where they have now read a group up to, and what is left unread.
 
