@@ -6,7 +6,8 @@ Content-Length, a malformed chunked encoding, fewer bytes than announced) is a 4
 its other answers. Both come before the JWT authorizer, so a client without a token gets them too. SAM's emulator
 would read any body whole first, and answer 502 (or crash, see ``_chunked``) on broken framing; this gate answers
 first and never holds an oversized body: a Content-Length over the limit is refused unread, a chunked body is read
-in blocks and refused as soon as it passes the limit.
+in blocks and refused as soon as it passes the limit. A body that stops arriving (the server's idle and whole-
+request timeouts, ``local/request_handler.py``) is 408 ``{"message": "Request Timeout"}``, never a 500.
 """
 
 import io
@@ -32,6 +33,7 @@ class _Refused(Exception):
 
 _TOO_LARGE = ("413 Request Entity Too Large", "Request Entity Too Large")
 _BAD_REQUEST = ("400 Bad Request", "Bad Request")
+_TIMEOUT = ("408 Request Timeout", "Request Timeout")
 
 
 class PayloadGate:
@@ -46,9 +48,9 @@ class PayloadGate:
             body = self._body(environ)
         except _Refused as refusal:
             payload = json.dumps({"message": refusal.message}).encode()
-            start_response(
-                refusal.status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
-            )
+            headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]
+            # What is left of a refused body cannot be told from a next request.
+            start_response(refusal.status, [*headers, ("Connection", "close")])
             return [payload]
         if body is not None:
             environ["wsgi.input"] = io.BytesIO(body)
@@ -85,6 +87,8 @@ class PayloadGate:
                 count = stream.readinto(buffer)
             except ConnectionError:
                 raise  # the client left: werkzeug drops the connection quietly
+            except TimeoutError as error:
+                raise _Refused(*_TIMEOUT) from error
             except (OSError, ValueError) as error:
                 # OSError: a bad chunk-size line or a missing terminator; ValueError: the body ends inside a chunk.
                 raise _Refused(*_BAD_REQUEST) from error
@@ -101,7 +105,10 @@ def _exactly(stream: Any, length: int) -> bytes:
     blocks: list[bytes] = []
     remaining = length
     while remaining:
-        block = stream.read(min(remaining, _BLOCK_BYTES))
+        try:
+            block = stream.read(min(remaining, _BLOCK_BYTES))
+        except TimeoutError as error:
+            raise _Refused(*_TIMEOUT) from error
         if not block:
             raise _Refused(*_BAD_REQUEST)
         blocks.append(block)
