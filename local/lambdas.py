@@ -1,4 +1,14 @@
-"""Runs the template's functions in-process, the way the Lambda runtime would: handler module, env, context."""
+"""Runs the template's functions in-process, the way the Lambda runtime would: handler module, env, context.
+
+One invocation at a time, across all functions (``LocalFunctions.invocation_lock``), and that must stay: in AWS
+each function has containers of its own, here they share one process and so one copy of the layer's
+per-container state: the Powertools logger (whose keys, function name and request id, each invocation sets on
+entry), its metrics set, the cached PostgreSQL connection, ``AWS_LAMBDA_FUNCTION_NAME``. Run two at once and one
+function's log lines carry the other's name (tests/integration/test_invocation_lock.py shows it). What made the
+lock costly was a function waiting on a client inside it: the push function's posts now return at once (the
+WebSocket gateway queues them per connection), so no client's socket holds the lock. The snapshot of
+``make dev`` and the stream pollers take the lock too: while they hold it no handler runs.
+"""
 
 import importlib.util
 import os
