@@ -12,6 +12,9 @@ const PLAIN_WORDS = {
   idempotency_key_reused: "That message changed while it was being sent. Please send it again.",
   request_in_progress: "Still sending your previous message…",
   service_unavailable: "The service is busy right now. Trying again…",
+  // Said when a message held back by the send limit is given up on (while it waits, a calm status says so).
+  rate_limited: "Not sent: messages were going out faster than Cruddur allows. Try again in a moment.",
+  throttled: "Not sent: Cruddur is taking fewer messages right now. Try again in a moment.",
 };
 
 // One key per message, kept across every retry of it (automatic or by hand): the API writes it once.
@@ -21,12 +24,28 @@ export function newKey() {
 }
 
 export class ApiError extends Error {
-  constructor(status, code, words, retryable) {
+  // `retryAfterMs`: how long the server asked us to wait (its Retry-After header), or null.
+  constructor(status, code, words, retryable, retryAfterMs = null) {
     super(words);
     this.status = status;
     this.code = code;
     this.retryable = retryable;
+    this.retryAfterMs = retryAfterMs;
   }
+
+  // The person is sending faster than the API takes: every send of theirs waits, not just this one.
+  get limited() { return this.status === 429; }
+}
+
+// A send held back by the send limit until it was given up on, before the server was asked again.
+export const rateLimited = () => new ApiError(429, "rate_limited", PLAIN_WORDS.rate_limited, true);
+
+// Retry-After as delta-seconds or an HTTP date (RFC 9110 section 10.2.3); null when absent or unreadable.
+export function retryAfterMs(value, now = Date.now()) {
+  const text = value?.trim() ?? "";
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = /[a-z]/i.test(text) ? Date.parse(text) : Number.NaN;
+  return Number.isNaN(date) ? null : Math.max(date - now, 0);
 }
 
 export class Api {
@@ -75,22 +94,23 @@ export class Api {
       return this.#call(method, path, { body, idempotencyKey, signal }, true);
     }
     const data = await response.json().catch(() => null);
-    if (!response.ok) throw toApiError(response.status, data);
+    if (!response.ok) throw toApiError(response.status, data, retryAfterMs(response.headers.get("Retry-After")));
     const link = response.headers.get("Link");
     const next = link && /<([^>]+)>;\s*rel="next"/.exec(link);
     return { status: response.status, data, next: next ? next[1] : null };
   }
 }
 
-function toApiError(status, data) {
+function toApiError(status, data, retryAfter) {
   const code = data?.error ?? (status === 401 ? "unauthorized" : status === 429 ? "throttled" : "error");
   let words = PLAIN_WORDS[code];
   if (code === "validation_error") {
     const reasons = (data.details ?? []).map((d) => `${d.field.replace(/_/g, " ")}: ${d.message}`);
     words = `Please check what you typed. ${reasons.join("; ") || data.message}`;
   } else if (status === 429) {
-    words = "Too many requests at once. Trying again in a moment…";
+    words ??= PLAIN_WORDS.throttled;
   }
   const retryable = status === 0 || status === 409 || status === 429 || status >= 500;
-  return new ApiError(status, code, words ?? "Something went wrong on our side. Please try again.", retryable);
+  return new ApiError(status, code, words ?? "Something went wrong on our side. Please try again.", retryable,
+    retryAfter);
 }

@@ -11,7 +11,7 @@ import { focusGroup, renderGroups } from "./groups-view.js";
 import { LiveConnection } from "./live.js";
 import { MessagesView } from "./messages-view.js";
 import { NewConversationDialog, handleToSend } from "./new-conversation.js";
-import { Outbox, deliver } from "./outbox.js";
+import { GIVE_UP_MS, Outbox, SendLimit, deliver } from "./outbox.js";
 
 const GROUPS_POLL_MS = 5_000;
 const MESSAGES_POLL_MS = 3_000;
@@ -35,7 +35,7 @@ const state = {
 function newAccount() {
   const account = {
     drafts: new Map(),  // group uuid → draft: what is typed there, kept per conversation
-    outbox: new Outbox(),
+    outbox: null,
     newConversation: { key: null, sending: false },
     groupsAsked: 0,
     groupsShown: 0,
@@ -43,10 +43,11 @@ function newAccount() {
     timer: null,
     live: null,
   };
+  account.outbox = new Outbox(new SendLimit((ms) => { if (state.account === account) showSendStatus(ms); }));
   if (state.websocketUrl) {
     account.live = new LiveConnection({
       url: state.websocketUrl,
-      token: () => state.session.accessToken(),
+      token: () => state.session.token(),  // with its expiry: the socket renews itself before it
       onFrame: (frame) => { if (state.account === account) received(frame); },
       onState: (liveState) => { if (state.account === account) liveChanged(liveState); },
       onError: (error) => { if (state.account === account && signedOut(error)) reportError(error); },
@@ -174,6 +175,15 @@ function announce(messages, elsewhere = []) {
   if (words.length) $("live").textContent = words.join("\n");
 }
 
+// The send limit is holding this person's messages back: said calmly (a polite live region, not an alert), once
+// when the hold starts, and cleared when it is over. Nothing is lost meanwhile: they go out in order after it.
+function showSendStatus(ms) {
+  const words = ms > 0 ? `Sending slowed down: retrying in ${Math.ceil(ms / 1000)} s` : "";
+  if ($("send-status").textContent === words) return;  // the same words again would be read out again
+  $("send-status").textContent = words;
+  state.dialog?.showStatus(words);
+}
+
 function showSignIn(reason = "") {
   signOutAccount();
   state.session?.signOut();
@@ -189,6 +199,7 @@ function signOutAccount() {
     clearInterval(state.account.timer);
     state.account.live?.stop();
   }
+  showSendStatus(0);
   state.account = null;
   closeConversation();
   state.list = new ConversationList();
@@ -520,15 +531,25 @@ function onScreen(groupUuid) {
   return state.conversation?.group.uuid === groupUuid ? state.conversation : null;
 }
 
-// Sends (or sends again) one message with its own Idempotency-Key, wherever the person is meanwhile.
-async function deliverEntry(entry) {
+// Sends (or sends again) one message with its own Idempotency-Key, wherever the person is meanwhile, once the
+// messages written before it in that conversation have gone (or failed): they arrive in the order written.
+function deliverEntry(entry) {
   const account = state.account;
   entry.status = "sending";
   entry.editable = false;
   onScreen(entry.groupUuid)?.render();
+  const deadline = Date.now() + GIVE_UP_MS;  // from now: waiting behind earlier messages is waiting too
+  return account.outbox.queue(entry.groupUuid, () => sendEntry(entry, account, deadline));
+}
+
+async function sendEntry(entry, account, deadline) {
+  if (entry.settled || state.account !== account) return;  // it came another way while waiting its turn
   try {
     const { data } = await deliver((key) => state.api.postMessage(entry.groupUuid, entry.text, key), entry.key, {
-      onRetry: (error) => { if (state.account === account) showNotice(error.message); },
+      limit: account.outbox.limit,
+      deadline,
+      // Held by the send limit: the calm status says so; busy or unreachable: the notice.
+      onRetry: (error) => { if (state.account === account && !error.limited) showNotice(error.message); },
       stop: () => entry.settled || state.account !== account,
     });
     if (state.account !== account) return;
@@ -579,7 +600,9 @@ async function startConversation(typedHandle, text) {
   let result;
   try {
     result = await deliver((key) => state.api.startConversation(handle, text, key), request.key, {
-      onRetry: (error) => { if (state.account === account) dialog.showError(error.message, null); },
+      limit: account.outbox.limit,  // the same limit as messages: the server counts both routes together
+      onRetry: (error) => { if (state.account === account && !error.limited) dialog.showError(error.message, null); },
+      stop: () => state.account !== account,
     });
   } catch (error) {
     if (state.account !== account) return;  // signed out meanwhile: the dialog is someone else's now
@@ -589,7 +612,8 @@ async function startConversation(typedHandle, text) {
     if (signedOut(error)) reportError(error);
     else {
       const aboutText = ["validation_error", "payload_too_large"].includes(error.code) && !/handle/.test(error.message);
-      dialog.showError(error.message, aboutText ? $("new-message") : $("new-handle"));
+      // A retryable failure (busy, unreachable, held back) is about no field: the focus stays where it is.
+      dialog.showError(error.message, error.retryable ? null : aboutText ? $("new-message") : $("new-handle"));
     }
     return;
   }

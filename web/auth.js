@@ -26,9 +26,16 @@ export class Session {
   }
 
   async accessToken() {
+    return (await this.token()).accessToken;
+  }
+
+  // The access token with its expiry on this device's clock: the WebSocket opens a new connection before it.
+  async token() {
     if (!this.#tokens) throw new AuthError("Please sign in.");
     if (Date.now() > this.#tokens.expiresAt - REFRESH_MARGIN_MS) await this.refresh();
-    return this.#tokens.accessToken;
+    if (!this.#tokens) throw new AuthError("Please sign in.");  // signed out while it was being refreshed
+    const { accessToken, expiresAt } = this.#tokens;
+    return { accessToken, expiresAt };
   }
 
   // One refresh at a time: every call that finds the token about to expire waits for the same one.

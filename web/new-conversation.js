@@ -18,6 +18,7 @@ export class NewConversationDialog {
   #dialog = $("new-conversation");
   #form = $("new-conversation-form");
   #error = $("new-conversation-error");
+  #status = $("new-conversation-status");
   #submit = this.#form.querySelector("button[type=submit]");
 
   constructor({ onSubmit, onEdit }) {
@@ -64,6 +65,11 @@ export class NewConversationDialog {
   busy(sending) {
     this.#submit.disabled = sending;
     this.#submit.textContent = sending ? "Sending…" : "Start conversation";
+  }
+
+  // The send limit's calm word (see app.js), inside the dialog too: what is outside a modal dialog is not seen.
+  showStatus(words) {
+    this.#status.textContent = words;
   }
 
   // Said inside the dialog, next to the field it is about, which gets the focus (none: a passing word, such as
