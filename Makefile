@@ -6,12 +6,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PTH_NAME := cruddur-messages.pth
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+TRANSFORMED_TEMPLATE := .aws-sam/transformed-template.json
 # sam build needs a real python3.12 first on PATH; the venv's is one.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install typecheck dev soak bench lint format validate build unit integration e2e browser test clean
+.PHONY: help install typecheck dev soak bench lint format validate build security unit integration e2e browser test clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,6 +33,12 @@ $(STAMP): requirements-dev.txt layers/messaging/requirements.txt Makefile
 	@touch $@
 
 install: $(STAMP) ## Create .venv (Python 3.12) with the pinned requirements
+
+# checkov pins its own boto3, older than ours: it lives in a venv of its own.
+$(CHECKOV_STAMP): requirements-checkov.txt
+	@python=$$(scripts/find-python312) && { [ -x $(CHECKOV_VENV)/bin/python3.12 ] || "$$python" -m venv $(CHECKOV_VENV); }
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	@touch $@
 
 dev: $(STAMP) ## Run the whole product locally: API on :3000, moto on :8000, PostgreSQL under .local/
 	$(BIN)/python -m local.dev $(ARGS)
@@ -54,6 +63,13 @@ validate: $(STAMP) ## sam validate --lint (cfn-lint) on template.yaml
 build: $(STAMP) ## sam build (no container needed)
 	$(BIN)/sam build
 
+# Both the template and what the SAM transform makes of it (the roles and permissions SAM adds): a check a resource
+# does not meet is skipped in its Metadata in template.yaml, with the reason. --skip-download: no network.
+security: $(STAMP) $(CHECKOV_STAMP) ## IaC security scan (checkov) of template.yaml and of its SAM transform
+	$(BIN)/python -m tooling.sam_transform $(TRANSFORMED_TEMPLATE)
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download --framework cloudformation \
+	  -f template.yaml -f $(TRANSFORMED_TEMPLATE)
+
 unit: $(STAMP) ## Unit tests only
 	$(BIN)/pytest -m unit tests/unit
 
@@ -70,8 +86,8 @@ browser: $(STAMP) ## Browser tests of the web client (needs Chromium: apt-get in
 typecheck: $(STAMP) ## mypy --strict on the layer
 	$(BIN)/mypy
 
-test: lint typecheck validate build ## Everything CI checks: lint, types, template, build, all tests
+test: lint typecheck validate build security ## Everything CI checks: lint, types, template, build, security scan, all tests
 	$(BIN)/pytest
 
 clean: ## Remove the venv, build output and local state
-	rm -rf $(VENV) .aws-sam .local .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(CHECKOV_VENV) .aws-sam .local .pytest_cache .ruff_cache

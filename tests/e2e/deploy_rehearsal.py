@@ -37,6 +37,7 @@ from samtranslator.public.translator import ManagedPolicyLoader, Translator
 
 from tooling.moto_clients import MOTO_CREDENTIALS, moto_client
 from tooling.paths import PROJECT_ROOT, TEMPLATE_PATH
+from tooling.sam_transform import transform_parameter_values
 
 ARTIFACT_BUCKET = "cruddur-deploy-rehearsal"
 # The user pool is only named in the authorizer's issuer and audience: moto needs no pool for the deploy.
@@ -207,22 +208,6 @@ def translate(
         parameter_values=transform_parameter_values(sam_template, parameters),
         get_managed_policy_map=ManagedPolicyLoader(iam_client).load,
     )
-
-
-def transform_parameter_values(template: dict[str, Any], parameters: Mapping[str, str]) -> dict[str, Any]:
-    """Parameter values as CloudFormation hands them to the SAM transform: defaults filled in, list types as lists.
-
-    Given the plain string of a CommaDelimitedList, the translator would write ``"a,b"`` where the transform
-    writes ``["a", "b"]`` (e.g. an HTTP API's CORS origins).
-    """
-    values: dict[str, Any] = {}
-    for name, spec in template.get("Parameters", {}).items():
-        if name not in parameters and "Default" not in spec:
-            continue  # CloudFormation itself will refuse the stack; the translator needs no value
-        value = parameters.get(name, spec.get("Default"))
-        is_list = spec["Type"] == "CommaDelimitedList" or spec["Type"].startswith("List<")
-        values[name] = [item.strip() for item in str(value).split(",")] if is_list else value
-    return values
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -142,10 +142,24 @@ READ_ONLY_FUNCTIONS = [
 ]
 
 
+def own_role(logical_id: str) -> dict[str, Any] | None:
+    """The properties of the template's role that the function names (``Role``), if it does not let SAM make one."""
+    role = function_properties(logical_id).get("Role")
+    if role is None:
+        return None
+    (role_id, _) = role["Fn::GetAtt"]
+    return SOURCE["Resources"][role_id]["Properties"]
+
+
 def declared_grants(logical_id: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The function's Policies: inline statements, and Refs to managed policies of the template."""
+    """The function's Policies (or its own role's): inline statements, and Refs to managed policies of the template."""
     statements: list[dict[str, Any]] = []
     managed: list[dict[str, Any]] = []
+    role = own_role(logical_id)
+    if role is not None:
+        for policy in role.get("Policies", []):
+            statements += as_list(policy["PolicyDocument"]["Statement"])
+        return statements, as_list(role.get("ManagedPolicyArns"))
     for entry in as_list(function_properties(logical_id).get("Policies")):
         if isinstance(entry, dict) and "Statement" in entry:
             statements += as_list(entry["Statement"])
@@ -163,7 +177,9 @@ def declared_grants(logical_id: str) -> tuple[list[dict[str, Any]], list[dict[st
 
 def sam_added_statements(logical_id: str) -> list[dict[str, Any]]:
     """What SAM grants for a function's event destinations (its only inline additions for our event types)."""
-    statements = []
+    statements: list[dict[str, Any]] = []
+    if own_role(logical_id) is not None:
+        return statements  # SAM adds nothing to a role it did not make
     for event in function_events(logical_id, "DynamoDB"):
         on_failure = (event.get("DestinationConfig") or {}).get("OnFailure")
         if on_failure:
@@ -175,6 +191,8 @@ def sam_added_statements(logical_id: str) -> list[dict[str, Any]]:
 def sam_execution_policies(logical_id: str) -> set[str]:
     """The AWS managed policies SAM attaches for the features a function declares, each AWS's narrowest one."""
     properties = function_properties(logical_id)
+    if own_role(logical_id) is not None:
+        return set()
     names = {"service-role/AWSLambdaBasicExecutionRole"}
     if properties.get("Tracing") not in {None, "Disabled"}:
         names.add("AWSXrayWriteOnlyAccess")
@@ -549,7 +567,12 @@ def test_http_api_routes_and_authorizer(
         assert f"${{{function}.Arn}}" in integration["uri"]["Fn::Sub"]
         assert integration["payloadFormatVersion"] == "2.0"  # SPEC: HTTP API v2 events
         authorizer = (event.get("Auth") or {}).get("Authorizer", default_authorizer)
-        assert operation["security"] == [{authorizer: []}], f"{method} {path} is not behind {authorizer}"
+        # The route's scopes, else its authorizer's: what keeps ID tokens out (they carry no scope).
+        scopes = (event.get("Auth") or {}).get(
+            "AuthorizationScopes", declared["Auth"]["Authorizers"][authorizer].get("AuthorizationScopes", [])
+        )
+        assert scopes, f"{method} {path} asks for no scope: an ID token would pass"
+        assert operation["security"] == [{authorizer: scopes}], f"{method} {path} is not behind {authorizer}"
 
     for name, spec in declared["Auth"]["Authorizers"].items():
         scheme = body["components"]["securitySchemes"][name]["x-amazon-apigateway-authorizer"]
