@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
         connection_url=os.environ.get("CONNECTION_URL"),
         host=args.host,
         postgres_tcp_port=args.postgres_port,
+        parameter_overrides=dict(args.parameter_overrides),
     )
     stop = threading.Event()
     background: list[threading.Thread] = []
@@ -260,11 +261,26 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--postgres-port", type=int, default=int(os.environ.get("PG_PORT", "5433")))
     parser.add_argument("--state-dir", type=Path, default=LOCAL_STATE_DIR)
     parser.add_argument(
+        "--parameter-overrides",
+        nargs="+",
+        default=[],
+        metavar="NAME=VALUE",
+        type=_parameter,
+        help="template parameters, as sam deploy takes them (e.g. SendRateLimit=2 MaxConnectionsPerUser=5)",
+    )
+    parser.add_argument(
         "--fresh",
         action="store_true",
         help=f"discard the DynamoDB data kept in STATE_DIR/{SNAPSHOT_FILE} and start from the seed only",
     )
     return parser.parse_args(argv)
+
+
+def _parameter(text: str) -> tuple[str, str]:
+    name, equals, value = text.partition("=")
+    if not equals or not name:
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
+    return name, value
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ CONNECTION_ID_INDEX = "connection-id-index"
 
 class OpenConnection(msgspec.Struct, frozen=True):
     connection_id: str
-    connected_at: int  # seconds since the epoch
+    connected_at: float  # seconds since the epoch, to the millisecond: which of a burst of connects came first
     expires_at: int  # likewise: the token's expiry, or the 2 hours, whichever comes first
 
     def expired(self, now: float) -> bool:
@@ -45,7 +45,7 @@ def add_connection(user_uuid: str, connection_id: str, connected_at: float, toke
         Item={
             "user_uuid": {"S": user_uuid},
             "connection_id": {"S": connection_id},
-            "connected_at": {"N": str(int(connected_at))},
+            "connected_at": {"N": f"{connected_at:.3f}"},
             "expires_at": {"N": str(expires_at)},
         },
     )
@@ -123,6 +123,6 @@ def connections_of(user_uuid: str) -> list[OpenConnection]:
 
 def _open_connection(item: dict[str, dict[str, str]]) -> OpenConnection:
     # Items written before connected_at existed count as old as can be (first to go past the cap).
-    connected_at = int(item.get("connected_at", {}).get("N", "0"))
-    expires_at = int(item.get("expires_at", {}).get("N", str(connected_at + CONNECTION_LIFETIME_SECONDS)))
+    connected_at = float(item.get("connected_at", {}).get("N", "0"))
+    expires_at = int(item.get("expires_at", {}).get("N", str(int(connected_at) + CONNECTION_LIFETIME_SECONDS)))
     return OpenConnection(item["connection_id"]["S"], connected_at, expires_at)

@@ -146,18 +146,31 @@ def deliver(pushes: Sequence[MemberPush], deadline: Deadline) -> PushReport:
         report.add(lookup)
         if not member_connections:
             continue
-        frames = push.frames_of()
+        try:
+            frames = push.frames_of()
+        except Exception:
+            logger.exception("push frames not made", extra={"member": push.member_uuid})
+            report.retry.update(push.retry_ids)
+            continue
         posts += [(push, frames, connection) for connection in member_connections]
     if not posts:
         return report
     with ThreadPoolExecutor(max_workers=min(_POST_WORKERS, len(posts))) as pool:
         outcomes = [
-            pool.submit(_expire, push.member_uuid, connection, deadline)
-            if connection.expired(now)
-            else pool.submit(_post_frames, push, frames, connection, deadline)
+            (
+                push,
+                pool.submit(_expire, push.member_uuid, connection, deadline)
+                if connection.expired(now)
+                else pool.submit(_post_frames, push, frames, connection, deadline),
+            )
             for push, frames, connection in posts
         ]
-    for outcome in outcomes:
+    for push, outcome in outcomes:
+        if (error := outcome.exception()) is not None:
+            # A bug, not an answer of API Gateway's: this connection's work is retried; the others' stands.
+            logger.error("push failed", extra={"member": push.member_uuid, "error": repr(error)})
+            report.retry.update(push.retry_ids)
+            continue
         report.add(outcome.result())
     if report.late:
         logger.warning("push ran out of time", extra={"connections_not_posted": report.late})
@@ -170,6 +183,10 @@ def _connections_of(push: MemberPush) -> tuple[list[OpenConnection], PushReport]
     except (ClientError, BotoCoreError) as error:
         # Busy or misconfigured alike: retried, and after the retries the batch lands in the DLQ (an alarm).
         logger.warning("connections not read", extra={"member": push.member_uuid, "error": type(error).__name__})
+        return [], PushReport(retry=set(push.retry_ids))
+    except Exception:
+        # A bug or a malformed item: this member's push is retried (then dead-lettered); nobody else's fails.
+        logger.exception("connections not read", extra={"member": push.member_uuid})
         return [], PushReport(retry=set(push.retry_ids))
 
 
