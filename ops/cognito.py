@@ -24,7 +24,9 @@ def list_users(target: Target, args: argparse.Namespace) -> None:
             count += 1
             attributes = {a["Name"]: a["Value"] for a in user.get("Attributes", [])}
             sub, email = attributes.get("sub", "-"), attributes.get("email", "-")
-            print(f"{user['Username']:<14} {sub:<36}  {email:<28} {user['UserStatus']}")
+            # Whether the email is verified decides whether bin/db/update_cognito_user_ids may link the user.
+            verified = "verified" if attributes.get("email_verified", "false").lower() == "true" else "unverified"
+            print(f"{user['Username']:<14} {sub:<36}  {email:<28} {verified:<10} {user['UserStatus']}")
     print(f"{count} user(s) in pool {pool_id}", file=sys.stderr)
 
 

@@ -506,6 +506,10 @@ def test_the_cognito_scripts(ops_stack: DevStack) -> None:
     users = script(ops_stack, "cognito/list-users", "--page-size", "2")
     assert users.returncode == 0, users.stderr
     names = [line.split()[0] for line in users.stdout.splitlines()]
+    # What the linking goes by: each seeded user's email, verified.
+    assert {tuple(line.split()[2:4]) for line in users.stdout.splitlines() if line.startswith("worf ")} == {
+        ("worf@cruddur.example", "verified")
+    }
     assert {"andrewbrown", "bayko", "garek", "londo", "worf"} <= set(names)
     assert len(names) == len(set(names))  # pages neither overlap nor repeat
     assert f"{len(names)} user(s) in pool" in users.stderr
