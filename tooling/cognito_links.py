@@ -103,4 +103,4 @@ def _decide(  # noqa: PLR0911 - one answer per case of the rule
 
 
 def _handles(profiles: Iterable[Profile]) -> str:
-    return ", ".join(f"@{p.handle}" for p in profiles)
+    return ", ".join(sorted(f"@{p.handle}" for p in profiles))
