@@ -11,8 +11,9 @@ const CONNECT_WAIT_MS = 15_000;  // an upgrade that hangs counts as failed
 const BACKOFF_FIRST_MS = 1_000;
 const BACKOFF_MAX_MS = 30_000;
 const STABLE_MS = 30_000;  // up this long: the next drop starts the backoff from the beginning again
-// A new connection this long before the token expires: after the session has refreshed it (60 s before), so the
-// new one carries the fresh token, and well before the server would close the old one.
+const CONNECTION_MAX_MS = 2 * 60 * 60_000;  // API Gateway ends every connection after 2 hours, whatever its token
+// A new connection this long before the token expires (or the 2 hours are up): after the session has refreshed
+// the token (60 s before), so the new one carries the fresh token, and well before the old one would be closed.
 const RENEW_MARGIN_MS = 45_000;
 const RENEW_MIN_MS = 5_000;  // however soon the token expires, or a replacement failed: not more often than this
 // The replaced connection stays open this long after the new one is up: a push the server had already begun
@@ -48,6 +49,7 @@ export class LiveConnection {
   #url; #token; #onFrame; #onState; #onError;
   #socket = null;  // the connection the page listens to and pings
   #expiresAt = null;  // when its token expires
+  #endsAt = null;  // when the server will end it: its token's expiry, or 2 hours after it opened
   #next = null;  // its replacement, while that is being opened
   #nextExpiresAt = null;
   #draining = new Set();  // replaced connections, open a few seconds more
@@ -141,6 +143,7 @@ export class LiveConnection {
     this.#stableTimer = setTimeout(() => { this.#attempt = 0; }, STABLE_MS);
     this.#forgiveTimer = setTimeout(() => { this.#closes = 0; }, CLOSES_FORGIVEN_MS);
     this.#pingTimer = setInterval(() => this.#ping(socket), PING_MS);
+    this.#endsAt = Math.min(this.#expiresAt ?? Infinity, Date.now() + CONNECTION_MAX_MS);
     this.#renewLater();
     this.#setState("up");
   }
@@ -152,6 +155,7 @@ export class LiveConnection {
     this.#next = null;
     this.#socket = socket;
     this.#expiresAt = this.#nextExpiresAt;
+    this.#endsAt = Math.min(this.#expiresAt ?? Infinity, Date.now() + CONNECTION_MAX_MS);
     this.#renewAttempt = 0;
     clearTimeout(this.#pongTimer);
     clearInterval(this.#pingTimer);
@@ -164,8 +168,8 @@ export class LiveConnection {
   #renewLater(delay = null) {
     clearTimeout(this.#renewTimer);
     this.#renewTimer = null;
-    if (this.#expiresAt === null || this.#stopped) return;
-    const due = delay ?? this.#expiresAt - RENEW_MARGIN_MS - Date.now();
+    if (this.#stopped) return;
+    const due = delay ?? this.#endsAt - RENEW_MARGIN_MS - Date.now();
     this.#renewTimer = setTimeout(() => this.#renew(), Math.max(due, RENEW_MIN_MS));
   }
 
@@ -227,7 +231,7 @@ export class LiveConnection {
   }
 
   #expiring() {
-    return this.#expiresAt !== null && Date.now() > this.#expiresAt - RENEW_MARGIN_MS;
+    return Date.now() > this.#endsAt - RENEW_MARGIN_MS;
   }
 
   // The one way the current connection ends, whoever ended it: its timers stop, and a late event of it is ignored

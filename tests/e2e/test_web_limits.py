@@ -8,6 +8,7 @@ expire within a test, the page's first access token is minted again with a lifet
 moto's published key, as tests/e2e/test_tokens.py does), so the real server meets a real expiry.
 """
 
+import collections
 import itertools
 import json
 import re
@@ -77,15 +78,17 @@ def stored_connections(stack: DevStack, who: Member) -> list[dict[str, Any]]:
     )["Items"]
 
 
-def stored_ids(stack: DevStack, who: Member, count: int) -> list[str]:
-    """The ids of `who`'s stored connections once there are `count` of them (a close is forgotten a little later)."""
+def stored_expiries(page, stack: DevStack, who: Member, count: int) -> dict[str, int]:
+    """`who`'s stored connections once there are `count` of them (a close is forgotten a little later): when each
+    expires, by connection id (the server stores its token's expiry, or 2 hours, whichever is first). Waits with
+    the page, whose routed sockets (Gate) are served only while Playwright has the thread."""
     deadline = time.monotonic() + 15
     while True:
-        ids = [item["connection_id"]["S"] for item in stored_connections(stack, who)]
-        if len(ids) == count or time.monotonic() > deadline:
-            assert len(ids) == count, ids
-            return ids
-        time.sleep(0.2)
+        stored = {i["connection_id"]["S"]: int(i["expires_at"]["N"]) for i in stored_connections(stack, who)}
+        if len(stored) == count or time.monotonic() > deadline:
+            assert len(stored) == count, stored
+            return stored
+        page.wait_for_timeout(200)
 
 
 def messages_listed(stack: DevStack, who: Member, group_uuid: str) -> list[str]:
@@ -173,14 +176,18 @@ def watch_live_state(page) -> None:
 
 
 class Flood:
-    """`who` sending as fast as several clients can, over HTTP, into a conversation of theirs, until stopped: the
-    person's sends are held at the limit meanwhile (the limit is the person's, across conversations and routes)."""
+    """`who` sending as fast as several clients can, over HTTP, until stopped: the person's sends are held at the
+    limit meanwhile (the limit is the person's, across conversations and both sending routes).
 
-    def __init__(self, stack: DevStack, who: Member, group_uuid: str, workers: int = 12) -> None:
+    The sends have no text: the API spends one of the person's sends before it reads a body (a flood costs it one
+    read), so each counts as a send, and none writes a message or pushes one to the page under test, which would
+    only slow this machine down."""
+
+    def __init__(self, stack: DevStack, who: Member, group_uuid: str, workers: int = 8) -> None:
         self.statuses: list[int] = []
         self.retry_after: list[str] = []
         self._stop = threading.Event()
-        url, body = f"{stack.api_url}/api/messages", {"message_group_uuid": group_uuid, "message": "flood"}
+        url, body = f"{stack.api_url}/api/messages", {"message_group_uuid": group_uuid}
 
         def run() -> None:
             while not self._stop.is_set():
@@ -232,6 +239,43 @@ def type_and_send(page, text: str) -> None:
     box.press("Enter")
 
 
+def send_until_one_is_held(page, flood: Flood, answers: list[dict[str, Any]]) -> list[str]:
+    """Once the flood has met the limit, messages typed on the page until the API refuses one (the flood keeps the
+    limit spent, but a send of the page's may still find a token free: that one goes through, in order). Returns
+    the texts typed; the last is the one refused."""
+    deadline = time.monotonic() + 30
+    while not flood.limited():
+        assert time.monotonic() < deadline, f"no 429 for the flood: {collections.Counter(flood.statuses)}"
+        page.wait_for_timeout(100)
+    assert 201 not in flood.statuses, collections.Counter(flood.statuses)  # refused as invalid, or limited
+    assert all(re.fullmatch(r"\d+", value) for value in flood.retry_after), flood.retry_after[:5]
+    typed: list[str] = []
+    for n in range(5):
+        typed.append(f"held {n} {uuid.uuid4().hex[:6]}")
+        type_and_send(page, typed[-1])
+        wait_until(page, lambda: any(a["text"] == typed[-1] for a in answers), "the page's send to be answered")
+        if any(a["text"] == typed[-1] and a["status"] == 429 for a in answers):
+            return typed
+    pytest.fail("none of five sends met the limit while the flood ran")
+
+
+def waited_out_in_order(answers: list[dict[str, Any]], limited: str, typed: list[str]) -> None:
+    """`limited` was asked again only after each Retry-After, always with its one key, and got there; every
+    message typed went out after the one before it was answered, each with its own key."""
+    of_limited = [a for a in answers if a["text"] == limited]
+    assert [a["status"] for a in of_limited][-1] == 201
+    assert len({a["key"] for a in of_limited}) == 1
+    for refused, again in itertools.pairwise(of_limited):
+        assert refused["status"] == 429, refused
+        assert refused["retry_after"] is not None, refused
+        # Not asked again before the server said (browser times; a few ms for rounding).
+        assert again["started"] - refused["answered"] >= int(refused["retry_after"]) * 1000 - 5, (refused, again)
+    delivered = {a["text"]: a for a in answers if a["status"] == 201}
+    for before, after in itertools.pairwise(typed):
+        assert delivered[after]["started"] >= delivered[before]["answered"]
+    assert len({a["key"] for a in delivered.values()}) == len(typed)
+
+
 # -----------------------------------------------------------------------------------------------------------------
 # The send limit
 # -----------------------------------------------------------------------------------------------------------------
@@ -251,27 +295,15 @@ def test_sends_over_the_limit_are_slowed_down_and_go_out_once_in_order_after_ret
     expect(status).to_have_attribute("aria-live", "polite")
     expect(status).to_have_text("")
 
-    flood = Flood(dev_stack, ben, with_cat)  # Ben, on another device, writing to Cat as fast as it goes
-    typed: list[str] = []
+    flood = Flood(dev_stack, ben, with_cat)  # Ben, on another device, sending as fast as it goes
     try:
-        wait_until(page, flood.limited, "the API to answer Ben's flood with 429 (is issue 21's send limit in?)")
-        assert all(re.fullmatch(r"\d+", value) for value in flood.retry_after), flood.retry_after[:5]
-        # The flood keeps the limit spent, though a send of the page's may still find a token: until one of its
-        # messages is refused, each goes through (and stays in the list, in order).
-        for n in range(5):
-            typed.append(f"held {n} {uuid.uuid4().hex[:6]}")
-            type_and_send(page, typed[-1])
-            wait_until(page, lambda: any(a["text"] == typed[-1] for a in answers), "the page's send to be answered")
-            if any(a["text"] == typed[-1] and a["status"] == 429 for a in answers):
-                break
-        else:
-            pytest.fail("none of five sends met the limit while the flood ran")
-        limited = typed[-1]
+        typed = send_until_one_is_held(page, flood, answers)
         expect(status).to_have_text(SLOWED)  # said calmly: a polite live region, not an alert
         expect(page.locator("#notice")).to_be_hidden()
-        expect(page.locator("#messages .message", has_text=limited)).to_contain_text("Sending…")
+        expect(page.locator("#messages .message", has_text=typed[-1])).to_contain_text("Sending…")
     finally:
         flood.stop()
+    limited = typed[-1]
     queued = [f"queued {n} {uuid.uuid4().hex[:6]}" for n in range(2)]  # written while the first is held back
     for text in queued:
         type_and_send(page, text)
@@ -284,19 +316,7 @@ def test_sends_over_the_limit_are_slowed_down_and_go_out_once_in_order_after_ret
     expect(status).to_have_text("")
     assert messages_listed(dev_stack, ben, with_ann) == ["Hello Ben", *typed]  # each once, in the order written
 
-    of_limited = [a for a in answers if a["text"] == limited]
-    assert [a["status"] for a in of_limited][-1] == 201
-    assert len({a["key"] for a in of_limited}) == 1  # one Idempotency-Key through its retries
-    for refused, again in itertools.pairwise(of_limited):
-        assert refused["status"] == 429, refused
-        assert refused["retry_after"] is not None, refused
-        # Not asked again before the server said (browser times; a few ms for rounding).
-        assert again["started"] - refused["answered"] >= int(refused["retry_after"]) * 1000 - 5, (refused, again)
-    # The queued ones went out after it was answered, each with its own key.
-    delivered = {a["text"]: a for a in answers if a["status"] == 201}
-    for before, after in itertools.pairwise(typed):
-        assert delivered[after]["started"] >= delivered[before]["answered"]
-    assert len({a["key"] for a in delivered.values()}) == len(typed)
+    waited_out_in_order(answers, limited, typed)
     assert page.errors == []
 
 
@@ -395,14 +415,19 @@ def test_the_slowed_down_status_passes_the_accessibility_scan(browser, dev_stack
 # -----------------------------------------------------------------------------------------------------------------
 # The WebSocket and its token
 # -----------------------------------------------------------------------------------------------------------------
-def open_with_short_token(browser, stack: DevStack, who: Member) -> tuple[Any, FrameGate, dict[str, Any]]:
-    """`who` signed in with a first token that expires in LIFETIME_SECONDS, the page's socket behind a FrameGate."""
+def open_with_short_token(
+    browser, stack: DevStack, who: Member, seconds: int = LIFETIME_SECONDS, *, clock: bool = False
+) -> tuple[Any, FrameGate, dict[str, Any]]:
+    """`who` signed in with a first token that expires in `seconds`, the page's socket behind a FrameGate; with
+    `clock`, the page's clock is Playwright's."""
     gates: list[FrameGate] = []
     tokens: list[dict[str, Any]] = []
 
     def prepare(page) -> None:
+        if clock:
+            page.clock.install()
         gates.append(FrameGate(page))
-        tokens.append(shorten_first_token(page, stack, LIFETIME_SECONDS))
+        tokens.append(shorten_first_token(page, stack, seconds))
 
     page = open_page(browser, stack, who, before_sign_in=prepare)
     return page, gates[0], tokens[0]
@@ -420,8 +445,9 @@ def test_the_socket_is_renewed_with_the_fresh_token_before_it_expires_and_no_pus
     page.get_by_role("button", name=ann.item).click()
     socket_up(page)
     watch_live_state(page)
-    (first,) = stored_ids(dev_stack, ben, 1)
+    first = stored_expiries(page, dev_stack, ben, 1)
     assert token_in(gate.urls[0]) == tokens["first"]
+    assert list(first.values()) == [expiry_of(tokens["first"])]  # the server will close it then
     reads_before = len(page.reads)
 
     # Ann writes every half second from a little before the renewal until the old connection has been let go.
@@ -441,8 +467,9 @@ def test_the_socket_is_renewed_with_the_fresh_token_before_it_expires_and_no_pus
     assert tokens["refreshed"], "the session never refreshed its token"
     assert token_in(gate.urls[1]) == tokens["refreshed"][-1] != tokens["first"]
     assert expiry_of(token_in(gate.urls[1])) > expiry_of(tokens["first"])
-    (second,) = stored_ids(dev_stack, ben, 1)  # the old one closed: only the new one is left
-    assert second != first
+    second = stored_expiries(page, dev_stack, ben, 1)  # the old one closed: only the new one is left
+    assert second.keys() != first.keys()
+    assert list(second.values()) == [expiry_of(tokens["refreshed"][-1])]  # it carries the fresh token
     assert page.evaluate("window.liveStates") == []  # up all along: nothing missed, nothing to read again
     assert [url for url in page.reads[reads_before:] if "/api/messages/" in url] == []
     assert page.errors == []
@@ -460,7 +487,7 @@ def test_a_connection_the_server_closes_at_its_token_s_expiry_comes_back_and_cat
     page, gate, tokens = open_with_short_token(browser, dev_stack, ben)
     page.get_by_role("button", name=ann.item).click()
     socket_up(page)
-    (first,) = stored_ids(dev_stack, ben, 1)
+    first = stored_expiries(page, dev_stack, ben, 1)
     gate.shut = True  # from now on every new connection is refused: the renewal cannot happen
 
     page.wait_for_timeout(max(0, (expiry_of(tokens["first"]) + 2 - time.time()) * 1000))
@@ -475,10 +502,33 @@ def test_a_connection_the_server_closes_at_its_token_s_expiry_comes_back_and_cat
     assert len(gate.urls) > attempts
     assert token_in(gate.urls[-1]) == tokens["refreshed"][-1]
     expect(page.locator(".message-text")).to_have_text(["Hello Ben", text])  # caught up, once
-    (second,) = stored_ids(dev_stack, ben, 1)
-    assert second != first
+    second = stored_expiries(page, dev_stack, ben, 1)
+    assert second.keys() != first.keys()
+    assert list(second.values()) == [expiry_of(tokens["refreshed"][-1])]
     later = send(dev_stack, ann, group, f"and live again {uuid.uuid4().hex[:6]}")["message"]
     expect(page.locator(".message-text")).to_have_text(["Hello Ben", text, later], timeout=PUSH_SECONDS * 1000)
+    assert page.errors == []
+
+
+def test_a_long_lived_token_s_socket_is_renewed_before_api_gateway_s_two_hours(
+    browser, dev_stack: DevStack, member
+) -> None:
+    """A token that lives a day does not keep a connection longer than API Gateway's 2 hours: the page opens a new
+    one before them. The page's clock is Playwright's, fast-forwarded."""
+    from playwright.sync_api import expect  # noqa: PLC0415
+
+    ben = member("Ben")
+    page, gate, tokens = open_with_short_token(browser, dev_stack, ben, 24 * 3600, clock=True)
+    socket_up(page)
+    page.clock.fast_forward("01:58:00")
+    page.wait_for_timeout(1000)
+    assert len(gate.urls) == 1  # not yet
+    page.clock.fast_forward("01:30")
+    wait_until(page, lambda: len(gate.urls) == 2, "a new connection before the 2 hours are up")
+    expect(page.locator("#app-view")).to_have_attribute("data-live", "up")
+    assert token_in(gate.urls[1]) == tokens["first"]  # still valid: the same token, on a new connection
+    page.clock.fast_forward("00:06")  # the old one is let go once the new one has been up a while
+    stored_expiries(page, dev_stack, ben, 1)
     assert page.errors == []
 
 
