@@ -6,6 +6,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -63,6 +64,21 @@ def push_latency(stack: DevStack, messages: int) -> PushLatency:
             if n >= WARMUP:  # the warm-up also drains what earlier benchmarks left in the stream
                 latencies.append((arrived - responded) * 1000)
     return PushLatency(messages, percentile(latencies, 50), percentile(latencies, 99))
+
+
+def push_latency_beside_a_hoarder(stack: DevStack, messages: int, sockets: int) -> PushLatency:
+    """As ``push_latency``, while the sender holds ``sockets`` connections of their own (the per-user cap), each
+    of which every push also goes to: what one user's many sockets cost another user's delivery."""
+    sender = stack.token("andrewbrown")
+    with ExitStack() as opened:
+        hoard = [
+            opened.enter_context(connect(f"{stack.websocket_url}?token={sender}", max_queue=None))
+            for _ in range(sockets)
+        ]
+        latency = push_latency(stack, messages)
+        for socket in hoard:  # every one of them was pushed to, and is still open
+            socket.ping().wait(timeout=_FRAME_TIMEOUT_SECONDS)
+    return latency
 
 
 def _arrival(socket: ClientConnection, message_uuid: str) -> float:
@@ -182,10 +198,14 @@ def _connect(stack: LocalStack, sub: str) -> str:
     return connection.connection_id
 
 
-def print_push(latency: dict, burst: dict) -> None:
+def print_push(latency: dict, burst: dict, beside_hoarder: dict, hoarded_sockets: int) -> None:
     print(
         f"\nPush: C's response to the frame's arrival over the local stack, {latency['messages']} messages: "
         f"p50 {latency['p50_ms']:.0f} ms, p99 {latency['p99_ms']:.0f} ms"
+    )
+    print(
+        f"  the same while the sender holds {hoarded_sockets} sockets (the per-user cap), each pushed to: "
+        f"p50 {beside_hoarder['p50_ms']:.0f} ms, p99 {beside_hoarder['p99_ms']:.0f} ms"
     )
     print(
         f"  burst: {burst['records']} messages over {burst['groups']} groups, {burst['connections']} connections "

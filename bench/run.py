@@ -20,7 +20,8 @@ from bench.cold_start import (
     function_targets,
     prepare_runtime,
 )
-from bench.push import print_push, push_burst, push_latency
+from bench.limits import print_limit_cost, send_limit_cost
+from bench.push import print_push, push_burst, push_latency, push_latency_beside_a_hoarder
 from bench.routes import Caller, gateway_latency, measure_in_process, new_users, route_scenarios
 from bench.stream import GSI_DROPPED_IN, burst, indexes_before_gsi_drop
 from local.dev_process import start_dev_stack
@@ -30,7 +31,11 @@ from tooling.seed import seed_conversation
 from tooling.tables import table_definitions
 
 RESULTS = Path(__file__).with_name("results.json")
+HOARDED_SOCKETS = int(LocalStack.template_only().parameters["MaxConnectionsPerUser"])
 STREAM_MESSAGES, STREAM_GROUPS = 1000, 50
+# The benchmark's own users send as fast as the stack answers: it measures routes, not the per-user limit, whose
+# cost it measures on its own (bench/limits.py). The same for the make dev stack it drives over HTTP.
+UNLIMITED_SENDS = {"SendRateLimit": "1000", "SendBurstLimit": "100000"}
 
 
 def main() -> int:
@@ -40,11 +45,13 @@ def main() -> int:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="cruddur-bench-") as scratch:
-        routes, stream, push = in_process(Path(scratch) / "in-process", args.requests)
-        stack = start_dev_stack(Path(scratch) / "gateway")
+        routes, stream, push, limit_cost = in_process(Path(scratch) / "in-process", args.requests)
+        overrides = tuple(f"{name}={value}" for name, value in UNLIMITED_SENDS.items())
+        stack = start_dev_stack(Path(scratch) / "gateway", extra_args=("--parameter-overrides", *overrides))
         try:
             latency = gateway_latency(stack, args.requests)
             push_delivery = push_latency(stack, args.requests)
+            push_beside_hoarder = push_latency_beside_a_hoarder(stack, args.requests, HOARDED_SOCKETS)
         finally:
             stack.stop()
 
@@ -68,7 +75,13 @@ def main() -> int:
             for r in routes
         ],
         "stream": asdict(stream),
-        "push": {"latency": asdict(push_delivery), "burst": asdict(push)},
+        "push": {
+            "latency": asdict(push_delivery),
+            "burst": asdict(push),
+            "beside_hoarder": asdict(push_beside_hoarder),
+            "hoarded_sockets": HOARDED_SOCKETS,
+        },
+        "send_limit": asdict(limit_cost),
         "cold_start": {
             "import_boto3_ms": boto3_ms,
             "import_boto3_cpu_ms": boto3_cpu_ms,
@@ -96,7 +109,9 @@ def main() -> int:
 
 
 def in_process(state_dir: Path, requests: int):
-    stack = LocalStack(moto_port=free_port(), state_dir=state_dir, parameter_overrides=LocalStack.BENCH_POOL)
+    stack = LocalStack(
+        moto_port=free_port(), state_dir=state_dir, parameter_overrides={**LocalStack.BENCH_POOL, **UNLIMITED_SENDS}
+    )
     stack.start()
     try:
         andrew = Caller(str(uuid.uuid4()))
@@ -115,6 +130,7 @@ def in_process(state_dir: Path, requests: int):
                 groups=STREAM_GROUPS,
                 messages=STREAM_MESSAGES,
             )
+            limit_cost = send_limit_cost(counter, LocalStack.template_only())
         # Outside the meter: push's figures are calls and posts, and the burst's writes need not be billed.
         push = push_burst(
             stack,
@@ -123,7 +139,7 @@ def in_process(state_dir: Path, requests: int):
             groups=STREAM_GROUPS,
             messages=STREAM_MESSAGES,
         )
-        return routes, stream, push
+        return routes, stream, push, limit_cost
     finally:
         stack.stop()
 
@@ -163,7 +179,9 @@ def print_table(results: dict) -> None:
         before, now = s[f"{key}_before"], s[key]
         change = f"  ({(now - before) / before:+.1%})" if before else ""
         print(f"  {label:<34}{before:>8.3f}{now:>8.3f}{change}")
-    print_push(results["push"]["latency"], results["push"]["burst"])
+    push = results["push"]
+    print_push(push["latency"], push["burst"], push["beside_hoarder"], push["hoarded_sockets"])
+    print_limit_cost(results["send_limit"])
     cold = results["cold_start"]
     print(
         f"\nCold start: median import of the handler module over {RUNS} rounds, each right after an `import boto3`"

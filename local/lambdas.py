@@ -13,9 +13,10 @@ WebSocket gateway queues them per connection), so no client's socket holds the l
 import importlib.util
 import os
 import threading
+import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tooling.template import FunctionSpec, Template
@@ -25,20 +26,25 @@ type Handler = Callable[[dict[str, Any], Any], Any]
 
 @dataclass
 class LambdaContext:
-    """The attributes of the Lambda context object that Powertools and our handlers read."""
+    """The attributes of the Lambda context object that Powertools and our handlers read.
+
+    The remaining time counts down from the function's timeout, as Lambda's does: what a handler budgets by it
+    (the push's deadline, an idempotency claim) is then what it would be in AWS.
+    """
 
     function_name: str
     aws_request_id: str
+    timeout_seconds: float
     memory_limit_in_mb: int = 256
     function_version: str = "$LATEST"
-    remaining_millis: int = 10_000
+    started: float = field(default_factory=time.monotonic)
 
     @property
     def invoked_function_arn(self) -> str:
         return f"arn:aws:lambda:us-east-1:000000000000:function:{self.function_name}"
 
     def get_remaining_time_in_millis(self) -> int:
-        return self.remaining_millis
+        return max(0, int((self.started + self.timeout_seconds - time.monotonic()) * 1000))
 
 
 class LocalFunctions:
@@ -64,10 +70,16 @@ class LocalFunctions:
     def spec(self, logical_id: str) -> FunctionSpec:
         return self.template.functions[logical_id]
 
-    def invoke(self, logical_id: str, event: dict[str, Any]) -> Any:
+    def invoke(self, logical_id: str, event: dict[str, Any], *, timeout_seconds: float | None = None) -> Any:
+        """Runs the function on ``event``; ``timeout_seconds`` stands in for the template's Timeout (its clock
+        starts once the invocation does, not while it waits for the lock)."""
         spec = self.spec(logical_id)
-        context = LambdaContext(function_name=logical_id, aws_request_id=str(uuid.uuid4()))
         with self.invocation_lock:
+            context = LambdaContext(
+                function_name=logical_id,
+                aws_request_id=str(uuid.uuid4()),
+                timeout_seconds=spec.timeout_seconds if timeout_seconds is None else timeout_seconds,
+            )
             os.environ["AWS_LAMBDA_FUNCTION_NAME"] = logical_id
             return self._handler(spec)(event, context)
 

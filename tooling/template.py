@@ -63,6 +63,7 @@ class FunctionSpec:
     environment: dict[str, str]
     http_routes: tuple[HttpRoute, ...]
     stream_events: tuple[dict[str, Any], ...]
+    timeout_seconds: float = 3.0  # Lambda's default, when neither the function nor Globals set one
 
 
 class Template:
@@ -124,6 +125,7 @@ class Template:
                     if e["Type"] == "HttpApi"
                 ),
                 stream_events=tuple(self.resolve(e["Properties"]) for e in events if e["Type"] == "DynamoDB"),
+                timeout_seconds=float(self.resolve(props.get("Timeout", globals_.get("Timeout", 3)))),
             )
         return specs
 

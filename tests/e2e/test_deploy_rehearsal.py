@@ -679,13 +679,18 @@ def websocket_functions(rehearsal: Rehearsal, api_id: str) -> dict[str, str]:
     return functions
 
 
-def push_function() -> str:
-    """The function that posts to connections: the one told the WebSocket API's management endpoint."""
-    (function,) = [
+def management_api_users() -> list[str]:
+    """The functions told the WebSocket API's management endpoint: push, and the routes that close connections."""
+    return [
         lid
         for lid in FUNCTIONS
         if "WEBSOCKET_MANAGEMENT_URL" in function_properties(lid).get("Environment", {}).get("Variables", {})
     ]
+
+
+def push_function() -> str:
+    """The function that posts to connections: the stream consumer told the management endpoint."""
+    (function,) = [lid for lid in management_api_users() if function_events(lid, "DynamoDB")]
     return function
 
 
@@ -743,8 +748,9 @@ def test_websocket_api_routes_authorizer_and_stage(api_id: str, rehearsal: Rehea
     # Clients connect to the stage that push posts to.
     endpoint = f"${{{api_id}}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/${{{stage['StageName']['Ref']}}}"
     assert {"Fn::Sub": f"wss://{endpoint}"} in [output["Value"] for output in rehearsal.translated["Outputs"].values()]
-    variables = translated_resource(rehearsal, push_function())["Environment"]["Variables"]
-    assert variables["WEBSOCKET_MANAGEMENT_URL"] == {"Fn::Sub": f"https://{endpoint}"}
+    for function in management_api_users():
+        variables = translated_resource(rehearsal, function)["Environment"]["Variables"]
+        assert variables["WEBSOCKET_MANAGEMENT_URL"] == {"Fn::Sub": f"https://{endpoint}"}, function
 
 
 @pytest.mark.parametrize("api_id", WEBSOCKET_APIS)
@@ -768,23 +774,32 @@ def test_websocket_functions_are_invokable_for_their_own_route_only(
 
 
 @pytest.mark.parametrize("api_id", WEBSOCKET_APIS)
-def test_only_push_may_post_to_connections_and_only_on_its_own_api_stage(
+def test_only_push_may_post_to_connections_and_only_push_connect_and_default_close_them_on_its_own_api_stage(
     api_id: str, rehearsal: Rehearsal, built: dict[str, BuiltResource], resolver: StackResolver
 ) -> None:
     holders = {}
     for function in FUNCTIONS:
         statements = granted_statements(rehearsal, built, resolver, function)
-        if posting := [s for s in statements if any(a.startswith("execute-api:") for a in as_list(s["Action"]))]:
-            holders[function] = posting
-    assert list(holders) == [push_function()]
-    ((statement,),) = holders.values()
-    assert as_list(statement["Action"]) == ["execute-api:ManageConnections"]
+        if managing := [s for s in statements if any(a.startswith("execute-api:") for a in as_list(s["Action"]))]:
+            holders[function] = managing
     account = rehearsal.translated_account.client("sts").get_caller_identity()["Account"]
     region, stage = rehearsal.translated_account.region, rehearsal.parameters["Stage"]
-    # This API (moto leaves the id of the API it never built as ${...}), this stage, PostToConnection only.
-    assert as_list(statement["Resource"]) == [
-        f"arn:aws:execute-api:{region}:{account}:${{{api_id}}}/{stage}/POST/@connections/*"
-    ]
+
+    # This API (moto leaves the id of the API it never built as ${...}), this stage, one method of @connections.
+    def connections(method: str) -> str:
+        return f"arn:aws:execute-api:{region}:{account}:${{{api_id}}}/{stage}/{method}/@connections/*"
+
+    routes = websocket_functions(rehearsal, api_id)
+    expected = {
+        push_function(): [connections("POST"), connections("DELETE")],  # expired ones closed
+        routes["$connect"]: [connections("DELETE")],  # the user's oldest past the cap
+        routes["$default"]: [connections("DELETE")],  # a flooding or expired connection
+    }
+    assert set(holders) == set(expected)
+    for function, statements in holders.items():
+        (statement,) = statements
+        assert as_list(statement["Action"]) == ["execute-api:ManageConnections"], function
+        assert as_list(statement["Resource"]) == expected[function], function
 
 
 @pytest.mark.parametrize("api_id", WEBSOCKET_APIS)
@@ -807,7 +822,8 @@ def test_the_connections_table_is_touched_only_as_each_function_needs(
             granted[function] = grants
     functions = websocket_functions(rehearsal, api_id)
     assert granted == {
-        functions["$connect"]: {("dynamodb:PutItem", "")},
+        # $connect stores the connection, then reads the user's and forgets those past the cap.
+        functions["$connect"]: {("dynamodb:PutItem", ""), ("dynamodb:Query", ""), ("dynamodb:DeleteItem", "")},
         # $disconnect knows only the connection id: its index gives the item's keys, then one DeleteItem.
         functions["$disconnect"]: {("dynamodb:Query", "/index/connection-id-index"), ("dynamodb:DeleteItem", "")},
         push_function(): {("dynamodb:Query", ""), ("dynamodb:DeleteItem", "")},
@@ -822,18 +838,32 @@ def test_each_websocket_function_is_granted_exactly_what_its_route_needs(
     table_arn = resolver.get_att(connections_table(), "Arn")
     read_connection_url = data_grants(managed_policy_statements(iam, str(built["ReadConnectionUrlPolicy"].physical_id)))
     assert {action for action, _ in read_connection_url} == {"ssm:GetParameter", "kms:Decrypt"}
+    limits_arn = resolver.get_att(limits_table(), "Arn")
+    account = rehearsal.translated_account.client("sts").get_caller_identity()["Account"]
+    region, stage = rehearsal.translated_account.region, rehearsal.parameters["Stage"]
+    close = (
+        "execute-api:ManageConnections",
+        f"arn:aws:execute-api:{region}:{account}:${{{api_id}}}/{stage}/DELETE/@connections/*",
+    )
     granted = {
         key: data_grants(granted_statements(rehearsal, built, resolver, function))
         for key, function in websocket_functions(rehearsal, api_id).items()
     }
     assert granted == {
         "authorizer": set(),  # it checks the token, nothing more: no table, no PostgreSQL
-        "$connect": {("dynamodb:PutItem", table_arn), *read_connection_url},  # the sub's user, from PostgreSQL
+        "$connect": {  # the sub's user, from PostgreSQL; the connection stored; the oldest past the cap closed
+            ("dynamodb:PutItem", table_arn),
+            ("dynamodb:Query", table_arn),
+            ("dynamodb:DeleteItem", table_arn),
+            close,
+            *read_connection_url,
+        },
         "$disconnect": {
             ("dynamodb:Query", f"{table_arn}/index/connection-id-index"),
             ("dynamodb:DeleteItem", table_arn),
         },
-        "$default": set(),
+        # A ping answered; every frame counted against its connection's limit; a flooding one closed.
+        "$default": {("dynamodb:GetItem", limits_arn), ("dynamodb:UpdateItem", limits_arn), close},
     }
 
 
@@ -847,6 +877,17 @@ def data_grants(statements: list[dict[str, Any]]) -> set[tuple[str, str]]:
         if action.split(":", 1)[0] in DATA_SERVICES
         for resource in as_list(statement.get("Resource"))
     }
+
+
+def limits_table() -> str:
+    """The table the functions know as RATE_LIMITS_TABLE (named ``<MessagesTableName>-limits``)."""
+    (name,) = {
+        variables["RATE_LIMITS_TABLE"]["Fn::Sub"]
+        for lid in FUNCTIONS
+        if "RATE_LIMITS_TABLE" in (variables := function_properties(lid).get("Environment", {}).get("Variables", {}))
+    }
+    (table,) = [lid for lid in TABLES if SOURCE["Resources"][lid]["Properties"]["TableName"] == {"Fn::Sub": name}]
+    return table
 
 
 def connections_table() -> str:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import pytest
 
 from local.api_client import ApiClient
+from local.events import stream_batch
 from local.stack import PUSH_FUNCTION, STREAM_FUNCTION, LocalStack
 from local.websocket_connections import ConnectionIdentity
 from local.websocket_events import Connection, connect_event, disconnect_event
@@ -23,6 +24,7 @@ from messaging.dal.aws import dynamodb
 from tests.conftest import TestUser
 from tests.integration.conftest import Conversation
 from tests.integration.test_message_stream import MALFORMED_MESSAGE_RECORD, failure_notices, notices_of
+from tooling.streams import all_stream_records
 
 MAX_POST_BYTES = 128 * 1024
 WIDEST_TEXT = "\N{GRINNING FACE}" * 1024  # the longest message the API takes, four bytes a character
@@ -348,3 +350,46 @@ def test_a_stored_connection_expires_with_its_token(
         ConsistentRead=True,
     )["Item"]
     assert int(item["expires_at"]["N"]) == token_expires_at
+
+
+class SlowSocket(Socket):
+    """A client whose every post takes ``seconds`` to be taken (a congested network, say)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    def send(self, data: bytes) -> None:
+        time.sleep(self.seconds)
+        super().send(data)
+
+
+def test_what_push_cannot_post_in_its_time_is_reported_failed_and_pushed_again_never_a_timed_out_batch(
+    api: ApiClient,
+    stack: LocalStack,
+    conversation: Conversation,
+    open_connection: Opener,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MAX_CONNECTIONS_PER_USER", "50")
+    stack.stream.drain()
+    sockets = [open_connection(conversation.other, SlowSocket(0.5))[1] for _ in range(40)]
+    sent = post(api, conversation.starter, conversation.group_uuid, "for forty slow sockets")
+    table = stack.client("dynamodb").describe_table(TableName=stack.template.table_name("MessagesTable"))["Table"]
+    records = stream_batch(all_stream_records(stack.client("dynamodbstreams"), table["LatestStreamArn"]), "")
+    (record,) = [r for r in records["Records"] if r["dynamodb"]["Keys"]["sk"]["S"].endswith(f"#{sent}")]
+
+    # One second to post in (the function's time less push's reserve for its last posts): 40 posts of 0.5 s
+    # through 16 workers need about 1.5 s.
+    began = time.monotonic()
+    timeout = 5.0
+    answer = stack.functions.invoke(PUSH_FUNCTION, {"Records": [record]}, timeout_seconds=timeout)
+    took = time.monotonic() - began
+
+    assert answer == {"batchItemFailures": [{"itemIdentifier": record["dynamodb"]["SequenceNumber"]}]}
+    assert took < timeout  # it reported, rather than running into its timeout
+    reached = [socket for socket in sockets if socket.message_uuids == [sent]]
+    assert 0 < len(reached) < len(sockets)
+    # The retry (Lambda's, with the record reported failed) brings it to the rest; the reached de-duplicate.
+    assert stack.functions.invoke(PUSH_FUNCTION, {"Records": [record]}) == {"batchItemFailures": []}
+    assert all(sent in socket.message_uuids for socket in sockets)
