@@ -65,7 +65,7 @@ def test_a_burst_passes_then_429_with_retry_after_and_nothing_stored_then_it_pas
     answers = [send(api, starter, conversation.group_uuid, f"burst {n}") for n in range(8)]
 
     assert [status for status, _, _ in answers] == [201] * 5 + [429] * 3
-    status, headers, body = answers[5]
+    _, headers, body = answers[5]
     assert body["error"] == "rate_limited"
     assert body["message"]
     retry_after = int(headers["retry-after"])
