@@ -12,9 +12,9 @@ const PLAIN_WORDS = {
   idempotency_key_reused: "That message changed while it was being sent. Please send it again.",
   request_in_progress: "Still sending your previous message…",
   service_unavailable: "The service is busy right now. Trying again…",
-  // Said when a message held back by the send limit is given up on (while it waits, a calm status says so).
-  rate_limited: "Not sent: messages were going out faster than Cruddur allows. Try again in a moment.",
-  throttled: "Not sent: Cruddur is taking fewer messages right now. Try again in a moment.",
+  // Said when a request held back by a limit is given up on (while a send waits, a calm status says so).
+  rate_limited: "You are going faster than Cruddur allows. Wait a moment and try again.",
+  throttled: "Cruddur is busy right now. Wait a moment and try again.",
 };
 
 // One key per message, kept across every retry of it (automatic or by hand): the API writes it once.

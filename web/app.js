@@ -17,6 +17,7 @@ const GROUPS_POLL_MS = 5_000;
 const MESSAGES_POLL_MS = 3_000;
 const COMPOSER_MAX_PX = 160;
 const CATCH_UP_MAX_PAGES = 5;  // missed more than this many pages: the conversation starts again from the newest
+const READ_RETRY_MAX_MS = 30_000;  // a read marker refused by its limit is set again after Retry-After, at most this
 // The list (pattern B) trails the messages by the stream processor's batching window and run: read again this long
 // after a (re)connect, for a message written just before the socket was up (pushed to no socket, not yet listed).
 const LIST_SETTLE_MS = 5_000;
@@ -87,12 +88,14 @@ class Conversation {
     this.unreadAtOpen = Number.isFinite(group.unread_count) ? group.unread_count : 0;
     this.openedThrough = null;
     this.markedRead = null;  // uuid of the newest message the read marker was set to (or is being set to)
+    this.markLater = null;  // the read marker refused by the limit: set again once its Retry-After is over
   }
 
   get current() { return state.conversation === this; }
 
   close() {
     clearInterval(this.timer);
+    clearTimeout(this.markLater);
     this.reads.abort();
   }
 
@@ -338,6 +341,13 @@ async function markRead(conversation) {
     if (state.account !== account) return;
     if (conversation.markedRead === newest.uuid) conversation.markedRead = null;  // the next chance tries again
     if (signedOut(error)) reportError(error);  // anything else: not worth a word, the next chance will do
+    // Marked faster than the API takes (the read marker has a limit of its own): the next chance is when it says,
+    // not whenever another message happens to arrive.
+    else if (error instanceof ApiError && error.limited && conversation.current) {
+      clearTimeout(conversation.markLater);
+      conversation.markLater = setTimeout(() => markRead(conversation),
+        Math.min(error.retryAfterMs ?? READ_RETRY_MAX_MS, READ_RETRY_MAX_MS));
+    }
   }
 }
 
