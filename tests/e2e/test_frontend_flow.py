@@ -97,7 +97,7 @@ def test_members_only_across_users(dev_stack: DevStack) -> None:
     assert all(g["uuid"] != SEED_GROUP_UUID for g in groups(dev_stack, worf))
 
 
-def test_cors_preflight_and_exposed_link_header(dev_stack: DevStack) -> None:
+def test_cors_preflight_and_exposed_link_and_retry_after_headers(dev_stack: DevStack) -> None:
     origin = {"Origin": "http://localhost:8080"}
     preflight = call(
         "OPTIONS",
@@ -119,7 +119,9 @@ def test_cors_preflight_and_exposed_link_header(dev_stack: DevStack) -> None:
         headers=origin,
     )
     assert listed.headers["access-control-allow-origin"] == "*"
-    assert listed.headers["access-control-expose-headers"] == "link"
+    # Browsers may read only exposed headers: the next page's link, and when to retry a 409, 429 or 503.
+    exposed = {name.strip() for name in listed.headers["access-control-expose-headers"].split(",")}
+    assert exposed == {"link", "retry-after"}
 
 
 def test_unknown_routes_get_api_gateways_404(dev_stack: DevStack) -> None:

@@ -14,8 +14,10 @@ REQUESTS = 1000
 
 @pytest.fixture
 def own_stack(tmp_path: Path) -> Iterator[DevStack]:
-    # A stack of its own: a thousand messages between two seed users would crowd the other tests' lists.
-    stack = start_dev_stack(tmp_path)
+    # A stack of its own: a thousand messages between two seed users would crowd the other tests' lists. They go
+    # as fast as the stack answers: the per-user send limit is not what this measures (tests/e2e/test_limits.py).
+    overrides = ("--parameter-overrides", "SendRateLimit=1000", "SendBurstLimit=100000")
+    stack = start_dev_stack(tmp_path, extra_args=overrides)
     yield stack
     stack.stop()
 

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import jwt
 import psycopg2
 
 from local.dev_process import DevStack
@@ -66,15 +67,17 @@ def test_the_route_samples_carry_the_context_the_authorizer_gives_a_seeded_user(
 def test_the_authorizer_sample_allows_a_real_token_naming_its_sub(
     dev_stack: DevStack, env_file: Path, tmp_path: Path
 ) -> None:
-    event = with_token(dev_stack.token("andrewbrown"))
+    token = dev_stack.token("andrewbrown")
+    event = with_token(token)
     policy = invoke("WebSocketAuthorizerFunction", event, env_file, tmp_path)
+    expires_at = jwt.decode(token, options={"verify_signature": False})["exp"]
     assert policy == {
         "principalId": ANDREW_SUB,
         "policyDocument": {
             "Version": "2012-10-17",
             "Statement": [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": event["methodArn"]}],
         },
-        "context": {"sub": ANDREW_SUB},
+        "context": {"sub": ANDREW_SUB, "exp": expires_at},  # the connection expires with the token
     }
 
 
