@@ -118,10 +118,9 @@ export async function deliver(send, key, { limit, deadline = Date.now() + GIVE_U
   let failures = 0;
   let last = null;
   for (;;) {
-    if (!(await limit.wait(deadline, stop))) {
-      if (stop()) throw last ?? new Error("no longer wanted");
-      throw last?.limited ? last : rateLimited();
-    }
+    const free = await limit.wait(deadline, stop);
+    if (stop()) throw last ?? new Error("no longer wanted");  // it got there another way while it waited
+    if (!free) throw last?.limited ? last : rateLimited();
     try {
       return await send(key);
     } catch (error) {
