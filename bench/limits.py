@@ -26,10 +26,13 @@ def send_limit_cost(counter: CallCounter, template: Template) -> LimitCost:
         per_second=float(template.parameters["SendRateLimit"]), burst=int(template.parameters["SendBurstLimit"])
     )
     allowed = _metered(counter, [f"bench#{uuid.uuid4()}" for _ in range(SENDS)], limit, expect=True)
+    # Refusals are measured on a key whose burst is spent and which refills too slowly to pass again while the
+    # meter reads (a refused send costs the same whatever the rate: one read, no write).
+    spent = rate_limits.Limit(per_second=0.001, burst=limit.burst)
     flooded = f"bench#{uuid.uuid4()}"
     for _ in range(limit.burst):
-        rate_limits.take(flooded, limit)
-    refused = _metered(counter, [flooded] * SENDS, limit, expect=False)
+        rate_limits.take(flooded, spent)
+    refused = _metered(counter, [flooded] * SENDS, spent, expect=False)
     return LimitCost(
         allowed_calls=allowed[0],
         allowed_write_units=allowed[1],

@@ -30,6 +30,11 @@ export function reconnectDelay(attempt, random = Math.random) {
   return step / 2 + random() * (step / 2);
 }
 
+// 128 random bits in hex: getRandomValues, not randomUUID, which only pages served over https or from localhost have.
+function pageSession() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
 // The token's own expiry (its payload's `exp`, base64url JSON; the server's clock), in ms; null if unreadable.
 export function tokenExpiry(token) {
   try {
@@ -56,6 +61,7 @@ export class LiveConnection {
   #state = "connecting"; #attempt = 0; #closes = 0; #renewAttempt = 0; #stopped = true;
   #retryTimer = null; #pingTimer = null; #pongTimer = null; #stableTimer = null; #forgiveTimer = null;
   #renewTimer = null;
+  #session = pageSession();  // this page's connections, as the server's `?session=` knows them
   #online = () => { if (this.#retryTimer) this.#reconnectNow(); };  // only while waiting out a backoff
 
   constructor({ url, token, onFrame, onState = () => {}, onError = () => {} }) {
@@ -114,6 +120,9 @@ export class LiveConnection {
     try {
       const url = new URL(this.#url);
       url.searchParams.set("token", accessToken);
+      // The same name on every connection of this page: the server's cap on a person's connections then takes
+      // a renewal's old connection for the one it replaces, not another page's.
+      url.searchParams.set("session", this.#session);
       socket = new WebSocket(url);
     } catch {
       return null;

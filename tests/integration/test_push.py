@@ -60,7 +60,10 @@ type Opener = Callable[..., tuple[str, Socket]]
 
 
 def connection_of(
-    user: TestUser, connected_at: float | None = None, token_expires_at: float | None = None
+    user: TestUser,
+    connected_at: float | None = None,
+    token_expires_at: float | None = None,
+    session: str | None = None,
 ) -> Connection:
     return Connection(
         connection_id=f"{uuid.uuid4().hex[:15]}=",
@@ -72,7 +75,7 @@ def connection_of(
         user_agent="test",
         connected_at_ms=int((time.time() if connected_at is None else connected_at) * 1000),
         headers=(),
-        query=(),
+        query=(("token", "checked-by-the-authorizer"),) + ((("session", session),) if session else ()),
         # What the authorizer allows: the token's sub, and its expiry (an hour, as Cognito's access tokens).
         authorizer={
             "principalId": user.sub,
@@ -92,8 +95,9 @@ def open_connection(stack: LocalStack) -> Iterator[Opener]:
         socket: Socket | None = None,
         connected_at: float | None = None,
         token_expires_at: float | None = None,
+        session: str | None = None,
     ) -> tuple[str, Socket]:
-        connection = connection_of(user, connected_at, token_expires_at)
+        connection = connection_of(user, connected_at, token_expires_at, session)
         assert stack.functions.invoke("WebSocketConnectFunction", connect_event(connection))["statusCode"] == 200
         socket = Socket() if socket is None else socket
         identity = ConnectionIdentity(datetime.now(UTC), connection.source_ip, connection.user_agent)
@@ -393,3 +397,25 @@ def test_what_push_cannot_post_in_its_time_is_reported_failed_and_pushed_again_n
     # The retry (Lambda's, with the record reported failed) brings it to the rest; the reached de-duplicate.
     assert stack.functions.invoke(PUSH_FUNCTION, {"Records": [record]}) == {"batchItemFailures": []}
     assert all(sent in socket.message_uuids for socket in sockets)
+
+
+def test_a_page_renewing_its_connection_at_the_cap_replaces_its_own_not_another_page_s(
+    stack: LocalStack, conversation: Conversation, open_connection: Opener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MAX_CONNECTIONS_PER_USER", "3")
+    other = conversation.other
+    pages = {name: open_connection(other, session=f"page-{name}") for name in ("a", "b", "c")}
+    renewed = open_connection(other, session="page-b")  # page b's token is about to expire: a new one first
+
+    assert [socket.closed for _, socket in pages.values()] == [False, True, False]
+    assert stored_connections(stack, other) == {pages["a"][0], pages["c"][0], renewed[0]}
+
+
+def test_one_session_name_on_many_connections_still_meets_the_cap(
+    stack: LocalStack, conversation: Conversation, open_connection: Opener, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MAX_CONNECTIONS_PER_USER", "3")
+    other = conversation.other
+    opened = [open_connection(other, session="same") for _ in range(6)]
+    assert [socket.closed for _, socket in opened] == [True, True, True, False, False, False]
+    assert stored_connections(stack, other) == {connection_id for connection_id, _ in opened[3:]}

@@ -241,3 +241,17 @@ def test_disconnect_of_an_unknown_or_already_forgotten_connection_changes_nothin
     assert close("a1=", "alice-sub") == {"statusCode": 200}
     assert close("a1=", "alice-sub") == {"statusCode": 200}
     assert stored(connections_table) == set()
+
+
+@pytest.mark.parametrize(
+    ("session", "stored_as"),
+    [("page-1_A", "page-1_A"), ("x" * 65, None), ("a b", None), ("", None), ("é", None), ("ok\n", None)],
+)
+def test_connect_keeps_a_well_formed_page_session_and_ignores_any_other(
+    connections_table: str, session: str, stored_as: str | None
+) -> None:
+    event = route_event("$connect", "c1=", "alice-sub")
+    event["queryStringParameters"] = {"token": "checked", "session": session}
+    assert websocket_handler(connect)(event, Context()) == {"statusCode": 200}
+    (item,) = aws.dynamodb().scan(TableName=connections_table, ConsistentRead=True)["Items"]
+    assert item.get("client_session", {}).get("S") == stored_as

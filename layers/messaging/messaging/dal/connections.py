@@ -30,25 +30,34 @@ class OpenConnection(msgspec.Struct, frozen=True):
     connection_id: str
     connected_at: float  # seconds since the epoch, to the millisecond: which of a burst of connects came first
     expires_at: int  # likewise: the token's expiry, or the 2 hours, whichever comes first
+    # The client's name for the page or app that opened it (``?session=``): a page renewing its connection opens
+    # the new one before it closes the old, and both carry the same session.
+    client_session: str | None = None
 
     def expired(self, now: float) -> bool:
         return self.expires_at <= now
 
 
-def add_connection(user_uuid: str, connection_id: str, connected_at: float, token_expires_at: float | None) -> int:
+def add_connection(
+    user_uuid: str,
+    connection_id: str,
+    connected_at: float,
+    token_expires_at: float | None,
+    client_session: str | None = None,
+) -> int:
     """Stores a connection (times in seconds since the epoch); returns when it expires."""
     expires_at = int(connected_at) + CONNECTION_LIFETIME_SECONDS
     if token_expires_at is not None:
         expires_at = min(expires_at, int(token_expires_at))
-    dynamodb().put_item(
-        TableName=settings().connections_table,
-        Item={
-            "user_uuid": {"S": user_uuid},
-            "connection_id": {"S": connection_id},
-            "connected_at": {"N": f"{connected_at:.3f}"},
-            "expires_at": {"N": str(expires_at)},
-        },
-    )
+    item = {
+        "user_uuid": {"S": user_uuid},
+        "connection_id": {"S": connection_id},
+        "connected_at": {"N": f"{connected_at:.3f}"},
+        "expires_at": {"N": str(expires_at)},
+    }
+    if client_session is not None:
+        item["client_session"] = {"S": client_session}
+    dynamodb().put_item(TableName=settings().connections_table, Item=item)
     return expires_at
 
 
@@ -109,7 +118,7 @@ def connections_of(user_uuid: str) -> list[OpenConnection]:
     request = {
         "TableName": settings().connections_table,
         "KeyConditionExpression": "user_uuid = :user",
-        "ProjectionExpression": "connection_id, connected_at, expires_at",
+        "ProjectionExpression": "connection_id, connected_at, expires_at, client_session",
         "ExpressionAttributeValues": {":user": {"S": user_uuid}},
     }
     found: list[OpenConnection] = []
@@ -125,4 +134,5 @@ def _open_connection(item: dict[str, dict[str, str]]) -> OpenConnection:
     # Items written before connected_at existed count as old as can be (first to go past the cap).
     connected_at = float(item.get("connected_at", {}).get("N", "0"))
     expires_at = int(item.get("expires_at", {}).get("N", str(int(connected_at) + CONNECTION_LIFETIME_SECONDS)))
-    return OpenConnection(item["connection_id"]["S"], connected_at, expires_at)
+    session = item.get("client_session", {}).get("S")
+    return OpenConnection(item["connection_id"]["S"], connected_at, expires_at, session)

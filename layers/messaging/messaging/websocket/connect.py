@@ -24,6 +24,8 @@ def connect(request: WebSocketRequest) -> WebSocketReply:
     if sub is None:  # the route requires the authorizer: only a misconfigured API gets here
         raise Unauthenticated("The connection carries no authorized sign-in.")
     user = caller(sub)  # UserNotRegistered (403) when the sign-in has no Cruddur profile
-    connections.open_connection(user.uuid, request.connection_id, request.connected_at, request.token_expires_at)
+    connections.open_connection(
+        user.uuid, request.connection_id, request.connected_at, request.token_expires_at, request.client_session
+    )
     metrics.add_metric(name="WebSocketConnections", unit=MetricUnit.Count, value=1)
     return WebSocketReply.ok()

@@ -2,9 +2,12 @@
 
 import base64
 import math
+import re
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
+
+_SESSION = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class WebSocketRequest:
@@ -49,6 +52,13 @@ class WebSocketRequest:
         except ValueError:
             return None
         return seconds if math.isfinite(seconds) else None
+
+    @property
+    def client_session(self) -> str | None:
+        """The client's name for the page or app opening the connection (``?session=``, 1 to 64 of A-Z a-z 0-9 _ -);
+        None when it gives none, or one that is not such a name."""
+        value = (self.event.get("queryStringParameters") or {}).get("session")
+        return value if isinstance(value, str) and _SESSION.fullmatch(value) else None
 
     def body_bytes(self) -> bytes:
         body = self.event.get("body") or ""
