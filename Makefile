@@ -14,7 +14,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
 
-.PHONY: help install typecheck dev soak bench lint format validate build security unit integration e2e browser test clean
+.PHONY: help install typecheck dev soak bench lint format validate build security unit integration e2e browser frontend-check test clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -82,6 +82,10 @@ e2e: $(STAMP) ## End-to-end tests without a browser: the make dev stack over HTT
 
 browser: $(STAMP) ## Browser tests of the web client (needs Chromium: apt-get install chromium)
 	$(BIN)/pytest -m browser tests/e2e
+
+# Not part of `make test`: it builds another repository's frontend (npm ci + npm run build, a few minutes).
+frontend-check: $(STAMP) ## The original Cruddur frontend, patched, in Chromium against make dev (FRONTEND_SRC=dir)
+	scripts/frontend-check "$(FRONTEND_SRC)"
 
 typecheck: $(STAMP) ## mypy --strict on the layer
 	$(BIN)/mypy
