@@ -25,8 +25,8 @@ from bench.capacity import (
     read_units,
     write_units,
 )
-from messaging.dal import postgres
-from messaging.dal.aws import dynamodb
+from messaging.core.aws import dynamodb
+from messaging.people import postgres
 from tooling.tables import TableDefinition
 
 _PENDING = "bench.capacity"  # where a call's captured items wait in botocore's request context

@@ -1,11 +1,11 @@
-"""What the per-user send limit costs (logic/rate_limits.py): DynamoDB calls and capacity units per allowed send
+"""What the per-user send limit costs (logic/gcra.py): DynamoDB calls and capacity units per allowed send
 and per refused one, by AWS's rules, with the template's default limit (in-process, against moto)."""
 
 import uuid
 from dataclasses import dataclass
 
 from bench.calls import CallCounter
-from messaging.logic import rate_limits
+from messaging.limits import gcra
 from tooling.template import Template
 
 SENDS = 20
@@ -22,16 +22,16 @@ class LimitCost:
 
 
 def send_limit_cost(counter: CallCounter, template: Template) -> LimitCost:
-    limit = rate_limits.Limit(
+    limit = gcra.Limit(
         per_second=float(template.parameters["SendRateLimit"]), burst=int(template.parameters["SendBurstLimit"])
     )
     allowed = _metered(counter, [f"bench#{uuid.uuid4()}" for _ in range(SENDS)], limit, expect=True)
     # Refusals are measured on a key whose burst is spent and which refills too slowly to pass again while the
     # meter reads (a refused send costs the same whatever the rate: one read, no write).
-    spent = rate_limits.Limit(per_second=0.001, burst=limit.burst)
+    spent = gcra.Limit(per_second=0.001, burst=limit.burst)
     flooded = f"bench#{uuid.uuid4()}"
     for _ in range(limit.burst):
-        rate_limits.take(flooded, spent)
+        gcra.take(flooded, spent)
     refused = _metered(counter, [flooded] * SENDS, spent, expect=False)
     return LimitCost(
         allowed_calls=allowed[0],
@@ -44,12 +44,12 @@ def send_limit_cost(counter: CallCounter, template: Template) -> LimitCost:
 
 
 def _metered(
-    counter: CallCounter, keys: list[str], limit: rate_limits.Limit, *, expect: bool
+    counter: CallCounter, keys: list[str], limit: gcra.Limit, *, expect: bool
 ) -> tuple[dict[str, float], float, float]:
     counter.reset()
     with counter.metered():
         for key in keys:
-            if rate_limits.take(key, limit).allowed is not expect:
+            if gcra.take(key, limit).allowed is not expect:
                 raise RuntimeError(f"the send limit answered {not expect} where {expect} was due")
     calls = {op: n / len(keys) for op, n in sorted(counter.dynamodb.items())}
     return calls, counter.capacity.write_units / len(keys), counter.capacity.read_units / len(keys)

@@ -19,9 +19,10 @@ from local.filters import passes
 from local.stack import PUSH_FUNCTION, LocalStack
 from local.websocket_connections import ConnectionIdentity
 from local.websocket_events import Connection, connect_event
-from messaging.dal import keys
-from messaging.dal.aws import dynamodb
-from messaging.logic import message_groups, participants
+from messaging.conversations import service
+from messaging.core.aws import dynamodb
+from messaging.people import participants
+from messaging.table import keys
 from tooling.http_client import call
 from tooling.seed import SEED_GROUP_UUID
 from tooling.streams import all_stream_records
@@ -106,9 +107,9 @@ def push_burst(
 ) -> PushBurst:
     handles = new_users(groups)
     sender = participants.caller(sender_sub)
-    group_ids = [message_groups.start_message_group(sender_sub, handle, "hello")[0].group_uuid for handle in handles]
+    group_ids = [service.start_message_group(sender_sub, handle, "hello")[0].group_uuid for handle in handles]
     for n in range(messages - len(group_ids)):
-        message_groups.post_message(sender_sub, group_ids[n % len(group_ids)], f"burst {n}")
+        service.post_message(sender_sub, group_ids[n % len(group_ids)], f"burst {n}")
     members = {sender.uuid: sender_sub, **_signed_in(stack, handles)}
     connection_of = {member: _connect(stack, sub) for member, sub in members.items()}
 

@@ -19,8 +19,8 @@ from bench.capacity import Index, indexes_of, item_size, read_units
 from local.events import stream_batch
 from local.filters import passes
 from local.stack import STREAM_FUNCTION, LocalStack
-from messaging.dal import keys
-from messaging.logic import message_groups
+from messaging.conversations import service
+from messaging.table import keys
 from tooling.paths import PROJECT_ROOT
 from tooling.streams import all_stream_records
 from tooling.tables import ensure_table, table_definitions
@@ -108,9 +108,9 @@ def indexes_before_gsi_drop(template: Template) -> dict[str, tuple[Index, ...]]:
 def _run(stack: LocalStack, counter: CallCounter, sender_sub: str, handles: list[str], messages: int) -> _Run:
     _empty_messages_table(stack)
     rng = random.Random(7)  # the same choices in both runs
-    groups = [message_groups.start_message_group(sender_sub, handle, "hello")[0].group_uuid for handle in handles]
+    groups = [service.start_message_group(sender_sub, handle, "hello")[0].group_uuid for handle in handles]
     for n in range(messages - len(groups)):
-        message_groups.post_message(sender_sub, rng.choice(groups), f"burst {n}")
+        service.post_message(sender_sub, rng.choice(groups), f"burst {n}")
 
     batch_size = stack.stream.batch_size
     records, arn = _message_inserts(stack, set(groups))

@@ -15,8 +15,8 @@ from typing import Any
 from local.lambdas import LocalFunctions
 from local.payload_gate import PayloadGate
 from local.request_handler import GatewayRequestHandler
-from messaging.access_token import AccessTokenVerifier, bearer_token, require_scope, token_scopes
-from messaging.errors import Unauthenticated
+from messaging.core.errors import Unauthenticated
+from messaging.core.tokens import AccessTokenVerifier, bearer_token, require_scope, token_scopes
 from tooling.paths import TEMPLATE_PATH
 from tooling.template import Template
 

@@ -6,7 +6,7 @@ import sys
 from datetime import UTC, datetime
 from typing import Any
 
-from messaging.dal import keys
+from messaging.table import keys
 from ops.cli import Command, dispatch
 from ops.ddb import plain
 from ops.target import ScriptError, Target
@@ -32,7 +32,7 @@ def get_conversation(target: Target, args: argparse.Namespace) -> None:
 def list_conversations(target: Target, args: argparse.Namespace) -> None:
     """Pattern B: a user's conversations, most recent activity first."""
     target.export_for_layer()
-    from messaging.dal.user_profiles import user_by_handle  # noqa: PLC0415 - the layer reads the settings above
+    from messaging.people.profiles import user_by_handle  # noqa: PLC0415 - the layer reads the settings above
 
     user = user_by_handle(args.handle)
     if user is None:

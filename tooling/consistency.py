@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from messaging.dal import keys
+from messaging.table import keys
 
 _MEMBERS = 2
 

@@ -9,9 +9,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from messaging.dal import message_groups, messages, user_profiles
-from messaging.domain import Message, User
-from messaging.logic.message_group_activity import apply_to_members
+from messaging.activity.batches import apply_to_members
+from messaging.conversations import groups, messages
+from messaging.core.domain import Message, User
+from messaging.people import profiles
 from tooling.paths import SEED_CONVERSATION
 
 SEED_GROUP_UUID = "5ae290ed-55d1-47a0-bc6d-fe2bc2700399"
@@ -48,8 +49,8 @@ def seed_conversation(until: datetime = SEEDED_UNTIL) -> int:
     first, *rest = history
     (other,) = [user for user in senders.values() if user != first.sender]
     try:
-        message_groups.create_message_group(first.sender, other, first)
-    except message_groups.PairExists:
+        groups.create_message_group(first.sender, other, first)
+    except groups.PairExists:
         return 0
     for message in rest:
         messages.put_message(message)
@@ -58,7 +59,7 @@ def seed_conversation(until: datetime = SEEDED_UNTIL) -> int:
 
 
 def _user(handle: str) -> User:
-    user = user_profiles.user_by_handle(handle)
+    user = profiles.user_by_handle(handle)
     if user is None:
         raise RuntimeError(f"seed user {handle!r} is missing from PostgreSQL: run bin/db/seed first")
     return user

@@ -1,6 +1,9 @@
 """Pattern C: POST /api/messages, a message into a message group the caller is in (once per Idempotency-Key)."""
 
-from messaging.api import HttpRequest, HttpResponse, http_handler, operations
+from messaging.api.handler import http_handler
+from messaging.api.request import HttpRequest
+from messaging.api.response import HttpResponse
+from messaging.conversations import operations
 
 
 @http_handler

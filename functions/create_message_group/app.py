@@ -1,6 +1,9 @@
 """Pattern D: POST /api/message_groups, a first message to a user by handle (into the pair's one message group)."""
 
-from messaging.api import HttpRequest, HttpResponse, http_handler, operations
+from messaging.api.handler import http_handler
+from messaging.api.request import HttpRequest
+from messaging.api.response import HttpResponse
+from messaging.conversations import operations
 
 
 @http_handler

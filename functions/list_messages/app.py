@@ -1,12 +1,14 @@
 """Pattern A: GET /api/messages/{message_group_uuid}, a page of a message group the caller is in."""
 
-from messaging.api import HttpRequest, HttpResponse, http_handler
+from messaging.api.handler import http_handler
 from messaging.api.models import MessageView
-from messaging.logic import message_groups
+from messaging.api.request import HttpRequest
+from messaging.api.response import HttpResponse
+from messaging.conversations import service
 
 
 @http_handler
 def lambda_handler(request: HttpRequest) -> HttpResponse:
     group_uuid, page = request.path_uuid("message_group_uuid"), request.page_query
-    messages = message_groups.list_messages(request.caller_id, str(group_uuid), page.limit, page.cursor)
+    messages = service.list_messages(request.caller_id, str(group_uuid), page.limit, page.cursor)
     return HttpResponse.page(request, messages, MessageView.of)

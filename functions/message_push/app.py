@@ -2,9 +2,9 @@
 
 from functools import partial
 
-from messaging.logic.push import push_messages, push_read_markers
-from messaging.stream.push import push_handler
-from messaging.websocket.frames import frames_of, read_frame_of
+from messaging.realtime.frames import frames_of, read_frame_of
+from messaging.realtime.push import push_messages, push_read_markers
+from messaging.realtime.push_handler import push_handler
 
 lambda_handler = push_handler(
     partial(push_messages, frames_of=frames_of), partial(push_read_markers, frame_of=read_frame_of)

@@ -1,5 +1,5 @@
 """WebSocket $connect authorizer: the Cognito access token of ``?token=`` checked; its ``sub`` allowed, as a policy."""
 
-from messaging.websocket.authorizer import authorizer_handler
+from messaging.realtime.authorizer import authorizer_handler
 
 lambda_handler = authorizer_handler()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pytest
 
 from local.api_client import ApiClient
-from messaging.dal.aws import dynamodb
+from messaging.core.aws import dynamodb
 from tests.conftest import TestUser
 
 

@@ -5,7 +5,7 @@ from collections import Counter
 import pytest
 
 from local.api_client import ApiClient
-from messaging.dal import postgres, user_profiles
+from messaging.people import postgres, profiles
 from tests.integration.conftest import Conversation
 
 
@@ -54,7 +54,7 @@ def test_each_route_makes_its_minimum_dynamodb_calls(
 def test_user_lookups_are_served_from_the_warm_container_cache(
     api: ApiClient, conversation: Conversation, user_queries: Counter
 ) -> None:
-    user_profiles.clear_cache()
+    profiles.clear_cache()
     for _ in range(3):
         assert api.get("/api/message_groups", conversation.starter).status == 200
     assert user_queries == Counter({"user_by_cognito_user_id": 1})

@@ -8,7 +8,7 @@ import pytest
 
 from local.api_client import ApiClient
 from local.stack import LocalStack
-from messaging import domain
+from messaging.core import domain
 from tests.integration.conftest import Conversation
 
 PATH = "/api/messages"

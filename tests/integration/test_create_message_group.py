@@ -1,4 +1,4 @@
-"""Pattern D: POST /api/message_groups."""
+"""Pattern D: POST /api/groups."""
 
 import uuid
 
@@ -6,7 +6,7 @@ import psycopg2.errors
 import pytest
 
 from local.api_client import ApiClient
-from messaging.dal import message_groups
+from messaging.conversations import groups
 
 PATH = "/api/message_groups"
 
@@ -59,7 +59,7 @@ def test_a_pair_created_after_the_lookup_still_gets_no_second_conversation(
     me, them = new_user(), new_user()
     first = api.post(PATH, me, {"handle": them.handle, "message": "one"})
     # As if the read came before the racing request's write.
-    monkeypatch.setattr(message_groups, "pair_group", lambda *_users: None)
+    monkeypatch.setattr(groups, "pair_group", lambda *_users: None)
 
     raced = api.post(PATH, them, {"handle": me.handle, "message": "two"})
 

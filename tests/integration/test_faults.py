@@ -15,9 +15,10 @@ from botocore.exceptions import ClientError
 
 from local.api_client import ApiClient, ApiResponse
 from local.stack import LocalStack
-from messaging.config import settings
-from messaging.dal import aws, parameters, postgres, user_profiles
-from messaging.dal.aws import dynamodb
+from messaging.core import aws
+from messaging.core.aws import dynamodb
+from messaging.core.config import settings
+from messaging.people import parameters, postgres, profiles
 from tests.conftest import TestUser
 from tests.integration.conftest import Conversation
 from tests.integration.test_message_stream import apply, message_inserts, shown
@@ -42,7 +43,7 @@ def stopped_postgres(stack: LocalStack) -> Iterator[None]:
 
     server = stack.postgres._server
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=server.pgdata, user=server.system_user)
-    user_profiles.clear_cache()
+    profiles.clear_cache()
     try:
         yield
     finally:
@@ -434,7 +435,7 @@ def fresh_connection() -> None:
     settings.cache_clear()
     postgres._forget_connection()
     parameters.clear_cache()
-    user_profiles.clear_cache()
+    profiles.clear_cache()
 
 
 def test_a_5xx_from_ssm_parameter_store_is_a_503_then_recovers(

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from local.api_client import ApiClient
-from messaging.observability import logger
+from messaging.core.observability import logger
 from tests.integration.conftest import Conversation
 
 

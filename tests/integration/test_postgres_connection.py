@@ -1,7 +1,7 @@
 """The warm container's PostgreSQL connection survives being dropped by the server."""
 
 from local.api_client import ApiClient
-from messaging.dal import user_profiles
+from messaging.people import profiles
 from tests.integration.conftest import Conversation
 
 
@@ -15,7 +15,7 @@ def test_a_dropped_connection_is_reopened_on_the_next_request(
         )
         (terminated,) = cursor.fetchone()
     assert terminated == 1
-    user_profiles.clear_cache()  # force a lookup on the dropped connection
+    profiles.clear_cache()  # force a lookup on the dropped connection
 
     response = api.get("/api/message_groups", conversation.starter)
     assert response.status == 200

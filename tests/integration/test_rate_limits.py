@@ -15,8 +15,8 @@ import pytest
 
 from local.api_client import ApiClient
 from local.stack import LocalStack
-from messaging.dal.aws import dynamodb
-from messaging.logic import rate_limits
+from messaging.core.aws import dynamodb
+from messaging.limits import gcra
 from tests.conftest import TestUser
 from tests.integration.conftest import Conversation
 
@@ -138,13 +138,13 @@ def test_an_allowed_send_costs_one_write_of_the_limits_table_and_a_refused_one_n
 
 def test_concurrent_takes_never_spend_more_than_the_burst(stack: LocalStack) -> None:
     """Many containers at once, as threads with their own clients' worth of calls: the condition decides."""
-    limit = rate_limits.Limit(per_second=0.01, burst=10)  # nothing refills during the test
+    limit = gcra.Limit(per_second=0.01, burst=10)  # nothing refills during the test
     key = f"test#{time.time_ns()}"
-    verdicts: list[rate_limits.Verdict] = []
+    verdicts: list[gcra.Verdict] = []
     lock = threading.Lock()
 
     def take() -> None:
-        verdict = rate_limits.take(key, limit)
+        verdict = gcra.take(key, limit)
         with lock:
             verdicts.append(verdict)
 
@@ -156,5 +156,5 @@ def test_concurrent_takes_never_spend_more_than_the_burst(stack: LocalStack) -> 
 
     assert sum(verdict.allowed for verdict in verdicts) <= 10
     assert sum(verdict.allowed for verdict in verdicts) >= 1
-    later = [rate_limits.take(key, limit) for _ in range(15)]
+    later = [gcra.take(key, limit) for _ in range(15)]
     assert sum(verdict.allowed for verdict in verdicts + later) == 10  # exactly the burst, however they raced

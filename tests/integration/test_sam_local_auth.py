@@ -12,7 +12,7 @@ import pytest
 from local.api_client import ApiClient
 from local.events import http_api_event
 from local.stack import LocalStack
-from messaging.access_token import verifier_from_environment
+from messaging.core.tokens import verifier_from_environment
 from tests.conftest import TestUser
 from tooling.cognito import LOCAL_PASSWORD, access_token, cognito_users, ensure_user_pool, ensure_users
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from local.api_client import ApiClient, ApiResponse
 from local.stack import LocalStack
-from messaging.dal import message_groups
+from messaging.unread import member_items
 from tests.conftest import TestUser
 from tests.integration.conftest import Conversation
 from tests.integration.test_message_stream import apply, message_inserts
@@ -169,9 +169,9 @@ class FailSecondMember:
     """Pattern E fails after updating one member of a group: a partial batch failure the stream retries."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.real = message_groups.apply_activity
+        self.real = member_items.apply_activity
         self.calls = 0
-        monkeypatch.setattr(message_groups, "apply_activity", self)
+        monkeypatch.setattr(member_items, "apply_activity", self)
 
     def __call__(self, activity: Any) -> None:
         self.calls += 1

@@ -14,9 +14,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from local.gateway import authorization_scopes
-from messaging.access_token import AccessTokenVerifier, require_scope, token_scopes
 from messaging.api.request import HttpRequest
-from messaging.errors import Unauthenticated
+from messaging.core.errors import Unauthenticated
+from messaging.core.tokens import AccessTokenVerifier, require_scope, token_scopes
 from tooling.template import Template
 
 TEMPLATE = Template(parameter_overrides={"UserPoolId": "us-east-1_x", "UserPoolClientId": "c"})

@@ -11,8 +11,8 @@ pytestmark = pytest.mark.skipif(not BUILD.is_dir(), reason="no sam build output 
 def test_the_layer_ships_the_package_with_its_named_queries() -> None:
     shipped = BUILD / "MessagingLayer" / "python" / "messaging"
     sources = PROJECT_ROOT / "layers" / "messaging" / "messaging"
-    assert sorted(p.name for p in (shipped / "dal" / "sql").glob("*.sql")) == sorted(
-        p.name for p in (sources / "dal" / "sql").glob("*.sql")
+    assert sorted(p.name for p in (shipped / "people" / "sql").glob("*.sql")) == sorted(
+        p.name for p in (sources / "people" / "sql").glob("*.sql")
     )
     assert (shipped / "api" / "handler.py").is_file()
     assert (BUILD / "MessagingLayer" / "python" / "msgspec").is_dir()

@@ -3,8 +3,8 @@ import json
 
 import pytest
 
-from messaging.dal.cursor import decode_cursor, encode_cursor
-from messaging.errors import InvalidCursor
+from messaging.core.errors import InvalidCursor
+from messaging.table.cursor import decode_cursor, encode_cursor
 
 ITEM = {"pk": {"S": "MSG#g1"}, "sk": {"S": "2026-01-01T00:00:00.000000+00:00#m1"}, "message": {"S": "secret"}}
 

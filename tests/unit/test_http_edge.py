@@ -6,13 +6,13 @@ from typing import Any
 
 import pytest
 
-from messaging import errors
-from messaging.api.errors import error_response
+from messaging.api.error_table import error_response
 from messaging.api.models import CreateMessageRequest
 from messaging.api.request import MAX_BODY_BYTES, HttpRequest
-from messaging.dal import keys
-from messaging.dal.items import message_from_item, message_group_from_item, message_group_item, message_item
-from messaging.domain import Message, User
+from messaging.core import errors
+from messaging.core.domain import Message, User
+from messaging.table import keys
+from messaging.table.items import message_from_item, message_group_from_item, message_group_item, message_item
 
 ANN = User("11111111-1111-4111-8111-111111111111", "Ann", "ann")
 BOB = User("22222222-2222-4222-8222-222222222222", "Bob", "bob")

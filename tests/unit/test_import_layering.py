@@ -23,31 +23,64 @@ class Rule:
     reason: str
 
 
-_EDGES = ("messaging.api", "messaging.stream", "messaging.websocket")
+_FEATURES = ("messaging.conversations", "messaging.activity", "messaging.realtime")
+_LAYER = "layers/messaging/messaging"
 
 RULES = (
     Rule("ops/**/*.py", ("local",), "operator scripts act on AWS too; the emulator is not production tooling"),
     Rule("bin/**/*", ("local",), "operator scripts act on AWS too; the emulator is not production tooling"),
     Rule("tooling/**/*.py", ("local",), "tooling is what ops/ shares with the emulator, so it cannot need it"),
-    # The layer: handler -> edge (api, stream, websocket) -> logic -> dal.
+    # The layer, by feature (conversations, activity, realtime) over shared packages: the core at the bottom, the
+    # table's shape and the people above it, limits and the HTTP/JSON edge (api) beside them.
     Rule(
-        "layers/messaging/messaging/logic/**/*.py",
-        (*_EDGES, "aws_lambda_powertools.utilities.data_classes", "aws_lambda_powertools.event_handler"),
-        "logic knows no HTTP, no stream records and no Lambda event shapes: it takes plain values",
+        f"{_LAYER}/core/**/*.py",
+        (
+            *_FEATURES,
+            "messaging.api",
+            "messaging.table",
+            "messaging.people",
+            "messaging.limits",
+            "messaging.unread",
+        ),
+        "the core (domain, errors, configuration, AWS clients, tokens) sits below everything",
     ),
     Rule(
-        "layers/messaging/messaging/dal/**/*.py",
-        (*_EDGES, "messaging.logic"),
-        "data access serves the logic; it never calls back up",
+        f"{_LAYER}/table/**/*.py",
+        (*_FEATURES, "messaging.api", "messaging.people", "messaging.limits"),
+        "the table's shape knows the domain, nothing of any feature",
     ),
     Rule(
-        "layers/messaging/messaging/[dce]*.py",  # domain.py, config.py, errors.py
-        (*_EDGES, "messaging.logic", "messaging.dal"),
-        "the domain, its errors and the configuration sit below every layer",
+        f"{_LAYER}/people/**/*.py",
+        (*_FEATURES, "messaging.api", "messaging.table", "messaging.limits"),
+        "profiles live in PostgreSQL: no feature, no table",
     ),
-    Rule("layers/messaging/messaging/api/**/*.py", ("messaging.stream", "messaging.websocket"), "one edge each"),
-    Rule("layers/messaging/messaging/stream/**/*.py", ("messaging.api", "messaging.websocket"), "one edge each"),
-    Rule("functions/**/*.py", ("messaging.dal", "local", "tooling"), "handlers call an edge or the logic, a few lines"),
+    Rule(f"{_LAYER}/limits/**/*.py", (*_FEATURES, "messaging.api", "messaging.table"), "limits serve every feature"),
+    Rule(
+        f"{_LAYER}/unread/**/*.py",
+        (*_FEATURES, "messaging.api", "messaging.people", "messaging.limits"),
+        "read state is shared by the read marker and pattern E: it knows the table, no feature",
+    ),
+    Rule(f"{_LAYER}/api/**/*.py", (*_FEATURES, "messaging.table", "messaging.limits"), "the HTTP edge serves them"),
+    Rule(
+        f"{_LAYER}/conversations/**/*.py",
+        ("messaging.activity", "messaging.realtime"),
+        "a feature does not reach into another",
+    ),
+    Rule(
+        f"{_LAYER}/activity/**/*.py",
+        ("messaging.conversations", "messaging.realtime", "messaging.api"),
+        "a feature does not reach into another; pattern E has no HTTP",
+    ),
+    Rule(
+        f"{_LAYER}/realtime/**/*.py",
+        ("messaging.conversations", "messaging.activity"),
+        "a feature does not reach into another",
+    ),
+    Rule(
+        "functions/**/*.py",
+        ("messaging.table", "messaging.core.aws", "local", "tooling"),
+        "handlers call a feature's edge, a few lines",
+    ),
     Rule("layers/messaging/**/*.py", ("local", "tooling", "ops", "bench", "tests"), "the layer ships alone to Lambda"),
     Rule(
         "layers/messaging/**/*.py",

@@ -1,4 +1,4 @@
-"""The message rules (messaging.text, the request models) and docs/openapi.yaml's MessageText say the same."""
+"""The message rules (messaging.core.text, the request models) and docs/openapi.yaml's MessageText say the same."""
 
 import re
 import sys
@@ -14,7 +14,7 @@ import yaml
 from openapi_schema_validator import OAS30Validator
 
 from messaging.api.models import CreateMessageGroupRequest, CreateMessageRequest
-from messaging.text import is_blank
+from messaging.core.text import is_blank
 from tests.message_text_cases import CASES, PARAMETERS, Case
 
 OPENAPI = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"

@@ -4,11 +4,11 @@ Gateway's 128 KB limit allows, in sort-key order, each message once."""
 import itertools
 import json
 
-from messaging.dal.management_api import MAX_POST_BYTES
-from messaging.domain import Message, User
-from messaging.logic.push import messages_per_member
-from messaging.stream.records import read_marker_moved
-from messaging.websocket.frames import frames_of, read_frame_of
+from messaging.core.domain import Message, User
+from messaging.realtime.frames import frames_of, read_frame_of
+from messaging.realtime.management import MAX_POST_BYTES
+from messaging.realtime.push import messages_per_member
+from messaging.table.records import read_marker_moved
 
 ALICE = User("alice-uuid", "Alice", "alice")
 BOB = User("bob-uuid", "Bob", "bob")

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from moto import mock_aws
 
-from messaging.config import settings
-from messaging.dal import aws
-from messaging.domain import User
-from messaging.errors import Unauthenticated, UserNotRegistered
-from messaging.websocket import authorizer
-from messaging.websocket import connect as connect_route
-from messaging.websocket.connect import connect
-from messaging.websocket.routes import answer_frame, disconnect, websocket_handler
+from messaging.core import aws
+from messaging.core.config import settings
+from messaging.core.domain import User
+from messaging.core.errors import Unauthenticated, UserNotRegistered
+from messaging.realtime import authorizer
+from messaging.realtime import connect as connect_route
+from messaging.realtime.connect import connect
+from messaging.realtime.routes import answer_frame, disconnect, websocket_handler
 from tooling.tables import ensure_table, table_definitions
 from tooling.template import Template
 

@@ -7,11 +7,11 @@ from typing import Any
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from messaging.api.errors import error_response
+from messaging.api.error_table import error_response
 from messaging.api.request import HttpRequest
 from messaging.api.response import HttpResponse
-from messaging.config import settings
-from messaging.observability import logger, metrics
+from messaging.core.config import settings
+from messaging.core.observability import logger, metrics
 
 type Endpoint = Callable[[HttpRequest], HttpResponse]
 type LambdaHandler = Callable[[Mapping[str, Any], LambdaContext], dict[str, Any]]

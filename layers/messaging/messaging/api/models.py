@@ -11,8 +11,8 @@ from uuid import UUID
 import msgspec
 from msgspec.structs import asdict, force_setattr
 
-from messaging import text
-from messaging.domain import Message, MessageGroup, ReadMarker
+from messaging.core import text
+from messaging.core.domain import Message, MessageGroup, ReadMarker
 
 MAX_MESSAGE_LENGTH = 1024
 MAX_HANDLE_LENGTH = 100
@@ -39,7 +39,7 @@ def _unicode_text(field: str, value: str) -> str:
 
 
 def _message_text(value: str) -> str:
-    """The message as stored: trimmed as messaging.text defines it, which docs/openapi.yaml's MessageText states."""
+    """The message as stored: trimmed as messaging.core.text defines it (docs/openapi.yaml's MessageText says so)."""
     trimmed = text.trim(_unicode_text("message", value))
     if not text.has_visible_character(trimmed):
         raise FieldProblem("message", "must contain a character that is not whitespace or a format character")

@@ -11,9 +11,9 @@ import msgspec
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from messaging.api.models import FieldProblem, PageQuery
-from messaging.config import running_under_sam_local
-from messaging.errors import InvalidJson, InvalidRequest, PayloadTooLarge, Unauthenticated
-from messaging.json_input import NotJson, parse_json
+from messaging.core.config import running_under_sam_local
+from messaging.core.errors import InvalidJson, InvalidRequest, PayloadTooLarge, Unauthenticated
+from messaging.core.json_input import NotJson, parse_json
 
 MAX_BODY_BYTES = 16 * 1024
 _MAX_IDEMPOTENCY_KEY_LENGTH = 128
@@ -46,7 +46,7 @@ class HttpRequest:
         claims = self.event.get("requestContext", {}).get("authorizer", {}).get("jwt", {}).get("claims", {})
         if not claims and running_under_sam_local():
             # Imported here: PyJWT and cryptography have no place in the cold start of a function in AWS.
-            from messaging.access_token import bearer_token, verifier_from_environment  # noqa: PLC0415
+            from messaging.core.tokens import bearer_token, verifier_from_environment  # noqa: PLC0415
 
             claims = verifier_from_environment().claims(bearer_token(self.headers))
         return _access_token_sub(claims)

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from messaging.api.request import HttpRequest
-    from messaging.domain import Page
+    from messaging.core.domain import Page
 
 
 class HttpResponse(msgspec.Struct, frozen=True):

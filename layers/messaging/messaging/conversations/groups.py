@@ -1,0 +1,132 @@
+"""Message group items: ``GRP#<owner>`` (one per member, naming the other member) and ``PAIR#`` (one per pair)."""
+
+import logging
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from messaging.core.aws import ITEM_COLLECTION_FULL_REASON, dynamodb
+from messaging.core.config import settings
+from messaging.core.domain import Message, MessageGroup, Page, User
+from messaging.core.errors import (
+    ConversationFull,
+    ConversationListFull,
+)
+from messaging.table import keys
+from messaging.table.items import message_group_from_item, message_group_item, message_item
+from messaging.table.paging import query_page
+
+logger = logging.getLogger(__name__)
+
+_RECENT_CURSOR_ATTRIBUTES = ("pk", "sk", "last_message_at")
+_TRANSACTION_ATTEMPTS = 3
+# Where the members' items are in create_message_group's transaction (after the pair, before the message).
+_STARTER_ITEM, _OTHER_ITEM = 1, 2
+
+
+class PairExists(Exception):
+    def __init__(self, group_uuid: str) -> None:
+        super().__init__(group_uuid)
+        self.group_uuid = group_uuid
+
+
+def other_member(owner_uuid: str, group_uuid: str) -> str | None:
+    """The other member of the owner's message group; None when the owner is not a member (or no such group)."""
+    return _string_attribute(keys.group_key(owner_uuid, group_uuid), "user_uuid")
+
+
+def recent_message_groups(owner_uuid: str, limit: int, cursor: str | None) -> Page[MessageGroup]:
+    partition = keys.groups_pk(owner_uuid)
+    items, next_cursor = query_page(
+        {
+            "TableName": settings().messages_table,
+            "IndexName": keys.RECENT_GROUPS_INDEX,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": partition}},
+        },
+        partition=partition,
+        limit=limit,
+        cursor=cursor,
+        cursor_attributes=_RECENT_CURSOR_ATTRIBUTES,
+    )
+    return Page([message_group_from_item(item) for item in items], next_cursor)
+
+
+def pair_group(user_a: str, user_b: str) -> str | None:
+    """The message group the two users already share, if any.
+
+    Read before starting a message group because a cancelled transaction is not free: DynamoDB bills it the
+    capacity of all its items, and the pair almost always exists once two people have talked.
+    """
+    return _string_attribute(keys.pair_key(user_a, user_b), "pair_group_uuid")
+
+
+def _string_attribute(key: dict[str, dict[str, str]], name: str) -> str | None:
+    """One string attribute of an item, read consistently; None when there is no such item."""
+    response = dynamodb().get_item(
+        TableName=settings().messages_table, Key=key, ProjectionExpression=name, ConsistentRead=True
+    )
+    item = response.get("Item")
+    return str(item[name]["S"]) if item else None
+
+
+def create_message_group(starter: User, other: User, first_message: Message) -> None:
+    """Creates the message group of a pair with its first message, atomically.
+
+    Raises ``PairExists`` with the pair's existing group when the two already share one, so there is never a
+    second group for a pair, however many requests race: the transaction's conditions decide, not the read
+    that usually precedes it.
+    """
+    table = settings().messages_table
+    pair = keys.pair_key(starter.uuid, other.uuid)
+    new_item = {"TableName": table, "ConditionExpression": "attribute_not_exists(pk)"}
+    transaction = [
+        {
+            "Put": {
+                **new_item,
+                "Item": {**pair, "pair_group_uuid": {"S": first_message.group_uuid}},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }
+        },
+        {"Put": {**new_item, "Item": message_group_item(starter, other, first_message)}},
+        {"Put": {**new_item, "Item": message_group_item(other, starter, first_message)}},
+        {"Put": {**new_item, "Item": message_item(first_message)}},
+    ]
+    for attempt in range(1, _TRANSACTION_ATTEMPTS + 1):
+        try:
+            dynamodb().transact_write_items(TransactItems=transaction)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons: list[dict[str, Any]] = [dict(reason) for reason in error.response.get("CancellationReasons", [])]
+            pair_reason = reasons[0] if reasons else {}
+            if pair_reason.get("Code") == "ConditionalCheckFailed":
+                raise PairExists(_existing_pair_group(pair_reason, pair)) from None
+            full = [index for index, reason in enumerate(reasons) if reason.get("Code") == ITEM_COLLECTION_FULL_REASON]
+            if full:  # no retry makes room
+                raise _collection_full(full[0]) from None
+            # A concurrent transaction on the same pair: retry, and the next attempt sees the winner's pair.
+            if attempt == _TRANSACTION_ATTEMPTS:
+                raise
+            logger.info("message group transaction conflicted, retrying", extra={"attempt": attempt})
+        else:
+            return
+
+
+def _collection_full(index: int) -> ConversationFull | ConversationListFull:
+    """What a full item collection at ``index`` of ``create_message_group``'s transaction means for the caller."""
+    if index == _STARTER_ITEM:  # the starter's own GRP# partition
+        return ConversationListFull(
+            "You have reached the limit of conversations you can keep: continue in an existing conversation."
+        )
+    if index == _OTHER_ITEM:
+        return ConversationListFull("This user has reached the limit of conversations and cannot join a new one.")
+    # The pair's and the new group's own partitions hold one item each: only a corrupt table gets here.
+    return ConversationFull("This conversation has reached its storage limit and cannot take new messages.")
+
+
+def _existing_pair_group(reason: dict[str, Any], pair: dict[str, dict[str, str]]) -> str:
+    item = reason.get("Item")
+    if item is None:  # Older servers do not return the item on a cancelled transaction.
+        item = dynamodb().get_item(TableName=settings().messages_table, Key=pair, ConsistentRead=True)["Item"]
+    return str(item["pair_group_uuid"]["S"])

@@ -1,0 +1,1 @@
+"""The shared core: domain records, errors, configuration, AWS clients, observability, token checks."""

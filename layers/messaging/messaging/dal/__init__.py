@@ -1,1 +1,0 @@
-"""Data access: DynamoDB (messages, message groups) and PostgreSQL (user profiles)."""

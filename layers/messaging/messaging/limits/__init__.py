@@ -1,0 +1,1 @@
+"""Per-user and per-connection limits held in DynamoDB (GCRA)."""

@@ -1,0 +1,1 @@
+"""Cruddur's users: profiles in PostgreSQL, and the caller behind a Cognito sign-in."""

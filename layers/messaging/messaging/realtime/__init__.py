@@ -1,0 +1,1 @@
+"""Real-time delivery: the WebSocket API's authorizer and routes, connections, push."""

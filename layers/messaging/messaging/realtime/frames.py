@@ -1,0 +1,57 @@
+"""Push frames, the WebSocket API's format: ``{"type": "messages", "messages": [...]}``, each message as pattern A
+returns it plus its ``message_group_uuid``, split only where a frame would pass API Gateway's 128 KB; and
+``{"type": "unread", "message_group_uuid", "unread_count", "last_read_at"}`` when a member's read marker moved."""
+
+import json
+from collections.abc import Sequence
+
+import msgspec
+
+from messaging.api.models import PostedMessageView
+from messaging.core.domain import Message, ReadMarker
+from messaging.realtime.management import MAX_POST_BYTES
+
+_FRAME_START = b'{"type":"messages","messages":['
+_FRAME_END = b"]}"
+
+
+def frames_of(messages: Sequence[Message]) -> list[tuple[bytes, list[str]]]:
+    """The frames carrying ``messages`` in order, each within API Gateway's limit, with the uuids each carries.
+
+    A frame is ``{"type": "messages", "messages": [<message as in pattern A, plus message_group_uuid>...]}``.
+    """
+    frames: list[tuple[bytes, list[str]]] = []
+    items: list[bytes] = []
+    uuids: list[str] = []
+    size = len(_FRAME_START) + len(_FRAME_END)
+    for message in messages:
+        item = _encoded(message)
+        grown = size + len(item) + (1 if items else 0)  # the comma between items
+        if items and grown > MAX_POST_BYTES:
+            frames.append((_frame(items), uuids))
+            items, uuids = [], []
+            grown = len(_FRAME_START) + len(_FRAME_END) + len(item)
+        items.append(item)
+        uuids.append(message.uuid)
+        size = grown
+    if items:
+        frames.append((_frame(items), uuids))
+    return frames
+
+
+def _encoded(message: Message) -> bytes:
+    return msgspec.json.encode(PostedMessageView.of(message))
+
+
+def _frame(items: list[bytes]) -> bytes:
+    return _FRAME_START + b",".join(items) + _FRAME_END
+
+
+def read_frame_of(marker: ReadMarker) -> bytes:
+    frame = {
+        "type": "unread",
+        "message_group_uuid": marker.group_uuid,
+        "unread_count": marker.unread_count,
+        "last_read_at": marker.last_read_at,
+    }
+    return json.dumps(frame, separators=(",", ":")).encode()

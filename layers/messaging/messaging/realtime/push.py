@@ -1,0 +1,236 @@
+"""Real-time delivery: each new message goes to every open connection of both its members.
+
+Per batch, a member's new messages (sender or recipient, any group) travel together, in sort-key order, in as
+few frames as API Gateway's 128 KB limit allows: one post per connection per batch, and one Query per member for
+the connections. Push is best effort: clients fetch with patterns A/B when they (re)connect, so a frame that is
+lost costs a little latency, never a message. Only what a retry can mend (throttling, 5xx) is handed back to be
+retried; a retry may repeat frames already sent, so clients de-duplicate by message uuid.
+
+One user's many sockets must not make other users' pushes late: a user holds at most MaxConnectionsPerUser
+connections ($connect closes the oldest past it), every post of a batch goes through one bounded pool, and the
+batch has a deadline inside the function's timeout. What was not posted by then is reported for a retry, so a
+batch ends with a partial failure, never a timeout (which would retry and bisect the whole batch, and hold up the
+shard's other users). A connection whose token has expired is closed and forgotten instead of posted to.
+"""
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import msgspec
+from botocore.exceptions import BotoCoreError, ClientError
+
+from messaging.core.aws import MANAGEMENT_POOL_SIZE
+from messaging.core.domain import Message, ReadMarker
+from messaging.core.observability import logger
+from messaging.realtime import connections, lifecycle, management
+from messaging.realtime.connections import OpenConnection
+from messaging.realtime.management import Delivery
+
+_MEMBER_WORKERS = 8  # below botocore's DynamoDB connection pool (10), so no worker waits for a connection
+_POST_WORKERS = MANAGEMENT_POOL_SIZE
+
+# Frames in the WebSocket edge's format: the bytes to post, and the uuids of the messages each carries.
+type Frames = list[tuple[bytes, list[str]]]
+type FrameMaker = Callable[[Sequence[Message]], Frames]
+type ReadFrameMaker = Callable[[ReadMarker], bytes]
+
+
+class Deadline(msgspec.Struct, frozen=True):
+    """When the push must stop starting posts (``time.monotonic()`` seconds): in-flight ones still end in time."""
+
+    at: float
+
+    @classmethod
+    def never(cls) -> "Deadline":
+        return cls(float("inf"))
+
+    def passed(self) -> bool:
+        return time.monotonic() >= self.at
+
+
+class PushReport(msgspec.Struct):
+    """What a batch's push did; ``retry`` holds the uuids of messages some connection should get again."""
+
+    retry: set[str] = msgspec.field(default_factory=set)
+    connections: int = 0
+    posts: int = 0
+    gone: int = 0
+    refused: int = 0
+    expired: int = 0
+    late: int = 0  # connections not posted to before the deadline
+
+    def add(self, other: "PushReport") -> None:
+        self.retry |= other.retry
+        self.connections += other.connections
+        self.posts += other.posts
+        self.gone += other.gone
+        self.refused += other.refused
+        self.expired += other.expired
+        self.late += other.late
+
+
+class MemberPush(msgspec.Struct, frozen=True):
+    """Frames for all of one member's connections; ``retry_ids`` name the work if some connection must get it again."""
+
+    member_uuid: str
+    frames_of: Callable[[], Frames]
+    retry_ids: list[str]
+
+
+def push_messages(messages: Iterable[Message], deadline: Deadline, frames_of: FrameMaker) -> PushReport:
+    """Posts each member's new messages to each of the member's connections.
+
+    ``frames_of`` packs messages into frames: the wire format is the WebSocket edge's, not the logic's.
+    """
+    inbox = messages_per_member(messages)
+    return deliver(
+        [
+            MemberPush(member, _frames_for(frames_of, member_messages), [message.uuid for message in member_messages])
+            for member, member_messages in inbox.items()
+        ],
+        deadline,
+    )
+
+
+def messages_per_member(messages: Iterable[Message]) -> dict[str, list[Message]]:
+    """Each member's messages of the batch, once each (streams may redeliver), in sort-key order."""
+    unique = {message.uuid: message for message in messages}
+    inbox: dict[str, list[Message]] = {}
+    for message in sorted(unique.values(), key=lambda m: m.sort_key):
+        for member in dict.fromkeys(message.member_uuids):
+            inbox.setdefault(member, []).append(message)
+    return inbox
+
+
+def push_read_markers(
+    markers: Iterable[tuple[str, ReadMarker]], deadline: Deadline, frame_of: ReadFrameMaker
+) -> PushReport:
+    """Tells each member's open connections where they have now read a group up to, and what is left unread.
+
+    So a conversation read on one device is read on the others. Only the member's latest marker per group goes.
+    """
+    latest: dict[tuple[str, str], ReadMarker] = {}
+    for member_uuid, marker in markers:
+        current = latest.get((member_uuid, marker.group_uuid))
+        if current is None or current.last_read_at <= marker.last_read_at:
+            latest[(member_uuid, marker.group_uuid)] = marker
+    return deliver(
+        [
+            MemberPush(member_uuid, _read_frames(frame_of, marker), [group_uuid])
+            for (member_uuid, group_uuid), marker in latest.items()
+        ],
+        deadline,
+    )
+
+
+def _frames_for(frames_of: FrameMaker, messages: Sequence[Message]) -> Callable[[], Frames]:
+    return lambda: frames_of(messages)
+
+
+def _read_frames(frame_of: ReadFrameMaker, marker: ReadMarker) -> Callable[[], Frames]:
+    return lambda: [(frame_of(marker), [])]
+
+
+def deliver(pushes: Sequence[MemberPush], deadline: Deadline) -> PushReport:
+    """Finds each member's connections (side by side), then posts to all of them through one bounded pool."""
+    report = PushReport()
+    if not pushes:
+        return report
+    with ThreadPoolExecutor(max_workers=min(_MEMBER_WORKERS, len(pushes))) as pool:
+        found = list(pool.map(_connections_of, pushes))
+    posts: list[tuple[MemberPush, Frames, OpenConnection]] = []
+    now = time.time()
+    for push, (member_connections, lookup) in zip(pushes, found, strict=True):
+        report.add(lookup)
+        if not member_connections:
+            continue
+        try:
+            frames = push.frames_of()
+        except Exception:
+            logger.exception("push frames not made", extra={"member": push.member_uuid})
+            report.retry.update(push.retry_ids)
+            continue
+        posts += [(push, frames, connection) for connection in member_connections]
+    if not posts:
+        return report
+    with ThreadPoolExecutor(max_workers=min(_POST_WORKERS, len(posts))) as pool:
+        outcomes = [
+            (
+                push,
+                pool.submit(_expire, push.member_uuid, connection, deadline)
+                if connection.expired(now)
+                else pool.submit(_post_frames, push, frames, connection, deadline),
+            )
+            for push, frames, connection in posts
+        ]
+    for push, outcome in outcomes:
+        if (error := outcome.exception()) is not None:
+            # A bug, not an answer of API Gateway's: this connection's work is retried; the others' stands.
+            logger.error("push failed", extra={"member": push.member_uuid, "error": repr(error)})
+            report.retry.update(push.retry_ids)
+            continue
+        report.add(outcome.result())
+    if report.late:
+        logger.warning("push ran out of time", extra={"connections_not_posted": report.late})
+    return report
+
+
+def _connections_of(push: MemberPush) -> tuple[list[OpenConnection], PushReport]:
+    try:
+        return connections.connections_of(push.member_uuid), PushReport()
+    except (ClientError, BotoCoreError) as error:
+        # Busy or misconfigured alike: retried, and after the retries the batch lands in the DLQ (an alarm).
+        logger.warning("connections not read", extra={"member": push.member_uuid, "error": type(error).__name__})
+        return [], PushReport(retry=set(push.retry_ids))
+    except Exception:
+        # A bug or a malformed item: this member's push is retried (then dead-lettered); nobody else's fails.
+        logger.exception("connections not read", extra={"member": push.member_uuid})
+        return [], PushReport(retry=set(push.retry_ids))
+
+
+def _post_frames(push: MemberPush, frames: Frames, connection: OpenConnection, deadline: Deadline) -> PushReport:
+    report = PushReport(connections=1)
+    for index, (frame, _) in enumerate(frames):
+        if deadline.passed():
+            report.late += 1
+            report.retry.update(_unsent(push, frames, index))
+            return report
+        delivery = management.post(connection.connection_id, frame)
+        report.posts += 1
+        if delivery is Delivery.GONE:
+            report.gone += 1
+            _forget_gone(push.member_uuid, connection.connection_id)
+            return report
+        if delivery is Delivery.RETRY:
+            # This frame and the later ones; earlier ones arrived (a retry repeats them, clients de-duplicate).
+            report.retry.update(_unsent(push, frames, index))
+            logger.warning("push to be retried", extra={"connection": connection.connection_id})
+            return report
+        if delivery is Delivery.REFUSED:
+            report.refused += 1
+            logger.warning("push refused", extra={"connection": connection.connection_id})
+    return report
+
+
+def _unsent(push: MemberPush, frames: Frames, index: int) -> Iterable[str]:
+    """What a retry must bring to a connection that got ``frames`` up to ``index`` (exclusive)."""
+    return push.retry_ids if index == 0 else [uuid for _, uuids in frames[index:] for uuid in uuids]
+
+
+def _expire(member_uuid: str, connection: OpenConnection, deadline: Deadline) -> PushReport:
+    """A connection whose token expired gets nothing more: it is closed, and forgotten (by a later push if late)."""
+    if deadline.passed():
+        return PushReport()
+    lifecycle.close_connection(member_uuid, connection.connection_id, reason="token expired")
+    return PushReport(expired=1)
+
+
+def _forget_gone(member_uuid: str, connection_id: str) -> None:
+    try:
+        connections.remove_gone_connection(member_uuid, connection_id)
+    except (ClientError, BotoCoreError) as error:
+        # Harmless: the next push deletes it, or its TTL does.
+        logger.warning(
+            "gone connection not deleted", extra={"connection": connection_id, "error": type(error).__name__}
+        )

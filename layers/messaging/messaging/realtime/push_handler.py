@@ -1,0 +1,71 @@
+"""The push function's edge: a DynamoDB Streams batch of new messages in, a partial batch failure report out.
+
+Its own event source mapping, so nothing here waits on pattern E or fails it. A record is reported failed only
+when pushing its message met throttling or a 5xx, or the batch's time ran out before every connection had it (a
+retry may succeed); a malformed record is logged and
+skipped, because no retry mends it and failing it would repeat every later record's push (pattern E fails it).
+"""
+
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from messaging.core.aws import MANAGEMENT_CALL_SECONDS
+from messaging.core.config import settings
+from messaging.core.domain import Message, ReadMarker
+from messaging.core.errors import MalformedStreamRecord
+from messaging.core.observability import logger, metrics
+from messaging.realtime.push import Deadline, PushReport
+from messaging.table.records import is_message_insert, message_of, read_marker_moved, sequence_number
+
+type Push = Callable[[Iterable[Message], Deadline], PushReport]
+type PushReadMarkers = Callable[[Iterable[tuple[str, ReadMarker]], Deadline], PushReport]
+
+# Posts stop starting this long before the function's timeout: one post's own bound, and a margin to report.
+_RESERVE_SECONDS = MANAGEMENT_CALL_SECONDS + 1.0
+type StreamHandler = Callable[[Mapping[str, Any], LambdaContext], dict[str, Any]]
+
+
+def push_handler(push: Push, push_read_markers: PushReadMarkers) -> StreamHandler:
+    config = settings()  # at cold start: a deployment missing its configuration fails here, naming what is missing
+    _ = config.connections_table, config.websocket_management_url
+
+    @logger.inject_lambda_context(clear_state=True)
+    @metrics.log_metrics
+    def handler(event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        messages: dict[str, Message] = {}
+        markers: dict[str, tuple[str, ReadMarker]] = {}
+        for record in event.get("Records", []):
+            if (moved := read_marker_moved(record)) is not None:
+                markers[sequence_number(record)] = moved
+                continue
+            if not is_message_insert(record):
+                continue  # the filter should have dropped it
+            try:
+                messages[sequence_number(record)] = message_of(record)
+            except MalformedStreamRecord as error:
+                logger.warning("malformed stream record not pushed", extra={"error": error.message})
+        deadline = Deadline(time.monotonic() + context.get_remaining_time_in_millis() / 1000 - _RESERVE_SECONDS)
+        report = push(messages.values(), deadline)
+        marker_report = push_read_markers(markers.values(), deadline) if markers else PushReport()
+        failed = [number for number, message in messages.items() if message.uuid in report.retry]
+        failed += [number for number, (_, marker) in markers.items() if marker.group_uuid in marker_report.retry]
+        report.add(marker_report)
+        metrics.add_metric(name="PushMessages", unit=MetricUnit.Count, value=len(messages))
+        metrics.add_metric(name="PushReadMarkers", unit=MetricUnit.Count, value=len(markers))
+        metrics.add_metric(name="PushPosts", unit=MetricUnit.Count, value=report.posts)
+        metrics.add_metric(name="PushGoneConnections", unit=MetricUnit.Count, value=report.gone)
+        metrics.add_metric(name="PushRefused", unit=MetricUnit.Count, value=report.refused)
+        metrics.add_metric(name="PushExpiredConnections", unit=MetricUnit.Count, value=report.expired)
+        metrics.add_metric(name="PushLateConnections", unit=MetricUnit.Count, value=report.late)
+        metrics.add_metric(name="PushRecordsRetried", unit=MetricUnit.Count, value=len(failed))
+        logger.info(
+            "batch pushed",
+            extra={"messages": len(messages), "connections": report.connections, "posts": report.posts},
+        )
+        return {"batchItemFailures": [{"itemIdentifier": number} for number in sorted(failed, key=int)]}
+
+    return handler

@@ -1,0 +1,104 @@
+"""The WebSocket routes: the handler every route function wraps, $disconnect and $default.
+
+$connect (the sub the authorizer admitted, to a user, then the connection stored) is ``websocket/connect.py``:
+it alone reads PostgreSQL, and $disconnect and $default must not load its driver. $disconnect forgets the
+connection by its id alone, as the authorizer's context names a sign-in, not the user whose partition holds it.
+
+Clients only listen (pushes arrive as ``{"type": "messages", ...}`` frames); the one frame they may send is
+``{"action": "ping"}``, answered ``{"type": "pong"}``, to keep an idle connection open (API Gateway closes it
+after 10 idle minutes). Anything else is answered with an error frame, never a failure. Each connection may send
+10 frames at once and one a second after that; a connection that floods is answered ``rate_limited``, then closed.
+"""
+
+import math
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from messaging.core.config import settings
+from messaging.core.errors import InvalidJson, InvalidRequest, PayloadTooLarge, RateLimited, Unauthenticated
+from messaging.core.json_input import NotJson, parse_json
+from messaging.core.observability import logger, metrics
+from messaging.limits import gcra
+from messaging.realtime import connections, management
+from messaging.realtime.event import WebSocketRequest
+from messaging.realtime.reply import WebSocketReply
+
+# A ping is a few bytes; API Gateway itself stops frames at 128 KB.
+MAX_FRAME_BYTES = 4 * 1024
+
+type Route = Callable[[WebSocketRequest], WebSocketReply]
+type LambdaHandler = Callable[[Mapping[str, Any], LambdaContext], dict[str, Any]]
+
+
+def websocket_handler(route: Route) -> LambdaHandler:
+    settings()  # at cold start: a deployment missing its configuration fails here, naming what is missing
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
+    @metrics.log_metrics
+    def handler(event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        request = WebSocketRequest(event)
+        try:
+            reply = route(request)
+        except Exception as error:
+            reply = WebSocketReply.of_error(error)
+        logger.info(
+            "websocket route served",
+            extra={"route": request.route_key, "connection": request.connection_id, "status": reply.status},
+        )
+        return reply.to_lambda()
+
+    return handler
+
+
+def disconnect(request: WebSocketRequest) -> WebSocketReply:
+    """$disconnect: best effort, as API Gateway runs it (a missed one leaves the item to its TTL)."""
+    connections.remove_connection(request.connection_id)
+    metrics.add_metric(name="WebSocketDisconnections", unit=MetricUnit.Count, value=1)
+    return WebSocketReply.ok()
+
+
+def answer_frame(request: WebSocketRequest) -> WebSocketReply:
+    """$default: every frame a client sends. Status 200 always: the frame says what went wrong.
+
+    A connection whose token has expired is closed; every frame, refused ones too, counts against the
+    connection's frame limit: past it the frame is answered ``rate_limited``, and a connection that keeps
+    flooding is closed (``logic/gcra.py``). Both before the frame is parsed: a flood costs no parsing.
+    """
+    expires_at = request.token_expires_at
+    if expires_at is not None and expires_at <= time.time():
+        management.close(request.connection_id)  # its $disconnect forgets it
+        return WebSocketReply(200, WebSocketReply.of_error(Unauthenticated("Your sign-in has expired.")).frame)
+    verdict = gcra.check_frame(request.connection_id)
+    if not verdict.allowed:
+        if verdict.ahead_ms > gcra.FRAME_LIMIT.tolerance_ms + gcra.FRAME_FLOOD_CLOSE_MS:
+            logger.warning("flooding connection closed", extra={"connection": request.connection_id})
+            management.close(request.connection_id)
+        limited = RateLimited("Too many frames; slow down.", retry_after=math.ceil(verdict.retry_after_ms / 1000))
+        return WebSocketReply(200, WebSocketReply.of_error(limited).frame)
+    try:
+        action = _action(request)
+        if action != "ping":
+            raise InvalidRequest("The only action is ping.", details=[{"field": "action", "message": 'must be "ping"'}])
+    except (InvalidJson, InvalidRequest, PayloadTooLarge) as error:
+        return WebSocketReply(200, WebSocketReply.of_error(error).frame)
+    return WebSocketReply.ok({"type": "pong"})
+
+
+def _action(request: WebSocketRequest) -> Any:
+    if request.event.get("isBase64Encoded"):
+        raise InvalidJson("Frames must be JSON text, not binary.")
+    raw = request.body_bytes()
+    if len(raw) > MAX_FRAME_BYTES:
+        raise PayloadTooLarge(f"A frame may carry at most {MAX_FRAME_BYTES} bytes.")
+    try:
+        document = parse_json(raw.decode("utf-8"))
+    except (NotJson, UnicodeDecodeError):
+        raise InvalidJson('A frame must be a JSON object such as {"action": "ping"}.') from None
+    if not isinstance(document, dict):
+        raise InvalidJson('A frame must be a JSON object such as {"action": "ping"}.')
+    return document.get("action")

@@ -1,0 +1,1 @@
+"""The single DynamoDB table's shape: keys, items to and from domain records, stream records, paging."""

@@ -1,0 +1,78 @@
+"""Conversions between domain objects and DynamoDB items (the low-level attribute-value format).
+
+Stream records carry the same format, so pattern E reads messages with the same function as pattern A.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from messaging.core.domain import UNREAD_CAP, Message, MessageGroup, User
+from messaging.table import keys
+
+type Item = dict[str, dict[str, str]]
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _user_attributes(user: User) -> Item:
+    # Both item kinds name one person the same way: the sender of a message, the other member of a group.
+    return {"user_uuid": _s(user.uuid), "user_display_name": _s(user.display_name), "user_handle": _s(user.handle)}
+
+
+def _user_of(item: Mapping[str, Any]) -> User:
+    return User(item["user_uuid"]["S"], item["user_display_name"]["S"], item["user_handle"]["S"])
+
+
+def message_item(message: Message) -> Item:
+    return {
+        "pk": _s(keys.messages_pk(message.group_uuid)),
+        "sk": _s(message.sort_key),
+        "message_uuid": _s(message.uuid),
+        "message": _s(message.text),
+        "created_at": _s(message.created_at),
+        **_user_attributes(message.sender),
+        "recipient_uuid": _s(message.recipient_uuid),
+    }
+
+
+def message_from_item(item: Mapping[str, Any]) -> Message:
+    return Message(
+        group_uuid=keys.group_uuid_of_messages_pk(item["pk"]["S"]),
+        uuid=item["message_uuid"]["S"],
+        created_at=item["created_at"]["S"],
+        text=item["message"]["S"],
+        sender=_user_of(item),
+        recipient_uuid=item["recipient_uuid"]["S"],
+    )
+
+
+def message_group_item(owner: User, other: User, first_message: Message) -> Item:
+    """A member's item for a new group: its preview at once; read state and counts are pattern E's to set.
+
+    Without ``last_message_sk`` the item has accounted for no message yet, so E applies the first message's record
+    like any other, in one write (a preset count would make that record look like a duplicate to recount).
+    """
+    return {
+        **keys.group_key(owner.uuid, first_message.group_uuid),
+        "message_group_uuid": _s(first_message.group_uuid),
+        **_user_attributes(other),
+        "message": _s(first_message.text),
+        "last_message_at": _s(first_message.created_at),
+    }
+
+
+def message_group_from_item(item: Mapping[str, Any]) -> MessageGroup:
+    return MessageGroup(
+        uuid=item["message_group_uuid"]["S"],
+        other=_user_of(item),
+        last_message=item["message"]["S"],
+        last_message_at=item["last_message_at"]["S"],
+        unread_count=unread_count_of(item),
+    )
+
+
+def unread_count_of(item: Mapping[str, Any]) -> int:
+    # Increments may carry the stored count past the cap; past it, the exact number is not kept.
+    return min(int(item.get("unread_count", {}).get("N", "0")), UNREAD_CAP)

@@ -1,0 +1,49 @@
+"""Stream records of the messages table, read as messages (the same item format as the table's)."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from messaging.core.domain import Message, ReadMarker
+from messaging.core.errors import MalformedStreamRecord
+from messaging.table import keys
+from messaging.table.items import message_from_item, unread_count_of
+
+
+def sequence_number(record: Mapping[str, Any]) -> str:
+    """What identifies a record in a partial batch failure report (ReportBatchItemFailures)."""
+    return str(record["dynamodb"]["SequenceNumber"])
+
+
+def is_message_insert(record: Mapping[str, Any]) -> bool:
+    pk = record.get("dynamodb", {}).get("Keys", {}).get("pk", {}).get("S", "")
+    return record.get("eventName") == "INSERT" and pk.startswith(keys.MESSAGE_PREFIX)
+
+
+def message_of(record: Mapping[str, Any]) -> Message:
+    try:
+        return message_from_item(record["dynamodb"]["NewImage"])
+    except (KeyError, TypeError) as error:
+        raise MalformedStreamRecord(f"record {sequence_number(record)} is not a message: missing {error}") from None
+
+
+def read_marker_moved(record: Mapping[str, Any]) -> tuple[str, ReadMarker] | None:
+    """The member and their new read state when a group item's marker or count changed without a new message.
+
+    Pattern E also modifies group items on every message, but then the last message changes too, and the message
+    itself is pushed; what is left is a marker moved by the read marker route (or a recount).
+    """
+    change = record.get("dynamodb", {})
+    old, new = change.get("OldImage"), change.get("NewImage")
+    if record.get("eventName") != "MODIFY" or not old or not new:
+        return None
+    pk = change.get("Keys", {}).get("pk", {}).get("S", "")
+    if not pk.startswith(keys.GROUP_PREFIX) or old.get("last_message_sk") != new.get("last_message_sk"):
+        return None
+    if old.get("last_read_sk") == new.get("last_read_sk") and old.get("unread_count") == new.get("unread_count"):
+        return None
+    try:
+        read_sk = new["last_read_sk"]["S"]
+        marker = ReadMarker(new["message_group_uuid"]["S"], Message.created_at_of(read_sk), unread_count_of(new))
+    except (KeyError, TypeError):
+        return None  # not a member item as pattern E writes them: nothing to tell anyone
+    return pk.removeprefix(keys.GROUP_PREFIX), marker
