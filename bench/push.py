@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from websockets.sync.client import ClientConnection, connect
 
 from bench.routes import WARMUP, percentile
-from local.dev_process import DevStack
 from local.events import stream_batch
 from local.filters import passes
 from local.stack import PUSH_FUNCTION, LocalStack
@@ -23,6 +22,7 @@ from messaging.conversations import service
 from messaging.core.aws import dynamodb
 from messaging.people import participants
 from messaging.table import keys
+from tests.dev_process import DevStack
 from tooling.http_client import call
 from tooling.seed import SEED_GROUP_UUID
 from tooling.streams import all_stream_records

@@ -12,9 +12,9 @@ from typing import Any
 import psycopg2
 
 from bench.calls import CallCounter
-from local.api_client import ApiClient, ApiResponse
-from local.dev_process import DevStack
 from local.stack import LocalStack
+from tests.api_client import ApiClient, ApiResponse
+from tests.dev_process import DevStack
 from tooling.http_client import call
 from tooling.seed import SEED_GROUP_UUID
 

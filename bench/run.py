@@ -24,8 +24,8 @@ from bench.limits import print_limit_cost, send_limit_cost
 from bench.push import print_push, push_burst, push_latency, push_latency_beside_a_hoarder
 from bench.routes import Caller, gateway_latency, measure_in_process, new_users, route_scenarios
 from bench.stream import GSI_DROPPED_IN, burst, indexes_before_gsi_drop
-from local.dev_process import start_dev_stack
 from local.stack import LocalStack
+from tests.dev_process import start_dev_stack
 from tooling.ports import free_port
 from tooling.seed import seed_conversation
 from tooling.tables import table_definitions

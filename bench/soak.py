@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.routes import percentile
-from local.dev_process import DevStack, start_dev_stack
+from tests.dev_process import DevStack, start_dev_stack
 from tooling.http_client import call
 
 USERS = ["andrewbrown", "bayko", "londo", "worf", "garek"]

@@ -10,8 +10,8 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from local.api_client import ApiClient
 from local.stack import LocalStack
+from tests.api_client import ApiClient
 from tooling.ports import free_port
 
 pytest_plugins = ["tests.ci_skip_guard"]

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from local.dev_process import DevStack, start_dev_stack
+from tests.dev_process import DevStack, start_dev_stack
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from local.dev_process import DevStack, start_dev_stack
+from tests.dev_process import DevStack, start_dev_stack
 from tooling.http_client import HttpResult, call
 from tooling.seed import SEED_GROUP_UUID
 

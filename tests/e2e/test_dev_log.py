@@ -5,7 +5,7 @@ import json
 import time
 import uuid
 
-from local.dev_process import DevStack
+from tests.dev_process import DevStack
 from tests.e2e.raw_http import exchange, head_bytes
 
 FORGED = "2026-01-01 FAKE cruddur.dev INFO forged line"

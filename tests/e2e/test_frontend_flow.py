@@ -4,7 +4,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from local.dev_process import DevStack
+from tests.dev_process import DevStack
 from tooling.http_client import HttpResult, call
 from tooling.seed import SEED_GROUP_UUID
 

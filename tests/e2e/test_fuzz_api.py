@@ -11,7 +11,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 
-from local.dev_process import DevStack
+from tests.dev_process import DevStack
 from tooling.cognito import LOCAL_PASSWORD, cognito_users, ensure_users
 from tooling.http_client import call
 from tooling.paths import PROJECT_ROOT

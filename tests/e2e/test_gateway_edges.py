@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from local.dev_process import DevStack
+from tests.dev_process import DevStack
 from tests.e2e.raw_http import RawResponse, connect, exchange, head_bytes, read_response
 from tooling.seed import SEED_GROUP_UUID
 

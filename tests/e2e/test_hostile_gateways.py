@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from local.dev_process import DevStack
+from tests.dev_process import DevStack
 from tests.e2e.raw_http import RawResponse, connect, exchange, head_bytes, read_response
 from tests.e2e.test_gateway_edges import api_gateway_answer
 from tests.e2e.test_hostile_realtime import HTTP_PROMPT_SECONDS, PROMPT_SECONDS, closed_by_server, timed

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from local.dev_process import DevStack
+from tests.dev_process import DevStack
 from tooling.http_client import HttpResult, call
 from tooling.seed import SEED_GROUP_UUID
 

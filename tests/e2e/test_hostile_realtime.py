@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from local.dev_process import DevStack
+from tests.dev_process import DevStack
 from tests.e2e import test_realtime
 from tests.e2e.raw_http import READ_TIMEOUT_SECONDS, read_response
 from tests.e2e.test_realtime import (

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import psycopg2
 
-from local.dev_process import DevStack, start_dev_stack
+from tests.dev_process import DevStack, start_dev_stack
 from tooling.http_client import call
 from tooling.ports import port_in_use
 from tooling.seed import SEED_GROUP_UUID

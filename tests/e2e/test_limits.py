@@ -14,7 +14,7 @@ from collections.abc import Callable
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from local.dev_process import DevStack
+from tests.dev_process import DevStack
 from tests.e2e import test_realtime
 from tests.e2e.test_realtime import MakeMember, Member, pushed, send, start, stored_connections
 from tests.e2e.test_tokens import moto_signing_key, sign

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from local.dev_process import DevStack, start_dev_stack
+from tests.dev_process import DevStack, start_dev_stack
 from tests.process_memory import resident_megabytes
 from tooling.http_client import call
 

@@ -17,7 +17,7 @@ from typing import Any
 import psycopg2
 import pytest
 
-from local.dev_process import DevStack, start_dev_stack
+from tests.dev_process import DevStack, start_dev_stack
 from tooling.cognito import LOCAL_PASSWORD, ensure_users
 from tooling.http_client import call
 from tooling.paths import PROJECT_ROOT

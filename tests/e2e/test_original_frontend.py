@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 import jwt
 import pytest
 
-from local.dev_process import DevStack, start_dev_stack
+from tests.dev_process import DevStack, start_dev_stack
 from tests.e2e.test_tokens import moto_signing_key, sign
 from tests.e2e.test_web_client import NEEDS_CHROMIUM, SCREENSHOTS, launch_browser
 from tests.e2e.test_web_realtime import Member, new_member, send, start

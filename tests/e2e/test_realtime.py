@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
-from local.dev_process import DevStack
+from tests.dev_process import DevStack
 from tests.e2e.test_tokens import moto_signing_key, sign
 from tooling.cognito import LOCAL_PASSWORD, access_token, ensure_user_pool, ensure_users, sync_cognito_user_ids
 from tooling.http_client import call

@@ -19,7 +19,7 @@ import psycopg2
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from local.dev_process import DevStack
+from tests.dev_process import DevStack
 from tests.e2e.test_tokens import moto_signing_key, sign
 from tooling.cognito import LOCAL_PASSWORD, access_token, ensure_user_pool, ensure_users
 from tooling.paths import PROJECT_ROOT

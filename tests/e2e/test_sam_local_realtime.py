@@ -15,7 +15,7 @@ from typing import Any
 import jwt
 import psycopg2
 
-from local.dev_process import DevStack
+from tests.dev_process import DevStack
 from tests.e2e.test_sam_local import env_file, invoke, sample
 from tooling.cognito import LOCAL_PASSWORD, ensure_users
 from tooling.paths import PROJECT_ROOT

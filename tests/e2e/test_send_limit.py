@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from local.dev_process import DevStack, start_dev_stack
+from tests.dev_process import DevStack, start_dev_stack
 from tests.e2e import test_realtime
 from tests.e2e.test_realtime import MakeMember, send, start
 from tooling.http_client import call

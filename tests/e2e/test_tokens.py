@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from local.dev_process import DevStack
+from tests.dev_process import DevStack
 from tooling.cognito import LOCAL_PASSWORD, UserPool, access_token, ensure_user_pool, ensure_users
 from tooling.http_client import call
 

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from local.dev_process import DevStack
+from tests.dev_process import DevStack
 from tooling.http_client import call
 from tooling.paths import PROJECT_ROOT
 from tooling.seed import SEED_GROUP_UUID

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from local.dev_process import DevStack
+from tests.dev_process import DevStack
 from tests.e2e.test_web_client import (
     BAYKO,
     LONDO,

@@ -25,7 +25,7 @@ import psycopg2
 import pytest
 from websockets.sync.client import connect
 
-from local.dev_process import DevStack
+from tests.dev_process import DevStack
 from tests.e2e.test_tokens import moto_signing_key, sign
 from tests.e2e.test_web_client import NEEDS_CHROMIUM, SCREENSHOTS, launch_browser, wait_until
 from tests.e2e.test_web_look import SCHEMES, serious_violations

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from local.dev_process import DevStack
+from tests.dev_process import DevStack
 from tests.e2e.test_web_client import (
     BAYKO,
     LONDO,

@@ -16,7 +16,7 @@ from typing import Any
 import psycopg2
 import pytest
 
-from local.dev_process import DevStack
+from tests.dev_process import DevStack
 from tests.e2e.test_web_client import NEEDS_CHROMIUM, launch_browser, sign_in
 from tooling.cognito import LOCAL_PASSWORD, ensure_users, sync_cognito_user_ids
 from tooling.http_client import call

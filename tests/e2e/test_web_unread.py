@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from local.dev_process import DevStack
+from tests.dev_process import DevStack
 from tests.e2e.test_frontend_flow import eventually
 from tests.e2e.test_web_client import NEEDS_CHROMIUM, SCREENSHOTS, launch_browser, wait_until
 from tests.e2e.test_web_look import SCHEMES, serious_violations

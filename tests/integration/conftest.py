@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from local.api_client import ApiClient
 from messaging.core.aws import dynamodb
+from tests.api_client import ApiClient
 from tests.conftest import TestUser
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from local.api_client import ApiClient
+from tests.api_client import ApiClient
 from tests.conftest import TestUser
 
 ROUTES = [

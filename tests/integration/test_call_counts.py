@@ -4,8 +4,8 @@ from collections import Counter
 
 import pytest
 
-from local.api_client import ApiClient
 from messaging.people import postgres, profiles
+from tests.api_client import ApiClient
 from tests.integration.conftest import Conversation
 
 

@@ -3,8 +3,8 @@
 import dataclasses
 import uuid
 
-from local.api_client import ApiClient
 from local.stack import LocalStack
+from tests.api_client import ApiClient
 from tooling.consistency import table_problems
 from tooling.tables import ensure_table, table_definitions
 

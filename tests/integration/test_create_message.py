@@ -6,9 +6,9 @@ import uuid
 
 import pytest
 
-from local.api_client import ApiClient
 from local.stack import LocalStack
 from messaging.core import domain
+from tests.api_client import ApiClient
 from tests.integration.conftest import Conversation
 
 PATH = "/api/messages"

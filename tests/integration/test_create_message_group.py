@@ -5,8 +5,8 @@ import uuid
 import psycopg2.errors
 import pytest
 
-from local.api_client import ApiClient
 from messaging.conversations import groups
+from tests.api_client import ApiClient
 
 PATH = "/api/message_groups"
 

@@ -13,12 +13,12 @@ from botocore import xform_name
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.exceptions import ClientError
 
-from local.api_client import ApiClient, ApiResponse
 from local.stack import LocalStack
 from messaging.core import aws
 from messaging.core.aws import dynamodb
 from messaging.core.config import settings
 from messaging.people import parameters, postgres, profiles
+from tests.api_client import ApiClient, ApiResponse
 from tests.conftest import TestUser
 from tests.integration.conftest import Conversation
 from tests.integration.test_message_stream import apply, message_inserts, shown

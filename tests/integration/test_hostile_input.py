@@ -5,9 +5,9 @@ import json
 
 import pytest
 
-from local.api_client import ApiClient, access_token_claims
-from local.events import http_api_event
 from local.stack import LocalStack
+from tests.api_client import ApiClient, access_token_claims
+from tests.http_api_events import http_api_event
 from tests.integration.conftest import Conversation
 
 EXACT_TEXTS = [

@@ -13,10 +13,10 @@ import json
 import logging
 import threading
 
-from local.api_client import ApiClient
 from local.stack import PUSH_FUNCTION, LocalStack
 from local.websocket_events import message_event
 from messaging.core.observability import logger
+from tests.api_client import ApiClient
 from tests.integration import test_push
 from tests.integration.conftest import Conversation
 from tests.integration.test_push import Opener, connection_of, post

@@ -10,8 +10,8 @@ import json
 
 import pytest
 
-from local.api_client import ApiClient, ApiResponse
 from local.stack import LocalStack
+from tests.api_client import ApiClient, ApiResponse
 from tests.integration.conftest import Conversation
 from tests.integration.test_faults import (  # noqa: F401 - faulty: a fixture
     FaultyService,

@@ -5,8 +5,8 @@ import json
 
 import pytest
 
-from local.api_client import ApiClient
 from local.stack import LocalStack
+from tests.api_client import ApiClient
 from tests.integration.test_list_messages import next_link
 
 PATH = "/api/message_groups"

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from local.api_client import ApiClient
+from tests.api_client import ApiClient
 from tests.integration.conftest import Conversation
 
 

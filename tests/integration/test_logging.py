@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from local.api_client import ApiClient
 from messaging.core.observability import logger
+from tests.api_client import ApiClient
 from tests.integration.conftest import Conversation
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from local.api_client import ApiClient
+from tests.api_client import ApiClient
 from tests.integration.conftest import Conversation
 from tests.message_text_cases import PARAMETERS, Case
 

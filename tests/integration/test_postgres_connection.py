@@ -1,7 +1,7 @@
 """The warm container's PostgreSQL connection survives being dropped by the server."""
 
-from local.api_client import ApiClient
 from messaging.people import profiles
+from tests.api_client import ApiClient
 from tests.integration.conftest import Conversation
 
 

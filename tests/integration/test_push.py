@@ -15,12 +15,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from local.api_client import ApiClient
 from local.events import stream_batch
 from local.stack import PUSH_FUNCTION, STREAM_FUNCTION, LocalStack
 from local.websocket_connections import ConnectionIdentity
 from local.websocket_events import Connection, connect_event, disconnect_event
 from messaging.core.aws import dynamodb
+from tests.api_client import ApiClient
 from tests.conftest import TestUser
 from tests.integration.conftest import Conversation
 from tests.integration.test_message_stream import MALFORMED_MESSAGE_RECORD, failure_notices, notices_of

@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from local.api_client import ApiClient
 from local.stack import LocalStack
 from messaging.core.aws import dynamodb
 from messaging.limits import gcra
+from tests.api_client import ApiClient
 from tests.conftest import TestUser
 from tests.integration.conftest import Conversation
 

@@ -9,11 +9,11 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from local.api_client import ApiClient
-from local.events import http_api_event
 from local.stack import LocalStack
 from messaging.core.tokens import verifier_from_environment
+from tests.api_client import ApiClient
 from tests.conftest import TestUser
+from tests.http_api_events import http_api_event
 from tooling.cognito import LOCAL_PASSWORD, access_token, cognito_users, ensure_user_pool, ensure_users
 
 PATH = "/api/message_groups"

@@ -6,8 +6,8 @@ import io
 import json
 from collections import Counter
 
-from local.api_client import ApiClient
 from local.stack import LocalStack
+from tests.api_client import ApiClient
 from tests.integration.test_faults import FaultyService, faulty, json_error, post, previews  # noqa: F401 - faulty: a fixture
 from tests.integration.test_logging import log_output  # noqa: F401 - a fixture
 from tests.integration.test_message_stream import apply, group_entry, message_inserts

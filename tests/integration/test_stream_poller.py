@@ -4,8 +4,8 @@ from collections import Counter
 
 import pytest
 
-from local.api_client import ApiClient
 from local.stack import STREAM_FUNCTION, LocalStack
+from tests.api_client import ApiClient
 
 
 @pytest.fixture

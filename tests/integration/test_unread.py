@@ -11,9 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from local.api_client import ApiClient, ApiResponse
 from local.stack import LocalStack
 from messaging.unread import member_items
+from tests.api_client import ApiClient, ApiResponse
 from tests.conftest import TestUser
 from tests.integration.conftest import Conversation
 from tests.integration.test_message_stream import apply, message_inserts

@@ -30,6 +30,11 @@ RULES = (
     Rule("ops/**/*.py", ("local",), "operator scripts act on AWS too; the emulator is not production tooling"),
     Rule("bin/**/*", ("local",), "operator scripts act on AWS too; the emulator is not production tooling"),
     Rule("tooling/**/*.py", ("local",), "tooling is what ops/ shares with the emulator, so it cannot need it"),
+    Rule(
+        "local/**/*.py",
+        ("tests", "bench", "ops"),
+        "the emulator stands alone: its harness (tests/api_client.py, tests/dev_process.py) drives it from outside",
+    ),
     # The layer, by feature (conversations, activity, realtime) over shared packages: the core at the bottom, the
     # table's shape and the people above it, limits and the HTTP/JSON edge (api) beside them.
     Rule(

@@ -5,8 +5,8 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from local.events import http_api_event
 from local.stack import LocalStack
+from tests.http_api_events import http_api_event
 
 
 class Caller(Protocol):
