@@ -6,11 +6,12 @@ from collections.abc import Iterable, Iterator, Mapping
 import pytest
 from msgspec.structs import replace
 
-from messaging.activity.batches import member_activities, messages_per_group
+from messaging.activity.batches import messages_per_group
 from messaging.activity.stream_handler import stream_handler
 from messaging.core.config import settings
 from messaging.core.domain import Message
 from messaging.table.records import is_message_insert, message_of
+from messaging.unread.rules import member_activities
 
 
 def insert(sequence: str, group: str, created_at: str, message_uuid: str = "m") -> dict:

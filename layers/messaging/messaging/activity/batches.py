@@ -19,7 +19,8 @@ from messaging.core.domain import Message
 from messaging.core.errors import ConversationListFull
 from messaging.core.observability import logger, metrics
 from messaging.unread import member_items
-from messaging.unread.member_items import MemberActivity
+from messaging.unread.rules import member_activities
+from messaging.unread.state import MemberActivity
 
 # One worker per member update, below botocore's connection pool (10), so no worker waits for a connection.
 _MEMBER_WORKERS = 8
@@ -82,22 +83,6 @@ def messages_per_group(messages: Iterable[Message]) -> dict[str, list[Message]]:
     for message in messages:
         distinct.setdefault(message.group_uuid, {})[message.sort_key] = message
     return {group: [by_key[key] for key in sorted(by_key)] for group, by_key in distinct.items()}
-
-
-def member_activities(batch: list[Message]) -> list[MemberActivity]:
-    """What a group's batch (oldest first) means for each member: the preview, their read marker, their unread."""
-    newest = batch[-1]
-    activities = []
-    for owner, other in (newest.member_uuids, newest.member_uuids[::-1]):
-        sent = [message.sort_key for message in batch if message.sender.uuid == owner]
-        read_through = sent[-1] if sent else None  # sending a message reads everything before it
-        incoming = sum(
-            1
-            for message in batch
-            if message.sender.uuid == other and (read_through is None or message.sort_key > read_through)
-        )
-        activities.append(MemberActivity(owner, other, newest, batch[0].sort_key, read_through, incoming))
-    return activities
 
 
 def apply_to_members(batch: list[Message]) -> None:

@@ -77,7 +77,7 @@ def mark_read(caller_id: str, group_uuid: str, created_at: str, message_uuid: st
         return ReadMarker(group_uuid, created_at, 0)
     if not messages.message_exists(group_uuid, read_sk):
         raise MessageNotInGroup("That message is not in this conversation.")
-    state = member_items.settle(item, item["user_uuid"]["S"], read_through=read_sk, newest=None)
+    state = member_items.settle(item, item.other_uuid, read_through=read_sk, newest=None)
     # A marker never moves back: an older one leaves the newer marker (and its count) as they were.
     last_read = state.read_through or read_sk
     return ReadMarker(group_uuid, Message.created_at_of(last_read), state.unread_count)

@@ -9,12 +9,16 @@ finds the item's keys for it. A connection expires with the access token it was 
 """
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import msgspec
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from messaging.core.aws import dynamodb
+from messaging.core.aws import dynamodb, error_code, is_transient
 from messaging.core.config import settings
+from messaging.core.errors import DependencyUnavailable
+from messaging.core.observability import logger
 
 # API Gateway closes every WebSocket connection after 2 hours: no item outlives its connection by more than
 # DynamoDB's TTL sweep, even when $disconnect never ran (it is best effort).
@@ -24,6 +28,31 @@ CONNECTION_LIFETIME_SECONDS = 2 * 60 * 60
 _CONNECTING_GRACE_SECONDS = 30
 # template.yaml's GSI of ConnectionsTable: connection_id -> the item's keys.
 CONNECTION_ID_INDEX = "connection-id-index"
+
+
+class ConnectionStoreRefused(Exception):
+    """DynamoDB refused a call on the connections table (a misconfiguration or a bug: retrying gets the same).
+
+    Not a ``MessagingError``: where it reaches an answer ($connect, $disconnect) it is a 500, as any bug is.
+    """
+
+
+# What a call to the connections table fails with, once botocore's errors are read: busy or unreachable
+# (``DependencyUnavailable``, a 503 where it reaches an answer: a retry may pass) or refused. Best-effort callers
+# (push, closing a connection) catch these and nothing else.
+STORE_FAILURES = (DependencyUnavailable, ConnectionStoreRefused)
+
+
+@contextmanager
+def _table_call() -> Iterator[None]:
+    try:
+        yield
+    except (ClientError, BotoCoreError) as error:
+        detail = {"error": type(error).__name__, "detail": str(error)}
+        if is_transient(error):
+            logger.warning("connections table busy or unreachable", extra=detail)
+            raise DependencyUnavailable("The connection store is busy; retry shortly.") from error
+        raise ConnectionStoreRefused(f"{type(error).__name__}: {error}") from error
 
 
 class OpenConnection(msgspec.Struct, frozen=True):
@@ -57,7 +86,8 @@ def add_connection(
     }
     if client_session is not None:
         item["client_session"] = {"S": client_session}
-    dynamodb().put_item(TableName=settings().connections_table, Item=item)
+    with _table_call():
+        dynamodb().put_item(TableName=settings().connections_table, Item=item)
     return expires_at
 
 
@@ -69,18 +99,19 @@ def remove_connection(connection_id: str) -> int:
     goes as when $disconnect never runs: with its TTL, or when a push finds the connection gone (410).
     """
     table = settings().connections_table
-    found = dynamodb().query(
-        TableName=table,
-        IndexName=CONNECTION_ID_INDEX,
-        KeyConditionExpression="connection_id = :connection",
-        ExpressionAttributeValues={":connection": {"S": connection_id}},
-    )
-    items = found.get("Items", [])
-    for item in items:
-        dynamodb().delete_item(
+    with _table_call():
+        found = dynamodb().query(
             TableName=table,
-            Key={"user_uuid": item["user_uuid"], "connection_id": item["connection_id"]},
+            IndexName=CONNECTION_ID_INDEX,
+            KeyConditionExpression="connection_id = :connection",
+            ExpressionAttributeValues={":connection": {"S": connection_id}},
         )
+        items = found.get("Items", [])
+        for item in items:
+            dynamodb().delete_item(
+                TableName=table,
+                Key={"user_uuid": item["user_uuid"], "connection_id": item["connection_id"]},
+            )
     return len(items)
 
 
@@ -90,26 +121,28 @@ def remove_gone_connection(user_uuid: str, connection_id: str, now: float | None
     Returns whether it was deleted. One conditional DeleteItem, no read.
     """
     cutoff = int(time.time() if now is None else now) - _CONNECTING_GRACE_SECONDS
-    try:
-        dynamodb().delete_item(
-            TableName=settings().connections_table,
-            Key={"user_uuid": {"S": user_uuid}, "connection_id": {"S": connection_id}},
-            ConditionExpression="attribute_not_exists(connected_at) OR connected_at < :cutoff",
-            ExpressionAttributeValues={":cutoff": {"N": str(cutoff)}},
-        )
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            return False
-        raise
+    with _table_call():
+        try:
+            dynamodb().delete_item(
+                TableName=settings().connections_table,
+                Key={"user_uuid": {"S": user_uuid}, "connection_id": {"S": connection_id}},
+                ConditionExpression="attribute_not_exists(connected_at) OR connected_at < :cutoff",
+                ExpressionAttributeValues={":cutoff": {"N": str(cutoff)}},
+            )
+        except ClientError as error:
+            if error_code(error) == "ConditionalCheckFailedException":
+                return False
+            raise
     return True
 
 
 def forget_connection(user_uuid: str, connection_id: str) -> None:
     """Deletes a connection's item (one closed on purpose: expired, or past the user's cap)."""
-    dynamodb().delete_item(
-        TableName=settings().connections_table,
-        Key={"user_uuid": {"S": user_uuid}, "connection_id": {"S": connection_id}},
-    )
+    with _table_call():
+        dynamodb().delete_item(
+            TableName=settings().connections_table,
+            Key={"user_uuid": {"S": user_uuid}, "connection_id": {"S": connection_id}},
+        )
 
 
 def connections_of(user_uuid: str) -> list[OpenConnection]:
@@ -123,7 +156,8 @@ def connections_of(user_uuid: str) -> list[OpenConnection]:
     }
     found: list[OpenConnection] = []
     while True:
-        page = dynamodb().query(**request)
+        with _table_call():
+            page = dynamodb().query(**request)
         found += [_open_connection(item) for item in page.get("Items", [])]
         if "LastEvaluatedKey" not in page:
             return sorted(found, key=lambda connection: (connection.connected_at, connection.connection_id))

@@ -10,8 +10,6 @@ the person) and bounds what one user's sockets cost every push.
 import time
 from collections.abc import Sequence
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from messaging.core.config import settings
 from messaging.core.observability import logger
 from messaging.realtime import connections, management
@@ -61,7 +59,7 @@ def close_connection(user_uuid: str, connection_id: str, *, reason: str) -> None
     logger.info("connection closed", extra={"connection": connection_id, "reason": reason, "delivery": delivery.value})
     try:
         connections.forget_connection(user_uuid, connection_id)
-    except (ClientError, BotoCoreError) as error:
+    except connections.STORE_FAILURES as error:
         logger.warning(
             "closed connection not forgotten", extra={"connection": connection_id, "error": type(error).__name__}
         )

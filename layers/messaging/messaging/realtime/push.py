@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 import msgspec
-from botocore.exceptions import BotoCoreError, ClientError
 
 from messaging.core.aws import MANAGEMENT_POOL_SIZE
 from messaging.core.domain import Message, ReadMarker
@@ -179,7 +178,7 @@ def deliver(pushes: Sequence[MemberPush], deadline: Deadline) -> PushReport:
 def _connections_of(push: MemberPush) -> tuple[list[OpenConnection], PushReport]:
     try:
         return connections.connections_of(push.member_uuid), PushReport()
-    except (ClientError, BotoCoreError) as error:
+    except connections.STORE_FAILURES as error:
         # Busy or misconfigured alike: retried, and after the retries the batch lands in the DLQ (an alarm).
         logger.warning("connections not read", extra={"member": push.member_uuid, "error": type(error).__name__})
         return [], PushReport(retry=set(push.retry_ids))
@@ -229,7 +228,7 @@ def _expire(member_uuid: str, connection: OpenConnection, deadline: Deadline) ->
 def _forget_gone(member_uuid: str, connection_id: str) -> None:
     try:
         connections.remove_gone_connection(member_uuid, connection_id)
-    except (ClientError, BotoCoreError) as error:
+    except connections.STORE_FAILURES as error:
         # Harmless: the next push deletes it, or its TTL does.
         logger.warning(
             "gone connection not deleted", extra={"connection": connection_id, "error": type(error).__name__}

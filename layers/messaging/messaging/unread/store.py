@@ -1,0 +1,188 @@
+"""Members' group items in DynamoDB, read and written as ``MemberItem`` state: the one module of ``unread`` that
+knows attribute values and botocore.
+
+Every write is conditional. A failed condition hands back the item as DynamoDB found it (ALL_OLD), typed, so the
+caller can settle it without another read; a full item collection is ``ConversationListFull`` and a missing item
+``MessageGroupItemMissing``. Other errors (throttling, 5xx after botocore's retries) are left as they are: the
+HTTP edge answers them 503 and pattern E fails the member's records for a retry.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from messaging.core.aws import ITEM_COLLECTION_FULL, dynamodb, error_code
+from messaging.core.config import settings
+from messaging.core.domain import Message
+from messaging.core.errors import ConversationListFull, MessageGroupItemMissing
+from messaging.table import keys
+from messaging.unread.state import MemberActivity, MemberItem, ReadState
+
+# rules.accounts_before as a condition: the member item exists (never resurrect one), and the batch's oldest
+# message is newer than everything the item accounts for: the last message it shows and the owner's read marker.
+_ACCOUNTED_BEFORE_OLDEST = (
+    "attribute_exists(pk) AND (attribute_not_exists(last_message_sk) OR last_message_sk < :oldest)"
+    " AND (attribute_not_exists(last_read_sk) OR last_read_sk < :oldest)"
+)
+
+
+def show_batch(activity: MemberActivity) -> MemberItem | None:
+    """``rules.after_batch`` in one conditional write and no read: None when it applied, else the item as it is."""
+    values: dict[str, Any] = {
+        ":message": {"S": activity.newest.text},
+        ":at": {"S": activity.newest.created_at},
+        ":sk": {"S": activity.newest.sort_key},
+        ":oldest": {"S": activity.oldest_sort_key},
+        ":n": {"N": str(activity.incoming)},
+    }
+    if activity.read_through is not None:
+        unread = "last_read_sk = :read, unread_count = :n"
+        values[":read"] = {"S": activity.read_through}
+    else:
+        unread = "unread_count = if_not_exists(unread_count, :zero) + :n"
+        values[":zero"] = {"N": "0"}
+    try:
+        dynamodb().update_item(
+            TableName=settings().messages_table,
+            Key=keys.group_key(activity.owner_uuid, activity.newest.group_uuid),
+            UpdateExpression=f"SET #message = :message, last_message_at = :at, last_message_sk = :sk, {unread}",
+            ConditionExpression=_ACCOUNTED_BEFORE_OLDEST,
+            ExpressionAttributeNames={"#message": "message"},
+            ExpressionAttributeValues=values,
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ClientError as error:
+        return _item_of_failed_condition(error, activity.owner_uuid, activity.newest.group_uuid)
+    return None
+
+
+def mark_newest_read(owner_uuid: str, group_uuid: str, read_sk: str) -> MemberItem | None:
+    """Moves the owner's read marker to ``read_sk`` in one write when that is the group's newest message (and the
+    marker is not past it): None when it did, else the item as it is."""
+    try:
+        dynamodb().update_item(
+            TableName=settings().messages_table,
+            Key=keys.group_key(owner_uuid, group_uuid),
+            UpdateExpression="SET last_read_sk = :read, unread_count = :zero",
+            ConditionExpression=(
+                "attribute_exists(pk) AND last_message_sk = :read"
+                " AND (attribute_not_exists(last_read_sk) OR last_read_sk <= :read)"
+            ),
+            ExpressionAttributeValues={":read": {"S": read_sk}, ":zero": {"N": "0"}},
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ClientError as error:
+        return _item_of_failed_condition(error, owner_uuid, group_uuid)
+    return None
+
+
+def write_settled(item: MemberItem, state: ReadState, newest: Message | None) -> MemberItem | None:
+    """Writes a recount's result (and ``newest`` as the last message, if given) unless the item changed since it
+    was read as ``item``: None when written, else the item as it is now."""
+    sets = ["unread_count = :unread"]
+    values: dict[str, Any] = {":unread": {"N": str(state.unread_count)}}
+    conditions = []
+    for attribute, placeholder, old in (
+        ("last_message_sk", ":old_last", _string(item.last_message_sk)),
+        ("last_read_sk", ":old_read", _string(item.last_read_sk)),
+        ("unread_count", ":old_unread", _number(item.stored_unread)),
+    ):
+        if old is None:
+            conditions.append(f"attribute_not_exists({attribute})")
+        else:
+            conditions.append(f"{attribute} = {placeholder}")
+            values[placeholder] = old
+    if state.read_through is not None:
+        sets.append("last_read_sk = :read")
+        values[":read"] = {"S": state.read_through}
+    names = {}
+    if newest is not None:
+        sets += ["#message = :message", "last_message_at = :at", "last_message_sk = :sk"]
+        names["#message"] = "message"
+        values |= {
+            ":message": {"S": newest.text},
+            ":at": {"S": newest.created_at},
+            ":sk": {"S": newest.sort_key},
+        }
+    try:
+        dynamodb().update_item(
+            TableName=settings().messages_table,
+            Key=keys.group_key(item.owner_uuid, item.group_uuid),
+            UpdateExpression="SET " + ", ".join(sets),
+            ConditionExpression=" AND ".join(conditions),
+            ExpressionAttributeValues=values,
+            **({"ExpressionAttributeNames": names} if names else {}),
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ClientError as error:
+        return _item_of_failed_condition(error, item.owner_uuid, item.group_uuid)
+    return None
+
+
+def count_messages_from(group_uuid: str, sender_uuid: str, after_sk: str | None, through_sk: str, cap: int) -> int:
+    """How many messages ``sender_uuid`` sent into the group after ``after_sk`` up to ``through_sk``, at most ``cap``.
+
+    Strongly consistent, and stops reading once ``cap`` are counted, so a member far behind costs a bounded read.
+    """
+    values = {":pk": {"S": keys.messages_pk(group_uuid)}, ":upper": {"S": through_sk}, ":sender": {"S": sender_uuid}}
+    if after_sk is None:
+        condition = "pk = :pk AND sk <= :upper"
+    else:
+        # The smallest key after ``after_sk``: BETWEEN is inclusive at both ends.
+        condition = "pk = :pk AND sk BETWEEN :lower AND :upper"
+        values[":lower"] = {"S": f"{after_sk}\u0000"}
+    request: dict[str, Any] = {
+        "TableName": settings().messages_table,
+        "KeyConditionExpression": condition,
+        "FilterExpression": "user_uuid = :sender",
+        "ExpressionAttributeValues": values,
+        "Select": "COUNT",
+        "ConsistentRead": True,
+    }
+    counted = 0
+    for page in dynamodb().get_paginator("query").paginate(**request):
+        counted += page["Count"]
+        if counted >= cap:
+            break
+    return min(counted, cap)
+
+
+def member_item_of(item: Mapping[str, Any]) -> MemberItem:
+    """A member's group item as stored (or as a failed condition returns it) to its read state."""
+    stored_unread = item.get("unread_count", {}).get("N")
+    return MemberItem(
+        owner_uuid=item["pk"]["S"].removeprefix(keys.GROUP_PREFIX),
+        group_uuid=item["message_group_uuid"]["S"],
+        other_uuid=item["user_uuid"]["S"],
+        last_message_sk=item.get("last_message_sk", {}).get("S"),
+        last_read_sk=item.get("last_read_sk", {}).get("S"),
+        stored_unread=None if stored_unread is None else int(stored_unread),
+    )
+
+
+def _string(value: str | None) -> dict[str, str] | None:
+    return None if value is None else {"S": value}
+
+
+def _number(value: int | None) -> dict[str, str] | None:
+    return None if value is None else {"N": str(value)}
+
+
+def _item_of_failed_condition(error: ClientError, owner_uuid: str, group_uuid: str) -> MemberItem:
+    """The item a failed condition found; ``MessageGroupItemMissing`` if there was none.
+
+    Every caller writes to the owner's ``GRP#`` partition, so a full item collection is theirs.
+    """
+    if error_code(error) == ITEM_COLLECTION_FULL:
+        raise ConversationListFull(
+            "Your conversation list has reached its storage limit: this conversation's read marker and preview"
+            " cannot change."
+        ) from None
+    if error_code(error) != "ConditionalCheckFailedException":
+        raise error
+    # Not in botocore's typed error shape: DynamoDB adds it for ReturnValuesOnConditionCheckFailure.
+    response: dict[str, Any] = dict(error.response)
+    if "Item" not in response:
+        raise MessageGroupItemMissing(f"member {owner_uuid} has no item for message group {group_uuid}") from None
+    return member_item_of(response["Item"])
