@@ -13,9 +13,9 @@ from datetime import UTC, datetime
 from websockets.sync.client import ClientConnection, connect
 
 from bench.routes import WARMUP, percentile
-from local.events import stream_batch
-from local.filters import passes
 from local.stack import PUSH_FUNCTION, LocalStack
+from local.streams.filters import passes
+from local.streams.records import stream_batch
 from local.websocket_connections import ConnectionIdentity
 from local.websocket_events import Connection, connect_event
 from messaging.conversations import service

@@ -16,9 +16,9 @@ from pathlib import Path
 
 from bench.calls import CallCounter, MeteredWrite
 from bench.capacity import Index, indexes_of, item_size, read_units
-from local.events import stream_batch
-from local.filters import passes
 from local.stack import STREAM_FUNCTION, LocalStack
+from local.streams.filters import passes
+from local.streams.records import stream_batch
 from messaging.conversations import service
 from messaging.table import keys
 from tooling.paths import PROJECT_ROOT
@@ -112,7 +112,7 @@ def _run(stack: LocalStack, counter: CallCounter, sender_sub: str, handles: list
     for n in range(messages - len(groups)):
         service.post_message(sender_sub, rng.choice(groups), f"burst {n}")
 
-    batch_size = stack.stream.batch_size
+    batch_size = stack.stream.poller(STREAM_FUNCTION).batch_size
     records, arn = _message_inserts(stack, set(groups))
     batches = [records[i : i + batch_size] for i in range(0, len(records), batch_size)]
     counter.reset()
@@ -157,7 +157,7 @@ def _message_inserts(stack: LocalStack, groups: set[str]) -> tuple[list[dict], s
     inserts = [
         r
         for r in wanted
-        if passes(stack.stream.patterns, r)
+        if passes(stack.stream.poller(STREAM_FUNCTION).patterns, r)
         and keys.group_uuid_of_messages_pk(r["dynamodb"]["Keys"]["pk"]["S"]) in groups
     ]
     return inserts, table["LatestStreamArn"]

@@ -18,7 +18,7 @@ from local.gateway import create_gateway
 from local.logs import configure_dev_logging
 from local.snapshot import TableSnapshot
 from local.stack import LocalStack
-from local.stream_poller import StreamPoller
+from local.streams.poller import StreamPoller
 from messaging.core.tokens import AccessTokenVerifier
 from tooling.cognito import LOCAL_PASSWORD, UserPool, ensure_user_pool, ensure_users, sync_cognito_user_ids
 from tooling.paths import LOCAL_STATE_DIR, PROJECT_ROOT

@@ -17,7 +17,7 @@ import psycopg2.extensions
 from local.lambdas import LocalFunctions
 from local.management_api import ManagementApi
 from local.servers import EmbeddedPostgres, MotoServer
-from local.stream_poller import StreamPoller, StreamPollers
+from local.streams.poller import StreamPoller, StreamPollers
 from local.tcp_forwarder import TcpToUnixForwarder
 from local.websocket_api import websocket_api
 from local.websocket_connections import ConnectionRegistry
@@ -89,7 +89,7 @@ class LocalStack:
             self.functions = LocalFunctions(self.template, self.environment)
             for definition in table_definitions(self.template):
                 ensure_table(self.client("dynamodb"), definition)
-            self.stream = StreamPollers(self._stream_pollers(), primary=STREAM_FUNCTION)
+            self.stream = StreamPollers(self._stream_pollers())
         except BaseException:
             self.stop()
             raise

@@ -4,8 +4,8 @@ import json
 import uuid
 from collections import Counter
 
-from local.events import stream_batch
 from local.stack import STREAM_FUNCTION, LocalStack
+from local.streams.records import stream_batch
 from tests.api_client import ApiClient
 from tests.integration.conftest import Conversation
 from tooling.streams import all_stream_records

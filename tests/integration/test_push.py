@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from local.events import stream_batch
 from local.stack import PUSH_FUNCTION, STREAM_FUNCTION, LocalStack
+from local.streams.records import stream_batch
 from local.websocket_connections import ConnectionIdentity
 from local.websocket_events import Connection, connect_event, disconnect_event
 from messaging.core.aws import dynamodb

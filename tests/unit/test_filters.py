@@ -1,4 +1,4 @@
-from local.filters import compile_filters, passes
+from local.streams.filters import compile_filters, passes
 from tooling.template import Template
 
 TEMPLATE = Template(parameter_overrides={"UserPoolId": "us-east-1_x", "UserPoolClientId": "c"})

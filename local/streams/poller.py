@@ -19,9 +19,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from local.events import stream_batch
-from local.filters import compile_filters, passes
 from local.lambdas import LocalFunctions
+from local.streams.filters import compile_filters, passes
+from local.streams.records import stream_batch
 
 logger = logging.getLogger(__name__)
 
@@ -74,17 +74,6 @@ class StreamPoller:
         if self.starting_position == "LATEST":
             self.skip_to_end()
         return self
-
-    def drain(self, max_polls: int = 1000) -> int:
-        """Polls until the stream has nothing new; returns the number of records delivered to the function."""
-        delivered = 0
-        with self.lock:
-            for _ in range(max_polls):
-                count, progressed = self.poll_once()
-                delivered += count
-                if not progressed:
-                    return delivered
-        raise RuntimeError(f"the stream did not drain for {self.function_id}")
 
     def skip_to_end(self) -> int:
         """Marks every record now in the stream done without delivering it; returns how many were skipped.
@@ -210,9 +199,8 @@ class StreamPollers:
     ``drain`` and ``skip_to_end`` act on all of them, so a snapshot or a restore leaves every consumer caught up.
     """
 
-    def __init__(self, pollers: list[StreamPoller], primary: str) -> None:
+    def __init__(self, pollers: list[StreamPoller]) -> None:
         self.pollers = pollers
-        self.primary = self.poller(primary)  # pattern E, whose settings callers read as the stream's
 
     def poller(self, function_id: str) -> StreamPoller:
         (found,) = [poller for poller in self.pollers if poller.function_id == function_id]
@@ -232,10 +220,6 @@ class StreamPollers:
     def skip_to_end(self) -> int:
         return sum(poller.skip_to_end() for poller in self.pollers)
 
-    def poll_once(self) -> tuple[int, bool]:
-        results = [poller.poll_once() for poller in self.pollers]
-        return sum(count for count, _ in results), any(progressed for _, progressed in results)
-
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:
         """No consumer polls meanwhile. Take it before the functions' invocation lock, as the poll threads do."""
@@ -247,17 +231,3 @@ class StreamPollers:
     @property
     def progress(self) -> int:
         return sum(poller.progress for poller in self.pollers)
-
-    @property
-    def dead_letters(self) -> list[dict[str, Any]]:
-        """Every consumer's parked records."""
-        return [record for poller in self.pollers for record in poller.dead_letters]
-
-    # The primary mapping's settings, as callers read them before there were two consumers.
-    @property
-    def batch_size(self) -> int:
-        return self.primary.batch_size
-
-    @property
-    def patterns(self) -> list[dict[str, Any]]:
-        return self.primary.patterns
