@@ -1,4 +1,4 @@
--- Cruddur user profiles (SPEC section 6). Safe to run again: it never drops data.
+-- Cruddur user profiles (the layer reads them through db/sql/). Safe to run again: it never drops data.
 CREATE TABLE IF NOT EXISTS public.users (
     uuid            uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     display_name    text NOT NULL,

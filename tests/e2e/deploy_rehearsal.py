@@ -8,7 +8,7 @@ Two stacks come out of one ``sam build`` and ``sam package``:
   library behind CloudFormation's SAM transform), created with ``create_stack``. moto builds its functions,
   roles, layer, event source mapping, tables and queue, so they can be inspected.
 
-moto server (5.2.5) facts this relies on (see TOOLCHAIN.md): its S3 takes the bucket from the host name, so the
+Facts of moto server (5.2.5, requirements-dev.txt) this relies on: its S3 takes the bucket from the host name, so the
 endpoint is ``localhost`` (never ``127.0.0.1``); ``--resolve-s3`` cannot work (moto gives change-set stacks no
 outputs), so the bucket is made first; its Lambda must be told not to use Docker; a resource type it has no
 model for is accepted and listed without a logical id, never built, and a ``${X}`` naming such a resource is

@@ -128,7 +128,7 @@ def function_events(logical_id: str, event_type: str) -> list[dict[str, Any]]:
 FUNCTIONS = sorted(source_resources("AWS::Serverless::Function"))
 TABLES = sorted(source_resources("AWS::DynamoDB::Table"))
 QUEUES = sorted(source_resources("AWS::SQS::Queue"))
-# The table the functions know as MESSAGES_TABLE (SPEC section 3).
+# The table the functions know as MESSAGES_TABLE.
 (MESSAGES_TABLE,) = {
     variables["MESSAGES_TABLE"]["Ref"]
     for lid in FUNCTIONS
@@ -387,7 +387,7 @@ def test_table_ttl_recovery_and_encryption(logical_id: str, rehearsal: Rehearsal
     if ttl:
         assert ttl["Enabled"] is True
         assert ttl["AttributeName"]
-    if logical_id == MESSAGES_TABLE:  # SPEC section 3: user data, so recoverable and encrypted
+    if logical_id == MESSAGES_TABLE:  # user data, so recoverable and encrypted (docs/architecture.md)
         assert declared["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
         assert declared["SSESpecification"]["SSEEnabled"] is True
 
@@ -565,7 +565,7 @@ def test_http_api_routes_and_authorizer(
         operation = body["paths"][path][method]
         integration = operation["x-amazon-apigateway-integration"]
         assert f"${{{function}.Arn}}" in integration["uri"]["Fn::Sub"]
-        assert integration["payloadFormatVersion"] == "2.0"  # SPEC: HTTP API v2 events
+        assert integration["payloadFormatVersion"] == "2.0"  # the handlers read HTTP API v2 events
         authorizer = (event.get("Auth") or {}).get("Authorizer", default_authorizer)
         # The route's scopes, else its authorizer's: what keeps ID tokens out (they carry no scope).
         scopes = (event.get("Auth") or {}).get(
@@ -638,7 +638,7 @@ def test_every_dead_letter_queue_has_an_alarm(rehearsal: Rehearsal, built: dict[
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# Real-time delivery (SPEC section 5b). moto builds no AWS::ApiGatewayV2::*: the WebSocket API is checked on the
+# Real-time delivery (the WebSocket API). moto builds no AWS::ApiGatewayV2::*: the WebSocket API is checked on the
 # translated template; what moto does build (invoke permissions, roles, mappings, the table) as built.
 # ---------------------------------------------------------------------------------------------------------------
 WEBSOCKET_APIS = sorted(
@@ -891,7 +891,7 @@ def limits_table() -> str:
 
 
 def connections_table() -> str:
-    """The table the functions know as CONNECTIONS_TABLE: named by the same parameter (SPEC section 3)."""
+    """The table the functions know as CONNECTIONS_TABLE: named by the same parameter."""
     (parameter,) = {
         variables["CONNECTIONS_TABLE"]["Ref"]
         for lid in FUNCTIONS

@@ -1,4 +1,4 @@
-"""SPEC section 9: each pattern makes the fewest DynamoDB calls its contract allows, and user lookups are cached."""
+"""Each pattern makes the fewest DynamoDB calls its contract allows, and user lookups are cached."""
 
 from collections import Counter
 

@@ -1,4 +1,4 @@
-"""SPEC section 9: structured JSON logs carry the request id, and never the text of a message."""
+"""Structured JSON logs carry the request id, and never the text of a message."""
 
 import io
 import json

@@ -1,4 +1,4 @@
-"""Unread counts and read markers (SPEC section 3): after pattern E catches up, each member's unread_count is the
+"""Unread counts and read markers: after pattern E catches up, each member's unread_count is the
 number of messages from the other member after their read marker, capped at 100, whatever the stream does."""
 
 import json

@@ -1,5 +1,5 @@
 """Pattern E: after messages land, both members' group items show each group's newest message, and each member's
-read marker and unread count stay exact (SPEC section 3).
+read marker and unread count stay exact (docs/architecture.md, "Unread counts").
 
 Messages are coalesced per group first, so a burst into one group costs one update per member; the message names
 both members, so in the common case nothing is read. Streams deliver at least once and may redeliver out of order:

@@ -1,4 +1,4 @@
-"""Open WebSocket connections (SPEC section 3): ``user_uuid`` (pk), ``connection_id`` (sk), ``connected_at``,
+"""Open WebSocket connections (``CONNECTIONS_TABLE``): ``user_uuid`` (pk), ``connection_id`` (sk), ``connected_at``,
 ``expires_at`` (TTL).
 
 A user has one item per open connection (a phone and a laptop, two tabs), so a push finds all of a member's

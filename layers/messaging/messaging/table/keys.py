@@ -1,4 +1,4 @@
-"""Key layout of the single table (SPEC section 3), in one place."""
+"""Key layout of the single table (docs/architecture.md, "Data"), in one place."""
 
 MESSAGE_PREFIX = "MSG#"
 GROUP_PREFIX = "GRP#"
