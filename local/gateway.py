@@ -12,9 +12,9 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from local.lambdas import LocalFunctions
 from local.payload_gate import PayloadGate
 from local.request_handler import GatewayRequestHandler
+from local.runtime.lambdas import LocalFunctions
 from messaging.core.errors import Unauthenticated
 from messaging.core.tokens import AccessTokenVerifier, bearer_token, require_scope, token_scopes
 from tooling.paths import TEMPLATE_PATH

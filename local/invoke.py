@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from local.lambdas import LocalFunctions
+from local.runtime.lambdas import LocalFunctions
 from tooling.moto_clients import MOTO_CREDENTIALS
 from tooling.template import Template
 

@@ -14,8 +14,8 @@ import boto3
 import psycopg2
 import psycopg2.extensions
 
-from local.lambdas import LocalFunctions
 from local.management_api import ManagementApi
+from local.runtime.lambdas import LocalFunctions
 from local.servers import EmbeddedPostgres, MotoServer
 from local.streams.poller import StreamPoller, StreamPollers
 from local.tcp_forwarder import TcpToUnixForwarder

@@ -48,7 +48,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
-from local.lambdas import LocalFunctions
+from local.runtime.lambdas import LocalFunctions
 from local.websocket_api import Authorizer, WebSocketApi
 from local.websocket_connections import ConnectionGone, ConnectionIdentity, ConnectionRegistry
 from local.websocket_events import Connection, authorizer_event, connect_event, disconnect_event, message_event

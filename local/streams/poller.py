@@ -19,7 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from local.lambdas import LocalFunctions
+from local.runtime.lambdas import LocalFunctions
 from local.streams.filters import compile_filters, passes
 from local.streams.records import stream_batch
 

@@ -1,0 +1,1 @@
+"""The Lambda runtime, in-process: the template's handlers with their environment and a Lambda context."""
