@@ -14,7 +14,7 @@ import threading
 import warnings
 from pathlib import Path
 
-from local.gateway import create_gateway
+from local.http_api.gateway import create_gateway
 from local.logs import configure_dev_logging
 from local.snapshot import TableSnapshot
 from local.stack import LocalStack

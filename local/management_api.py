@@ -8,7 +8,7 @@ A post is answered at once: the gateway queues it on the connection (``local/web
 client that does not read never holds up the push function. Its callers are the functions, but its input is
 checked as any server's: a Content-Length that is not one decimal number, a chunked or otherwise framed body, or
 a POST without a length is 400 BadRequestException and the connection closed; a length over 128 KB is 413
-unread; a body that does not arrive within the limits of ``local/request_handler.py`` (5 s idle, 10 s whole) is
+unread; a body that does not arrive within the limits of ``local/http_api/request_handler.py`` (5 s idle, 10 s whole) is
 408; at most ``MAX_CONNECTIONS`` (64) connections are served at once, one more is 429 LimitExceededException.
 """
 
@@ -21,7 +21,7 @@ from http.server import ThreadingHTTPServer
 from typing import Any, Self
 from urllib.parse import unquote, urlsplit
 
-from local.request_handler import ConnectionLimits
+from local.http_api.request_handler import ConnectionLimits
 from local.websocket_connections import ConnectionGone, ConnectionRegistry
 
 logger = logging.getLogger(__name__)

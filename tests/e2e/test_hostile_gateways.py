@@ -3,7 +3,7 @@ WebSocket API's management API. Half-open connections, requests that trickle in 
 that lie: each is cut off or refused with API Gateway's JSON, never a 5xx, while other clients are served.
 
 The time bounds are functional ("answered within 2 s while X happens") or generous ceilings over the servers'
-own timeouts (5 s idle, 10 s for a whole request: local/request_handler.py).
+own timeouts (5 s idle, 10 s for a whole request: local/http_api/request_handler.py).
 """
 
 import socket

@@ -13,7 +13,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from local.gateway import authorization_scopes
+from local.http_api.gateway import authorization_scopes
 from messaging.api.request import HttpRequest
 from messaging.core.errors import Unauthenticated
 from messaging.core.tokens import AccessTokenVerifier, require_scope, token_scopes

@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from local.payload_gate import PayloadGate
-from local.request_handler import GatewayRequestHandler
+from local.http_api.payload_gate import PayloadGate
+from local.http_api.request_handler import GatewayRequestHandler
 from local.runtime.lambdas import LocalFunctions
 from messaging.core.errors import Unauthenticated
 from messaging.core.tokens import AccessTokenVerifier, bearer_token, require_scope, token_scopes

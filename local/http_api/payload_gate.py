@@ -7,7 +7,7 @@ its other answers. Both come before the JWT authorizer, so a client without a to
 would read any body whole first, and answer 502 (or crash, see ``_chunked``) on broken framing; this gate answers
 first and never holds an oversized body: a Content-Length over the limit is refused unread, a chunked body is read
 in blocks and refused as soon as it passes the limit. A body that stops arriving (the server's idle and whole-
-request timeouts, ``local/request_handler.py``) is 408 ``{"message": "Request Timeout"}``, never a 500.
+request timeouts, ``local/http_api/request_handler.py``) is 408 ``{"message": "Request Timeout"}``, never a 500.
 """
 
 import io
