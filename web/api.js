@@ -11,6 +11,9 @@ const PLAIN_WORDS = {
   invalid_cursor: "Could not load older messages. Reopen the conversation.",
   idempotency_key_reused: "That message changed while it was being sent. Please send it again.",
   request_in_progress: "Still sending your previous message…",
+  message_not_in_group: "That message is not in this conversation. Reopen the conversation.",
+  conversation_full: "This conversation cannot take more messages. Its messages stay readable.",
+  conversation_list_full: "A conversation list is full: this conversation cannot be started.",
   service_unavailable: "The service is busy right now. Trying again…",
   // Said when a request held back by a limit is given up on (while a send waits, a calm status says so).
   rate_limited: "You are going faster than Cruddur allows. Wait a moment and try again.",
@@ -110,7 +113,8 @@ function toApiError(status, data, retryAfter) {
   } else if (status === 429) {
     words ??= PLAIN_WORDS.throttled;
   }
-  const retryable = status === 0 || status === 409 || status === 429 || status >= 500;
+  // A 409 is worth retrying only while the same key is still being served: a full conversation stays full.
+  const retryable = status === 0 || code === "request_in_progress" || status === 429 || status >= 500;
   return new ApiError(status, code, words ?? "Something went wrong on our side. Please try again.", retryable,
     retryAfter);
 }
