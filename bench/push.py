@@ -16,8 +16,8 @@ from bench.routes import WARMUP, percentile
 from local.stack import PUSH_FUNCTION, LocalStack
 from local.streams.filters import passes
 from local.streams.records import stream_batch
-from local.websocket_connections import ConnectionIdentity
-from local.websocket_events import Connection, connect_event
+from local.websocket.connections import ConnectionIdentity
+from local.websocket.events import Connection, connect_event
 from messaging.conversations import service
 from messaging.core.aws import dynamodb
 from messaging.people import participants

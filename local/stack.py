@@ -14,14 +14,14 @@ import boto3
 import psycopg2
 import psycopg2.extensions
 
-from local.management_api import ManagementApi
 from local.runtime.lambdas import LocalFunctions
 from local.servers import EmbeddedPostgres, MotoServer
 from local.streams.poller import StreamPoller, StreamPollers
 from local.tcp_forwarder import TcpToUnixForwarder
-from local.websocket_api import websocket_api
-from local.websocket_connections import ConnectionRegistry
-from local.websocket_gateway import WebSocketGateway
+from local.websocket.api import websocket_api
+from local.websocket.connections import ConnectionRegistry
+from local.websocket.gateway import WebSocketGateway
+from local.websocket.management_api import ManagementApi
 from tooling.cognito import UserPool
 from tooling.moto_clients import MOTO_CREDENTIALS, moto_client
 from tooling.paths import SEED_SQL, schema_files

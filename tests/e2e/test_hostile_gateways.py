@@ -19,7 +19,7 @@ from tooling.http_client import call
 
 HALF_OPEN = 300
 SERVER_TIMEOUT_CEILING = 30.0  # far above the servers' 5 s / 10 s, far below "forever"
-MANAGEMENT_CONNECTIONS = 64  # local/management_api.py MAX_CONNECTIONS
+MANAGEMENT_CONNECTIONS = 64  # local/websocket/management_api.py MAX_CONNECTIONS
 OVER_128_KB = str(128 * 1024 + 1)
 
 

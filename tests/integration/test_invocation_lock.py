@@ -14,7 +14,7 @@ import logging
 import threading
 
 from local.stack import PUSH_FUNCTION, LocalStack
-from local.websocket_events import message_event
+from local.websocket.events import message_event
 from messaging.core.observability import logger
 from tests.api_client import ApiClient
 from tests.integration import test_push

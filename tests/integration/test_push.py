@@ -17,8 +17,8 @@ import pytest
 
 from local.stack import PUSH_FUNCTION, STREAM_FUNCTION, LocalStack
 from local.streams.records import stream_batch
-from local.websocket_connections import ConnectionIdentity
-from local.websocket_events import Connection, connect_event, disconnect_event
+from local.websocket.connections import ConnectionIdentity
+from local.websocket.events import Connection, connect_event, disconnect_event
 from messaging.core.aws import dynamodb
 from tests.api_client import ApiClient
 from tests.conftest import TestUser

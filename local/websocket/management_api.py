@@ -4,7 +4,7 @@ The push function's botocore ``apigatewaymanagementapi`` client talks to it unch
 ``WEBSOCKET_MANAGEMENT_URL``. It answers as API Gateway does: 410 GoneException for a connection that is not
 open, 413 PayloadTooLargeException above 128 KB, errors named in ``x-amzn-ErrorType``. No signature is checked.
 
-A post is answered at once: the gateway queues it on the connection (``local/websocket_gateway.py``), so one
+A post is answered at once: the gateway queues it on the connection (``local/websocket/gateway.py``), so one
 client that does not read never holds up the push function. Its callers are the functions, but its input is
 checked as any server's: a Content-Length that is not one decimal number, a chunked or otherwise framed body, or
 a POST without a length is 400 BadRequestException and the connection closed; a length over 128 KB is 413
@@ -22,7 +22,7 @@ from typing import Any, Self
 from urllib.parse import unquote, urlsplit
 
 from local.http_api.request_handler import ConnectionLimits
-from local.websocket_connections import ConnectionGone, ConnectionRegistry
+from local.websocket.connections import ConnectionGone, ConnectionRegistry
 
 logger = logging.getLogger(__name__)
 

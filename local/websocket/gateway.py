@@ -6,7 +6,7 @@ missing), a failing authorizer 401, a Deny 403, a $connect answer other than 2xx
 upgrade. Each client message is routed by the template's route selection expression (``$request.body.action``)
 to its route or ``$default``; a two-way route's body is sent back. A close, by either side, runs $disconnect.
 Limits as API Gateway's: 128 KB messages and 32 KB frames (bigger ones close the connection, code 1009), no
-compression. Pushes reach clients through the management API (``local/management_api.py``).
+compression. Pushes reach clients through the management API (``local/websocket/management_api.py``).
 
 A hostile client costs only its own connection:
 
@@ -49,9 +49,9 @@ from websockets.frames import CloseCode
 from websockets.http11 import Request, Response
 
 from local.runtime.lambdas import LocalFunctions
-from local.websocket_api import Authorizer, WebSocketApi
-from local.websocket_connections import ConnectionGone, ConnectionIdentity, ConnectionRegistry
-from local.websocket_events import Connection, authorizer_event, connect_event, disconnect_event, message_event
+from local.websocket.api import Authorizer, WebSocketApi
+from local.websocket.connections import ConnectionGone, ConnectionIdentity, ConnectionRegistry
+from local.websocket.events import Connection, authorizer_event, connect_event, disconnect_event, message_event
 
 logger = logging.getLogger(__name__)
 
