@@ -11,6 +11,7 @@ import psycopg2
 import pytest
 
 from local.stack import LocalStack
+from messaging.core.config import settings
 from tests.api_client import ApiClient
 from tooling.ports import free_port
 
@@ -43,6 +44,28 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for name in suite_markers(item.path):
             if item.get_closest_marker(name) is None:
                 item.add_marker(name)
+
+
+type SetEnvironment = Callable[..., None]
+
+
+@pytest.fixture
+def function_environment() -> Iterator[SetEnvironment]:
+    """Changes the functions' environment for one test: ``function_environment(SEND_RATE_LIMIT="2")``, a value of
+    None unsets the variable. A function reads its settings once per container (core/config.py), so they are
+    read anew after each change and again once the test's values are undone."""
+    with pytest.MonkeyPatch.context() as patch:
+
+        def set_(**variables: str | None) -> None:
+            for name, value in variables.items():
+                if value is None:
+                    patch.delenv(name, raising=False)
+                else:
+                    patch.setenv(name, value)
+            settings.cache_clear()
+
+        yield set_
+    settings.cache_clear()
 
 
 @dataclass(frozen=True)

@@ -4,8 +4,11 @@ from messaging.api.handler import http_handler
 from messaging.api.request import HttpRequest
 from messaging.api.response import HttpResponse
 from messaging.conversations import operations
+from messaging.core.config import Need
 
 
-@http_handler
-def lambda_handler(request: HttpRequest) -> HttpResponse:
+def post_message(request: HttpRequest) -> HttpResponse:
     return HttpResponse.json(201, operations.post_message(request))
+
+
+lambda_handler = http_handler(post_message, Need.IDEMPOTENCY, Need.SEND_LIMITS)

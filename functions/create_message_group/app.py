@@ -4,9 +4,12 @@ from messaging.api.handler import http_handler
 from messaging.api.request import HttpRequest
 from messaging.api.response import HttpResponse
 from messaging.conversations import operations
+from messaging.core.config import Need
 
 
-@http_handler
-def lambda_handler(request: HttpRequest) -> HttpResponse:
+def start_message_group(request: HttpRequest) -> HttpResponse:
     started = operations.start_message_group(request)
     return HttpResponse.json(201 if started.created else 200, started.message)
+
+
+lambda_handler = http_handler(start_message_group, Need.IDEMPOTENCY, Need.SEND_LIMITS)

@@ -7,8 +7,10 @@ from messaging.api.response import HttpResponse
 from messaging.conversations import service
 
 
-@http_handler
-def lambda_handler(request: HttpRequest) -> HttpResponse:
+def list_message_groups(request: HttpRequest) -> HttpResponse:
     page = request.page_query
     groups = service.list_message_groups(request.caller_id, page.limit, page.cursor)
     return HttpResponse.page(request, groups, MessageGroupView.of)
+
+
+lambda_handler = http_handler(list_message_groups)

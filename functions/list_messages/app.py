@@ -7,8 +7,10 @@ from messaging.api.response import HttpResponse
 from messaging.conversations import service
 
 
-@http_handler
-def lambda_handler(request: HttpRequest) -> HttpResponse:
+def list_messages(request: HttpRequest) -> HttpResponse:
     group_uuid, page = request.path_uuid("message_group_uuid"), request.page_query
     messages = service.list_messages(request.caller_id, str(group_uuid), page.limit, page.cursor)
     return HttpResponse.page(request, messages, MessageView.of)
+
+
+lambda_handler = http_handler(list_messages)

@@ -5,12 +5,16 @@ from messaging.api.models import MarkReadRequest, ReadMarkerView
 from messaging.api.request import HttpRequest
 from messaging.api.response import HttpResponse
 from messaging.conversations import service
+from messaging.core.config import Need
 from messaging.limits import gcra
 
 
-@http_handler
-def lambda_handler(request: HttpRequest) -> HttpResponse:
+def mark_read(request: HttpRequest) -> HttpResponse:
     gcra.check_read_marker(request.caller_id)
     group_uuid, seen = request.path_uuid("message_group_uuid"), request.json_body(MarkReadRequest)
     marker = service.mark_read(request.caller_id, str(group_uuid), seen.created_at, str(seen.uuid))
     return HttpResponse.json(200, ReadMarkerView.of(marker))
+
+
+# Its own allowance runs at the send limit's rate, in the same table.
+lambda_handler = http_handler(mark_read, Need.SEND_LIMITS)

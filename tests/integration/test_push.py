@@ -21,7 +21,7 @@ from local.websocket.connections import ConnectionIdentity
 from local.websocket.events import Connection, connect_event, disconnect_event
 from messaging.core.aws import dynamodb
 from tests.api_client import ApiClient
-from tests.conftest import TestUser
+from tests.conftest import SetEnvironment, TestUser
 from tests.integration.conftest import Conversation
 from tests.integration.test_message_stream import MALFORMED_MESSAGE_RECORD, failure_notices, notices_of
 from tooling.streams import all_stream_records
@@ -311,9 +311,9 @@ def test_a_user_past_the_connection_cap_loses_the_oldest_connections_and_pushes_
     stack: LocalStack,
     conversation: Conversation,
     open_connection: Opener,
-    monkeypatch: pytest.MonkeyPatch,
+    function_environment: SetEnvironment,
 ) -> None:
-    monkeypatch.setenv("MAX_CONNECTIONS_PER_USER", "3")
+    function_environment(MAX_CONNECTIONS_PER_USER="3")
     stack.stream.drain()
     other = conversation.other
     opened = [open_connection(other, connected_at=time.time() - 60 + n) for n in range(5)]
@@ -373,9 +373,9 @@ def test_what_push_cannot_post_in_its_time_is_reported_failed_and_pushed_again_n
     stack: LocalStack,
     conversation: Conversation,
     open_connection: Opener,
-    monkeypatch: pytest.MonkeyPatch,
+    function_environment: SetEnvironment,
 ) -> None:
-    monkeypatch.setenv("MAX_CONNECTIONS_PER_USER", "50")
+    function_environment(MAX_CONNECTIONS_PER_USER="50")
     stack.stream.drain()
     sockets = [open_connection(conversation.other, SlowSocket(0.5))[1] for _ in range(40)]
     sent = post(api, conversation.starter, conversation.group_uuid, "for forty slow sockets")
@@ -400,9 +400,12 @@ def test_what_push_cannot_post_in_its_time_is_reported_failed_and_pushed_again_n
 
 
 def test_a_page_renewing_its_connection_at_the_cap_replaces_its_own_not_another_page_s(
-    stack: LocalStack, conversation: Conversation, open_connection: Opener, monkeypatch: pytest.MonkeyPatch
+    stack: LocalStack,
+    conversation: Conversation,
+    open_connection: Opener,
+    function_environment: SetEnvironment,
 ) -> None:
-    monkeypatch.setenv("MAX_CONNECTIONS_PER_USER", "3")
+    function_environment(MAX_CONNECTIONS_PER_USER="3")
     other = conversation.other
     pages = {name: open_connection(other, session=f"page-{name}") for name in ("a", "b", "c")}
     renewed = open_connection(other, session="page-b")  # page b's token is about to expire: a new one first
@@ -412,9 +415,12 @@ def test_a_page_renewing_its_connection_at_the_cap_replaces_its_own_not_another_
 
 
 def test_one_session_name_on_many_connections_still_meets_the_cap(
-    stack: LocalStack, conversation: Conversation, open_connection: Opener, monkeypatch: pytest.MonkeyPatch
+    stack: LocalStack,
+    conversation: Conversation,
+    open_connection: Opener,
+    function_environment: SetEnvironment,
 ) -> None:
-    monkeypatch.setenv("MAX_CONNECTIONS_PER_USER", "3")
+    function_environment(MAX_CONNECTIONS_PER_USER="3")
     other = conversation.other
     opened = [open_connection(other, session="same") for _ in range(6)]
     assert [socket.closed for _, socket in opened] == [True, True, True, False, False, False]

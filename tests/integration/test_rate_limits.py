@@ -17,15 +17,14 @@ from local.stack import LocalStack
 from messaging.core.aws import dynamodb
 from messaging.limits import gcra
 from tests.api_client import ApiClient
-from tests.conftest import TestUser
+from tests.conftest import SetEnvironment, TestUser
 from tests.integration.conftest import Conversation
 
 
 @pytest.fixture
-def limits(monkeypatch: pytest.MonkeyPatch) -> Callable[[float, int], None]:
+def limits(function_environment: SetEnvironment) -> Callable[[float, int], None]:
     def set_(per_second: float, burst: int) -> None:
-        monkeypatch.setenv("SEND_RATE_LIMIT", str(per_second))
-        monkeypatch.setenv("SEND_BURST_LIMIT", str(burst))
+        function_environment(SEND_RATE_LIMIT=str(per_second), SEND_BURST_LIMIT=str(burst))
 
     return set_
 

@@ -5,14 +5,13 @@ bearer token in its headers must not be enough. SAM CLI (AWS_SAM_LOCAL=true) emu
 the layer checks the token itself.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 
 from local.stack import LocalStack
-from messaging.core.tokens import verifier_from_environment
 from tests.api_client import ApiClient
-from tests.conftest import TestUser
+from tests.conftest import SetEnvironment, TestUser
 from tests.http_api_events import http_api_event
 from tooling.cognito import LOCAL_PASSWORD, access_token, cognito_users, ensure_user_pool, ensure_users
 
@@ -21,8 +20,8 @@ PATH = "/api/message_groups"
 
 @pytest.fixture
 def signed_in(
-    stack: LocalStack, new_user: Callable[..., TestUser], database, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[str]:
+    stack: LocalStack, new_user: Callable[..., TestUser], database, function_environment: SetEnvironment
+) -> str:
     """A real access token of a registered user, and the functions pointed at its pool as env.local.json does."""
     cognito = stack.client("cognito-idp")
     pool = ensure_user_pool(cognito, stack.region, pool_name="sam-local-tests")
@@ -31,12 +30,10 @@ def signed_in(
     with database.cursor() as cursor:
         sub = cognito_users(cognito, pool.pool_id)[user.handle]
         cursor.execute("UPDATE users SET cognito_user_id = %s WHERE uuid = %s", (sub, user.uuid))
-    monkeypatch.setenv("COGNITO_JWKS_URL", pool.jwks_url(stack.moto.url))
-    monkeypatch.setenv("COGNITO_ISSUER", pool.issuer)
-    monkeypatch.setenv("COGNITO_CLIENT_ID", pool.client_id)
-    verifier_from_environment.cache_clear()
-    yield access_token(cognito, pool, user.handle, LOCAL_PASSWORD)["AccessToken"]
-    verifier_from_environment.cache_clear()
+    function_environment(
+        COGNITO_JWKS_URL=pool.jwks_url(stack.moto.url), COGNITO_ISSUER=pool.issuer, COGNITO_CLIENT_ID=pool.client_id
+    )
+    return access_token(cognito, pool, user.handle, LOCAL_PASSWORD)["AccessToken"]
 
 
 def without_claims(api: ApiClient, token: str) -> int:
@@ -52,17 +49,14 @@ def without_claims(api: ApiClient, token: str) -> int:
 
 @pytest.mark.parametrize("sam_local", [None, "false", "1", "TRUE"])
 def test_outside_sam_local_a_valid_token_without_claims_is_401(
-    api: ApiClient, signed_in: str, monkeypatch: pytest.MonkeyPatch, sam_local: str | None
+    api: ApiClient, signed_in: str, function_environment: SetEnvironment, sam_local: str | None
 ) -> None:
-    if sam_local is None:
-        monkeypatch.delenv("AWS_SAM_LOCAL", raising=False)
-    else:
-        monkeypatch.setenv("AWS_SAM_LOCAL", sam_local)
+    function_environment(AWS_SAM_LOCAL=sam_local)
     assert without_claims(api, signed_in) == 401
 
 
 def test_under_sam_local_the_same_request_is_served(
-    api: ApiClient, signed_in: str, monkeypatch: pytest.MonkeyPatch
+    api: ApiClient, signed_in: str, function_environment: SetEnvironment
 ) -> None:
-    monkeypatch.setenv("AWS_SAM_LOCAL", "true")
+    function_environment(AWS_SAM_LOCAL="true")
     assert without_claims(api, signed_in) == 200

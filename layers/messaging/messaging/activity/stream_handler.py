@@ -13,24 +13,25 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from messaging.core.config import settings
+from messaging.core.config import Need
 from messaging.core.domain import Message
+from messaging.core.entry import Kind, LambdaHandler, lambda_entry
 from messaging.core.errors import MalformedStreamRecord
 from messaging.core.observability import logger, metrics
 from messaging.table.records import is_message_insert, message_of, sequence_number
 
 # Applies messages; returns the failures: by group uuid, the members not updated and why.
 type Apply = Callable[[Iterable[Message]], Mapping[str, Mapping[str, BaseException]]]
-type StreamHandler = Callable[[Mapping[str, Any], LambdaContext], dict[str, Any]]
 
 
-def stream_handler(apply: Apply) -> StreamHandler:
+# A stream batch names no request: no correlation id. A failure outside the records' own is Lambda's to retry.
+PATTERN_E = Kind(correlation_id_path=None, needs=(Need.MESSAGES,))
+
+
+def stream_handler(apply: Apply) -> LambdaHandler:
     """A handler applying a batch's messages with ``apply`` (which returns the failed groups' failed members)."""
-    settings()  # at cold start: a deployment missing its configuration fails here, naming what is missing
 
-    @logger.inject_lambda_context(clear_state=True)
-    @metrics.log_metrics
-    def handler(event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+    def serve(event: Mapping[str, Any], _context: LambdaContext) -> dict[str, Any]:
         records = [record for record in event.get("Records", []) if is_message_insert(record)]
         messages: dict[str, Message] = {}
         failed: list[str] = []
@@ -46,4 +47,4 @@ def stream_handler(apply: Apply) -> StreamHandler:
         metrics.add_metric(name="StreamRecordsFailed", unit=MetricUnit.Count, value=len(failed))
         return {"batchItemFailures": [{"itemIdentifier": number} for number in failed]}
 
-    return handler
+    return lambda_entry(serve, PATTERN_E)

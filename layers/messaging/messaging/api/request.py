@@ -46,9 +46,9 @@ class HttpRequest:
         claims = self.event.get("requestContext", {}).get("authorizer", {}).get("jwt", {}).get("claims", {})
         if not claims and running_under_sam_local():
             # Imported here: PyJWT and cryptography have no place in the cold start of a function in AWS.
-            from messaging.core.tokens import bearer_token, verifier_from_environment  # noqa: PLC0415
+            from messaging.core.tokens import bearer_token, configured_verifier  # noqa: PLC0415
 
-            claims = verifier_from_environment().claims(bearer_token(self.headers))
+            claims = configured_verifier().claims(bearer_token(self.headers))
         return _access_token_sub(claims)
 
     def path_uuid(self, name: str) -> UUID:

@@ -1,8 +1,12 @@
-"""Powertools Logger and Metrics shared by every function (service and namespace come from the environment)."""
+"""Powertools Logger and Metrics shared by every function: every line the layer logs goes through this logger, so
+it carries the invocation's keys (function, request id, correlation id) that the entry wrapper injects.
 
-import os
+Powertools reads its own variables (service name, log level); the namespace's default is the layer's.
+"""
 
 from aws_lambda_powertools import Logger, Metrics
 
+from messaging.core.config import settings
+
 logger = Logger()
-metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE", "CruddurMessages"))
+metrics = Metrics(namespace=settings().metrics_namespace)

@@ -12,13 +12,13 @@ an ID token (``aud`` = the app client) from an access token. The JWKS URL is con
 name the AWS issuer even locally.
 """
 
-import os
 from collections.abc import Collection, Mapping
 from functools import cache
 from typing import Any
 
 import jwt
 
+from messaging.core.config import Cognito, settings
 from messaging.core.errors import Unauthenticated
 
 _ALGORITHMS = ["RS256"]  # Cognito signs with RS256 only; anything else (none, HS256) is refused outright
@@ -90,20 +90,13 @@ def bearer_token(headers: Mapping[str, str]) -> str:
     return token.strip() if scheme.lower() == "bearer" else authorization.strip()
 
 
-@cache
-def verifier_from_environment() -> AccessTokenVerifier:
-    """The pool of this deployment, as the template (or ``env.local.json`` under ``sam local``) names it.
+def configured_verifier() -> AccessTokenVerifier:
+    """The verifier of this deployment's pool (``Settings.cognito``: the template, or ``env.local.json`` under
+    ``sam local``); ``ConfigurationError`` when the environment names none, a deployment fault and not a 401."""
+    return verifier_for(settings().cognito)
 
-    ``COGNITO_SCOPES`` (space-separated) are the HTTP API authorizer's ``AuthorizationScopes``; unset, no scope is
-    asked for.
-    """
-    names = ("COGNITO_JWKS_URL", "COGNITO_ISSUER", "COGNITO_CLIENT_ID")
-    values = {name: os.environ.get(name, "") for name in names}
-    if missing := [name for name, value in values.items() if not value]:
-        raise Unauthenticated(f"tokens cannot be checked here: {', '.join(missing)} not set")
-    return AccessTokenVerifier(
-        values["COGNITO_JWKS_URL"],
-        values["COGNITO_ISSUER"],
-        values["COGNITO_CLIENT_ID"].split(","),
-        scopes=os.environ.get("COGNITO_SCOPES", "").split(),
-    )
+
+@cache
+def verifier_for(pool: Cognito) -> AccessTokenVerifier:
+    # One per pool and container: its JWKS is fetched once, not once per request.
+    return AccessTokenVerifier(pool.jwks_url, pool.issuer, pool.client_ids, scopes=pool.scopes)

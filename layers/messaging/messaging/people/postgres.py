@@ -1,7 +1,6 @@
 """One PostgreSQL connection per warm container, reconnected after a drop; queries are named SQL files."""
 
 import contextlib
-import logging
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -11,9 +10,8 @@ import psycopg2.extensions
 
 from messaging.core.config import settings
 from messaging.core.errors import DependencyUnavailable
+from messaging.core.observability import logger
 from messaging.people import parameters
-
-logger = logging.getLogger(__name__)
 
 _CONNECT_TIMEOUT_SECONDS = 3
 _STATEMENT_TIMEOUT_MS = 3000
@@ -64,9 +62,8 @@ def _forget_connection() -> None:
 
 
 def _connection_url() -> str:
-    config = settings()
+    config = settings().postgres  # one of the two, or a ConfigurationError (at cold start, for the functions)
     if config.connection_url:
         return config.connection_url
-    if config.connection_url_parameter:
-        return parameters.secure_string(config.connection_url_parameter)
-    raise DependencyUnavailable("No PostgreSQL connection is configured (CONNECTION_URL).")
+    assert config.connection_url_parameter is not None  # Settings.postgres requires one of the two
+    return parameters.secure_string(config.connection_url_parameter)

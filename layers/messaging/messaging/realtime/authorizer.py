@@ -11,17 +11,17 @@ not this function's: the authorizer reads no database and builds no AWS client (
 loads), so its cold start is little more than PyJWT and cryptography.
 """
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from messaging.core.config import Need
+from messaging.core.entry import Kind, LambdaHandler, lambda_entry
 from messaging.core.errors import Unauthenticated
 from messaging.core.observability import logger
-from messaging.core.tokens import AccessTokenVerifier, verifier_from_environment
-
-type LambdaHandler = Callable[[Mapping[str, Any], LambdaContext], dict[str, Any]]
+from messaging.core.tokens import AccessTokenVerifier, configured_verifier
 
 
 class Unauthorized(Exception):
@@ -31,15 +31,16 @@ class Unauthorized(Exception):
         super().__init__("Unauthorized")
 
 
+# A refusal is the exception Unauthorized, which API Gateway answers 401; any other failure is a 500 of its own.
+AUTHORIZER = Kind(correlation_id_path=correlation_paths.API_GATEWAY_REST, needs=(Need.COGNITO,))
+
+
 def authorizer_handler() -> LambdaHandler:
-    # At cold start: a deployment that cannot check tokens fails here rather than refusing everyone.
-    verifier = verifier_from_environment()
+    # The pool is required at cold start: a deployment that cannot check tokens fails there, not as everyone's 401.
+    def serve(event: Mapping[str, Any], _context: LambdaContext) -> dict[str, Any]:
+        return authorize(event, configured_verifier())
 
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
-    def handler(event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return authorize(event, verifier)
-
-    return handler
+    return lambda_entry(serve, AUTHORIZER)
 
 
 def authorize(event: Mapping[str, Any], verifier: AccessTokenVerifier) -> dict[str, Any]:

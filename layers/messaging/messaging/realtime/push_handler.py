@@ -14,8 +14,9 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from messaging.core.aws import MANAGEMENT_CALL_SECONDS
-from messaging.core.config import settings
+from messaging.core.config import Need
 from messaging.core.domain import Message, ReadMarker
+from messaging.core.entry import Kind, LambdaHandler, lambda_entry
 from messaging.core.errors import MalformedStreamRecord
 from messaging.core.observability import logger, metrics
 from messaging.realtime.push import Deadline, PushReport
@@ -26,16 +27,14 @@ type PushReadMarkers = Callable[[Iterable[tuple[str, ReadMarker]], Deadline], Pu
 
 # Posts stop starting this long before the function's timeout: one post's own bound, and a margin to report.
 _RESERVE_SECONDS = MANAGEMENT_CALL_SECONDS + 1.0
-type StreamHandler = Callable[[Mapping[str, Any], LambdaContext], dict[str, Any]]
 
 
-def push_handler(push: Push, push_read_markers: PushReadMarkers) -> StreamHandler:
-    config = settings()  # at cold start: a deployment missing its configuration fails here, naming what is missing
-    _ = config.connections_table, config.websocket_management_url
+# Its own stream consumer: the connections it posts to, through the WebSocket API's management endpoint.
+PUSH = Kind(correlation_id_path=None, needs=(Need.CONNECTIONS, Need.MANAGEMENT))
 
-    @logger.inject_lambda_context(clear_state=True)
-    @metrics.log_metrics
-    def handler(event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+
+def push_handler(push: Push, push_read_markers: PushReadMarkers) -> LambdaHandler:
+    def serve(event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         messages: dict[str, Message] = {}
         markers: dict[str, tuple[str, ReadMarker]] = {}
         for record in event.get("Records", []):
@@ -68,4 +67,4 @@ def push_handler(push: Push, push_read_markers: PushReadMarkers) -> StreamHandle
         )
         return {"batchItemFailures": [{"itemIdentifier": number} for number in sorted(failed, key=int)]}
 
-    return handler
+    return lambda_entry(serve, PUSH)

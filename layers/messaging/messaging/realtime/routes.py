@@ -10,6 +10,7 @@ after 10 idle minutes). Anything else is answered with an error frame, never a f
 10 frames at once and one a second after that; a connection that floods is answered ``rate_limited``, then closed.
 """
 
+import functools
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -19,7 +20,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from messaging.core.config import settings
+from messaging.core.config import Need
+from messaging.core.entry import Kind, LambdaHandler, lambda_entry
 from messaging.core.errors import InvalidJson, InvalidRequest, PayloadTooLarge, RateLimited, Unauthenticated
 from messaging.core.json_input import NotJson, parse_json
 from messaging.core.observability import logger, metrics
@@ -32,27 +34,32 @@ from messaging.realtime.reply import WebSocketReply
 MAX_FRAME_BYTES = 4 * 1024
 
 type Route = Callable[[WebSocketRequest], WebSocketReply]
-type LambdaHandler = Callable[[Mapping[str, Any], LambdaContext], dict[str, Any]]
 
 
-def websocket_handler(route: Route) -> LambdaHandler:
-    settings()  # at cold start: a deployment missing its configuration fails here, naming what is missing
+def _served(event: Mapping[str, Any], answer: dict[str, Any]) -> None:
+    request = WebSocketRequest(event)
+    logger.info(
+        "websocket route served",
+        extra={"route": request.route_key, "connection": request.connection_id, "status": answer["statusCode"]},
+    )
 
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, clear_state=True)
-    @metrics.log_metrics
-    def handler(event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
-        request = WebSocketRequest(event)
-        try:
-            reply = route(request)
-        except Exception as error:
-            reply = WebSocketReply.of_error(error)
-        logger.info(
-            "websocket route served",
-            extra={"route": request.route_key, "connection": request.connection_id, "status": reply.status},
-        )
-        return reply.to_lambda()
 
-    return handler
+# API Gateway's WebSocket events carry their request id where REST events do.
+WEBSOCKET_ROUTE = Kind(
+    correlation_id_path=correlation_paths.API_GATEWAY_REST,
+    answer_error=lambda error: WebSocketReply.of_error(error).to_lambda(),
+    served=_served,
+)
+
+
+def websocket_handler(route: Route, *needs: Need) -> LambdaHandler:
+    """The route's handler; ``needs``: what the route needs of the environment (each route its own)."""
+
+    @functools.wraps(route)
+    def serve(event: Mapping[str, Any], _context: LambdaContext) -> dict[str, Any]:
+        return route(WebSocketRequest(event)).to_lambda()
+
+    return lambda_entry(serve, WEBSOCKET_ROUTE, needs)
 
 
 def disconnect(request: WebSocketRequest) -> WebSocketReply:
