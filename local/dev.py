@@ -16,7 +16,7 @@ from pathlib import Path
 
 from local.http_api.gateway import create_gateway
 from local.logs import configure_dev_logging
-from local.snapshot import TableSnapshot
+from local.servers.snapshot import TableSnapshot
 from local.stack import LocalStack
 from local.streams.poller import StreamPoller
 from messaging.core.tokens import AccessTokenVerifier

@@ -15,9 +15,10 @@ import psycopg2
 import psycopg2.extensions
 
 from local.runtime.lambdas import LocalFunctions
-from local.servers import EmbeddedPostgres, MotoServer
+from local.servers.moto_process import MotoServer
+from local.servers.postgres import EmbeddedPostgres
+from local.servers.tcp_forwarder import TcpToUnixForwarder
 from local.streams.poller import StreamPoller, StreamPollers
-from local.tcp_forwarder import TcpToUnixForwarder
 from local.websocket.api import websocket_api
 from local.websocket.connections import ConnectionRegistry
 from local.websocket.gateway import WebSocketGateway

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 
-from local.servers import MotoServer
+from local.servers.moto_process import MotoServer
 from tests.e2e.deploy_rehearsal import (
     ARTIFACT_BUCKET,
     REHEARSAL_POOL,

@@ -20,7 +20,7 @@ Here models are not tracked (moto's dashboard shows no instances; nothing else r
 services we run), an iterator names its table and stream and finds the live shard when read, and iterators
 expire 15 minutes after they are issued, as AWS's do.
 
-Run as ``python -m local.moto_server -H HOST -p PORT`` (moto's own arguments).
+Run as ``python -m local.servers.moto_server -H HOST -p PORT`` (moto's own arguments).
 """
 
 import copy

@@ -1,4 +1,4 @@
-"""The embedded servers of the local stack: moto in server mode and PostgreSQL from the pgserver wheel."""
+"""moto in server mode as a child process of the stack (its patched entry point: ``local/servers/moto_server.py``)."""
 
 import ctypes
 import os
@@ -9,8 +9,6 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from tooling.paths import PROJECT_ROOT
 from tooling.ports import port_in_use
@@ -50,9 +48,9 @@ class MotoServer:
             raise RuntimeError(f"port {self.port} on {self.host} is already in use: stop what runs there first")
         log = self.log_path.open("ab") if self.log_path else subprocess.DEVNULL
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and arguments
-            # moto with its unbounded memory growth fixed (see local/moto_server.py).
-            [sys.executable, "-m", "local.moto_server", "-H", self.host, "-p", str(self.port)],
-            cwd=PROJECT_ROOT,  # where ``-m local.moto_server`` is found, whatever the caller's directory
+            # moto with its unbounded memory growth fixed (see local/servers/moto_server.py).
+            [sys.executable, "-m", "local.servers.moto_server", "-H", self.host, "-p", str(self.port)],
+            cwd=PROJECT_ROOT,  # where ``-m local.servers.moto_server`` is found, whatever the caller's directory
             env={**os.environ, **_STABLE_COGNITO_IDS},
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -87,29 +85,3 @@ class MotoServer:
             except subprocess.TimeoutExpired:
                 self._process.kill()
         self._process = None
-
-
-class EmbeddedPostgres:
-    """PostgreSQL 16 from the pgserver wheel, on a Unix socket under ``data_dir``; stops with this process."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self._server: Any = None
-
-    @property
-    def socket_path(self) -> Path:
-        """The server's Unix socket file (pgserver picks its directory; the port is PostgreSQL's default)."""
-        directory = parse_qs(urlsplit(self._server.get_uri()).query)["host"][0]
-        return Path(directory) / ".s.PGSQL.5432"
-
-    def start(self) -> str:
-        import pgserver  # noqa: PLC0415 - only the embedded default needs it
-
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._server = pgserver.get_server(self.data_dir, cleanup_mode="stop")
-        return self._server.get_uri()
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.cleanup()
-            self._server = None
