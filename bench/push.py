@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from websockets.sync.client import ClientConnection, connect
 
 from bench.routes import WARMUP, percentile
-from local.stack import PUSH_FUNCTION, LocalStack
+from local.stack import PUSH_FUNCTION, EmulatedStack
 from local.streams.filters import passes
 from local.streams.records import stream_batch
 from local.websocket.connections import ConnectionIdentity
@@ -103,7 +103,7 @@ class _Socket:
 
 
 def push_burst(
-    stack: LocalStack, sender_sub: str, new_users: Callable[[int], list[str]], *, groups: int, messages: int
+    stack: EmulatedStack, sender_sub: str, new_users: Callable[[int], list[str]], *, groups: int, messages: int
 ) -> PushBurst:
     handles = new_users(groups)
     sender = participants.caller(sender_sub)
@@ -161,7 +161,7 @@ def push_burst(
     )
 
 
-def _signed_in(stack: LocalStack, handles: list[str]) -> dict[str, str]:
+def _signed_in(stack: EmulatedStack, handles: list[str]) -> dict[str, str]:
     """The users' uuids, each with a Cognito sub of its own (linked here): $connect maps a sub to its user."""
     with stack.postgres_connection() as connection, connection.cursor() as cursor:
         cursor.execute(
@@ -174,7 +174,7 @@ def _signed_in(stack: LocalStack, handles: list[str]) -> dict[str, str]:
     return found
 
 
-def _connect(stack: LocalStack, sub: str) -> str:
+def _connect(stack: EmulatedStack, sub: str) -> str:
     """A connection as the WebSocket API opens one: the authorizer admitted ``sub``, $connect stores it under its
     user, and the socket is live."""
     connection = Connection(

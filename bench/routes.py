@@ -12,7 +12,7 @@ from typing import Any
 import psycopg2
 
 from bench.calls import CallCounter
-from local.stack import LocalStack
+from local.stack import EmulatedStack
 from tests.api_client import ApiClient, ApiResponse
 from tests.dev_process import DevStack
 from tooling.http_client import call
@@ -47,7 +47,7 @@ def percentile(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
-def route_scenarios(stack: LocalStack, andrew: Caller, requests: int) -> dict[str, Callable[[], ApiResponse]]:
+def route_scenarios(stack: EmulatedStack, andrew: Caller, requests: int) -> dict[str, Callable[[], ApiResponse]]:
     """One request of each route, as the frontend makes them: D starts a new conversation (its contract's cheapest
     path is the common one) and goes into an existing pair; C and D also with an Idempotency-Key (a new key each
     time, as a client sends it), and C retried with a key already answered."""
@@ -87,7 +87,7 @@ def route_scenarios(stack: LocalStack, andrew: Caller, requests: int) -> dict[st
     }
 
 
-def _seen_messages(stack: LocalStack, api: ApiClient, andrew: Caller) -> Callable[[int], dict[str, str]]:
+def _seen_messages(stack: EmulatedStack, api: ApiClient, andrew: Caller) -> Callable[[int], dict[str, str]]:
     """The page of the seed conversation andrew sees once the stream has caught up, read once on first use."""
     page: list[dict[str, str]] = []
 

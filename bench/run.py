@@ -24,18 +24,27 @@ from bench.limits import print_limit_cost, send_limit_cost
 from bench.push import print_push, push_burst, push_latency, push_latency_beside_a_hoarder
 from bench.routes import Caller, gateway_latency, measure_in_process, new_users, route_scenarios
 from bench.stream import GSI_DROPPED_IN, burst, indexes_before_gsi_drop
-from local.stack import LocalStack
+from local.stack import EmulatedStack
 from tests.dev_process import start_dev_stack
 from tooling.ports import free_port
 from tooling.seed import seed_conversation
 from tooling.tables import table_definitions
+from tooling.template import Template
 
 RESULTS = Path(__file__).with_name("results.json")
-HOARDED_SOCKETS = int(LocalStack.template_only().parameters["MaxConnectionsPerUser"])
+# The in-process stack checks no token, but the template needs a pool to name.
+BENCH_POOL = {"UserPoolId": "us-east-1_local", "UserPoolClientId": "local"}
 STREAM_MESSAGES, STREAM_GROUPS = 1000, 50
 # The benchmark's own users send as fast as the stack answers: it measures routes, not the per-user limit, whose
 # cost it measures on its own (bench/limits.py). The same for the make dev stack it drives over HTTP.
 UNLIMITED_SENDS = {"SendRateLimit": "1000", "SendBurstLimit": "100000"}
+
+
+def bench_template() -> Template:
+    return Template(parameter_overrides=BENCH_POOL)
+
+
+HOARDED_SOCKETS = int(bench_template().parameters["MaxConnectionsPerUser"])
 
 
 def main() -> int:
@@ -56,7 +65,7 @@ def main() -> int:
             stack.stop()
 
     layer_deps, runtime = prepare_runtime()
-    template = LocalStack.template_only()
+    template = bench_template()
     sizes = build_sizes(template)
     cold = cold_imports(function_targets(template), layer_deps, runtime, reference=boto3_target(runtime))
     boto3 = cold.pop("boto3")
@@ -109,8 +118,8 @@ def main() -> int:
 
 
 def in_process(state_dir: Path, requests: int):
-    stack = LocalStack(
-        moto_port=free_port(), state_dir=state_dir, parameter_overrides={**LocalStack.BENCH_POOL, **UNLIMITED_SENDS}
+    stack = EmulatedStack(
+        moto_port=free_port(), state_dir=state_dir, parameter_overrides={**BENCH_POOL, **UNLIMITED_SENDS}
     )
     stack.start()
     try:
@@ -130,7 +139,7 @@ def in_process(state_dir: Path, requests: int):
                 groups=STREAM_GROUPS,
                 messages=STREAM_MESSAGES,
             )
-            limit_cost = send_limit_cost(counter, LocalStack.template_only())
+            limit_cost = send_limit_cost(counter, bench_template())
         # Outside the meter: push's figures are calls and posts, and the burst's writes need not be billed.
         push = push_burst(
             stack,

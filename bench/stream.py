@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.calls import CallCounter, MeteredWrite
 from bench.capacity import Index, indexes_of, item_size, read_units
-from local.stack import STREAM_FUNCTION, LocalStack
+from local.stack import STREAM_FUNCTION, EmulatedStack
 from local.streams.filters import passes
 from local.streams.records import stream_batch
 from messaging.conversations import service
@@ -58,7 +58,7 @@ class _Run:
 
 
 def burst(
-    stack: LocalStack,
+    stack: EmulatedStack,
     counter: CallCounter,
     sender_sub: str,
     new_handles: Callable[[int], list[str]],
@@ -105,7 +105,7 @@ def indexes_before_gsi_drop(template: Template) -> dict[str, tuple[Index, ...]]:
     return {template.table_name("MessagesTable"): indexes_of(before.create_table)}
 
 
-def _run(stack: LocalStack, counter: CallCounter, sender_sub: str, handles: list[str], messages: int) -> _Run:
+def _run(stack: EmulatedStack, counter: CallCounter, sender_sub: str, handles: list[str], messages: int) -> _Run:
     _empty_messages_table(stack)
     rng = random.Random(7)  # the same choices in both runs
     groups = [service.start_message_group(sender_sub, handle, "hello")[0].group_uuid for handle in handles]
@@ -139,7 +139,7 @@ def _gsi_queries(writes: list[MeteredWrite]) -> float:
     return sum(read_units(sizes.values(), consistent=False) for sizes in members.values())
 
 
-def _empty_messages_table(stack: LocalStack) -> None:
+def _empty_messages_table(stack: EmulatedStack) -> None:
     """Each run starts from an empty table: moto copies the whole table, stream included, on every transaction,
     so a run on a full table would be slower for moto's sake, not ours."""
     client = stack.client("dynamodb")
@@ -149,7 +149,7 @@ def _empty_messages_table(stack: LocalStack) -> None:
     ensure_table(client, definition)
 
 
-def _message_inserts(stack: LocalStack, groups: set[str]) -> tuple[list[dict], str]:
+def _message_inserts(stack: EmulatedStack, groups: set[str]) -> tuple[list[dict], str]:
     """The stream's records of messages into ``groups``, as the event source mapping would deliver them."""
     table = stack.client("dynamodb").describe_table(TableName=stack.template.table_name("MessagesTable"))["Table"]
     records = all_stream_records(stack.client("dynamodbstreams"), table["LatestStreamArn"])

@@ -17,7 +17,7 @@ from pathlib import Path
 from local.http_api.gateway import create_gateway
 from local.logs import configure_dev_logging
 from local.servers.snapshot import TableSnapshot
-from local.stack import LocalStack
+from local.stack import EmulatedStack
 from local.streams.poller import StreamPoller
 from messaging.core.tokens import AccessTokenVerifier
 from tooling.cognito import LOCAL_PASSWORD, UserPool, ensure_user_pool, ensure_users, sync_cognito_user_ids
@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
                 file=sys.stderr,
             )
             return 1
-    stack = LocalStack(
+    stack = EmulatedStack(
         moto_port=args.moto_port,
         state_dir=args.state_dir,
         connection_url=os.environ.get("CONNECTION_URL"),
@@ -124,7 +124,7 @@ def _quiet_logging() -> None:
     logging.getLogger("samcli.lib.providers.api_collector").setLevel(logging.ERROR)
 
 
-def _seed(stack: LocalStack, pool: UserPool) -> None:
+def _seed(stack: EmulatedStack, pool: UserPool) -> None:
     from tooling.seed import seed_conversation  # noqa: PLC0415 - needs the functions' environment first
 
     cognito = stack.client("cognito-idp")
@@ -150,7 +150,7 @@ def _seed(stack: LocalStack, pool: UserPool) -> None:
     )
 
 
-def _restore(stack: LocalStack, snapshot: TableSnapshot, *, fresh: bool) -> None:
+def _restore(stack: EmulatedStack, snapshot: TableSnapshot, *, fresh: bool) -> None:
     if fresh and snapshot.discard():
         logger.info("--fresh: the previous DynamoDB data was discarded")
     restored = snapshot.restore(stack.resource("dynamodb"))
@@ -160,7 +160,7 @@ def _restore(stack: LocalStack, snapshot: TableSnapshot, *, fresh: bool) -> None
         logger.info("DynamoDB: %d items restored from %s", restored, snapshot.path)
 
 
-def _start_background(stack: LocalStack, snapshot: TableSnapshot, stop: threading.Event) -> list[threading.Thread]:
+def _start_background(stack: EmulatedStack, snapshot: TableSnapshot, stop: threading.Event) -> list[threading.Thread]:
     """A thread per event source mapping, so that one consumer's retries never delay another (as with separate
     mappings in AWS), and one that snapshots the tables while messages flow."""
     threads = [
@@ -184,7 +184,7 @@ def _poll_forever(poller: StreamPoller, stop: threading.Event) -> None:
         stop.wait(poller.poll_interval)
 
 
-def _snapshot_forever(stack: LocalStack, snapshot: TableSnapshot, stop: threading.Event) -> None:
+def _snapshot_forever(stack: EmulatedStack, snapshot: TableSnapshot, stop: threading.Event) -> None:
     saved_progress = stack.stream.progress
     while not stop.wait(SNAPSHOT_INTERVAL_SECONDS):
         if stack.stream.progress == saved_progress:
@@ -196,7 +196,7 @@ def _snapshot_forever(stack: LocalStack, snapshot: TableSnapshot, stop: threadin
             logger.exception("snapshot failed; retrying")
 
 
-def _save(stack: LocalStack, snapshot: TableSnapshot) -> None:
+def _save(stack: EmulatedStack, snapshot: TableSnapshot) -> None:
     # No handler runs while the lock is held, and the drain applies what is pending: the file holds a state every
     # stream consumer has caught up with, so a restart neither replays nor loses a record. A crash loses only
     # what came after the last snapshot, items and their records alike. The pollers' locks come first, as in
@@ -206,14 +206,14 @@ def _save(stack: LocalStack, snapshot: TableSnapshot) -> None:
         snapshot.save(stack.client("dynamodb"))
 
 
-def _save_quietly(stack: LocalStack, snapshot: TableSnapshot) -> None:
+def _save_quietly(stack: EmulatedStack, snapshot: TableSnapshot) -> None:
     try:
         _save(stack, snapshot)
     except Exception:
         logger.exception("could not save the DynamoDB data; the next start begins from the previous snapshot")
 
 
-def _write_state(state_dir: Path, api_url: str, websocket_url: str, stack: LocalStack, pool: UserPool) -> None:
+def _write_state(state_dir: Path, api_url: str, websocket_url: str, stack: EmulatedStack, pool: UserPool) -> None:
     state = {
         "api_url": api_url,
         "websocket_url": websocket_url,
@@ -232,7 +232,7 @@ def _write_state(state_dir: Path, api_url: str, websocket_url: str, stack: Local
     write_stack_state(state_dir, state)
 
 
-def _banner(api_url: str, websocket_url: str, stack: LocalStack) -> None:
+def _banner(api_url: str, websocket_url: str, stack: EmulatedStack) -> None:
     print(
         f"""
 Cruddur Messages is running (Ctrl-C stops everything).

@@ -8,7 +8,7 @@ import json
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, ClassVar, Self
+from typing import Any, Self
 
 import boto3
 import psycopg2
@@ -35,13 +35,8 @@ PUSH_FUNCTION = "MessagePushFunction"
 DEAD_LETTER_QUEUE = "MessageStreamDLQ"  # the template's logical id
 
 
-class LocalStack:
-    # Pool parameters for stacks whose tokens are not checked (in-process tests and benchmarks).
-    BENCH_POOL: ClassVar[dict[str, str]] = {"UserPoolId": "us-east-1_local", "UserPoolClientId": "local"}
-
-    @staticmethod
-    def template_only() -> Template:
-        return Template(parameter_overrides=LocalStack.BENCH_POOL)
+class EmulatedStack:
+    """What ``make dev`` and the integration tests run against, on the ports they choose; ``stop`` undoes ``start``."""
 
     def __init__(
         self,

@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from local.stack import LocalStack
+from local.stack import EmulatedStack
 from tests.http_api_events import http_api_event
 
 
@@ -25,7 +25,7 @@ class ApiResponse:
 
 
 class ApiClient:
-    def __init__(self, stack: LocalStack) -> None:
+    def __init__(self, stack: EmulatedStack) -> None:
         self.stack = stack
 
     def get(self, path: str, caller: Caller | None, query: dict[str, str] | None = None) -> ApiResponse:

@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from local.stack import LocalStack
+from local.stack import EmulatedStack
 from messaging.core.config import settings
 from tests.api_client import ApiClient
 from tooling.ports import free_port
@@ -79,9 +79,9 @@ class TestUser:
 
 
 @pytest.fixture(scope="session")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatedStack]:
     # CONNECTION_URL points the tests at a PostgreSQL of your own; otherwise an embedded one is started.
-    local = LocalStack(
+    local = EmulatedStack(
         moto_port=free_port(),
         state_dir=Path(tmp_path_factory.mktemp("stack")),
         connection_url=os.environ.get("CONNECTION_URL"),
@@ -93,7 +93,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
 
 
 @pytest.fixture
-def database(stack: LocalStack) -> Iterator[psycopg2.extensions.connection]:
+def database(stack: EmulatedStack) -> Iterator[psycopg2.extensions.connection]:
     # Per test: a fault test may restart PostgreSQL under the session.
     connection = psycopg2.connect(stack.connection_url)
     connection.autocommit = True
@@ -121,5 +121,5 @@ def new_user(database: psycopg2.extensions.connection) -> Callable[..., TestUser
 
 
 @pytest.fixture
-def api(stack: LocalStack) -> ApiClient:
+def api(stack: EmulatedStack) -> ApiClient:
     return ApiClient(stack)

@@ -194,7 +194,7 @@ class StreamPoller:
 
 
 class StreamPollers:
-    """Every event source mapping on the table's stream, in template order; what ``LocalStack.stream`` is.
+    """Every event source mapping on the table's stream, in template order; what ``EmulatedStack.stream`` is.
 
     ``drain`` and ``skip_to_end`` act on all of them, so a snapshot or a restore leaves every consumer caught up.
     """

@@ -3,13 +3,13 @@
 import dataclasses
 import uuid
 
-from local.stack import LocalStack
+from local.stack import EmulatedStack
 from tests.api_client import ApiClient
 from tooling.consistency import table_problems
 from tooling.tables import ensure_table, table_definitions
 
 
-def test_a_healthy_conversation_passes_and_each_break_is_named(stack: LocalStack, api: ApiClient, new_user) -> None:
+def test_a_healthy_conversation_passes_and_each_break_is_named(stack: EmulatedStack, api: ApiClient, new_user) -> None:
     dynamodb = stack.client("dynamodb")
     (definition,) = [d for d in table_definitions(stack.template) if d.logical_id == "MessagesTable"]
     scratch = f"consistency-{uuid.uuid4().hex[:8]}"

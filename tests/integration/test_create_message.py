@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from local.stack import LocalStack
+from local.stack import EmulatedStack
 from messaging.core import domain
 from tests.api_client import ApiClient
 from tests.integration.conftest import Conversation
@@ -14,7 +14,7 @@ from tests.integration.conftest import Conversation
 PATH = "/api/messages"
 
 
-def hold_key(stack: LocalStack, key: str, *, in_progress_until_ms: int) -> None:
+def hold_key(stack: EmulatedStack, key: str, *, in_progress_until_ms: int) -> None:
     """Turns the stored record of ``key`` back into an attempt in progress until the given time."""
     dynamodb, table = stack.client("dynamodb"), stack.template.table_name("IdempotencyTable")
     (record,) = [item for item in dynamodb.scan(TableName=table)["Items"] if item["id"]["S"].endswith(f"#{key}")]
@@ -166,7 +166,7 @@ class TestIdempotencyKey:
         assert mine.body["uuid"] != theirs.body["uuid"]
 
     def test_a_key_held_by_a_running_attempt_is_409_until_its_invocation_is_over(
-        self, api: ApiClient, stack: LocalStack, conversation: Conversation
+        self, api: ApiClient, stack: EmulatedStack, conversation: Conversation
     ) -> None:
         body = {"message_group_uuid": conversation.group_uuid, "message": "held"}
         key = {"Idempotency-Key": "held-" + uuid.uuid4().hex}

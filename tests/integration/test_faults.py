@@ -13,7 +13,7 @@ from botocore import xform_name
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.exceptions import ClientError
 
-from local.stack import LocalStack
+from local.stack import EmulatedStack
 from messaging.core import aws
 from messaging.core.aws import dynamodb
 from messaging.core.config import settings
@@ -30,12 +30,12 @@ def throttled(operation: str) -> ClientError:
     )
 
 
-def item_count(stack: LocalStack) -> int:
+def item_count(stack: EmulatedStack) -> int:
     return stack.client("dynamodb").scan(TableName=stack.template.table_name("MessagesTable"), Select="COUNT")["Count"]
 
 
 @pytest.fixture
-def stopped_postgres(stack: LocalStack) -> Iterator[None]:
+def stopped_postgres(stack: EmulatedStack) -> Iterator[None]:
     """PostgreSQL is stopped for the test's duration and started again after it, under the running stack."""
     if stack.postgres is None:
         pytest.skip("PostgreSQL is an external server (CONNECTION_URL): not ours to stop")
@@ -52,7 +52,7 @@ def stopped_postgres(stack: LocalStack) -> Iterator[None]:
 
 @pytest.mark.may_skip_in_ci(reason="an external PostgreSQL (CONNECTION_URL) is not the tests' to stop")
 def test_postgres_down_is_a_retryable_503_with_no_partial_write_then_recovers(
-    api: ApiClient, stack: LocalStack, conversation: Conversation, new_user, request: pytest.FixtureRequest
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation, new_user, request: pytest.FixtureRequest
 ) -> None:
     stranger = new_user()
     before = item_count(stack)
@@ -102,7 +102,7 @@ def inject() -> Iterator[Counter]:
 
 
 def test_throttling_in_the_api_is_a_503_and_writes_nothing(
-    api: ApiClient, stack: LocalStack, conversation: Conversation, inject: Counter
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation, inject: Counter
 ) -> None:
     before = item_count(stack)
     inject["PutItem"] = 1
@@ -114,7 +114,7 @@ def test_throttling_in_the_api_is_a_503_and_writes_nothing(
 
 
 def test_throttling_inside_pattern_e_is_retried_and_applied_once(
-    api: ApiClient, stack: LocalStack, start_conversation, inject: Counter
+    api: ApiClient, stack: EmulatedStack, start_conversation, inject: Counter
 ) -> None:
     stack.stream.drain()
     first, second = start_conversation("one"), start_conversation("two")
@@ -168,7 +168,7 @@ class FaultyService:
     would real ones; ``sends`` counts the attempts that reached the wire, or would have.
     """
 
-    def __init__(self, stack: LocalStack, client: Any) -> None:
+    def __init__(self, stack: EmulatedStack, client: Any) -> None:
         self.stack = stack
         self.client = client
         self.faults: dict[str, _Fault] = {}
@@ -209,7 +209,7 @@ class FaultyService:
 
 
 @pytest.fixture
-def faulty(stack: LocalStack) -> Iterator[FaultyService]:
+def faulty(stack: EmulatedStack) -> Iterator[FaultyService]:
     """DynamoDB as the functions' own client reaches it."""
     with FaultyService(stack, dynamodb()) as faults:
         yield faults
@@ -285,7 +285,7 @@ def senders(api: ApiClient, conversation: Conversation, new_user) -> dict[str, C
 
 @pytest.mark.parametrize("route", ROUTES.values(), ids=ROUTES.keys())
 def test_a_dynamodb_500_that_persists_is_a_503_with_retry_after_and_writes_nothing(
-    stack: LocalStack, senders: dict[str, Callable[[], ApiResponse]], faulty: FaultyService, route: tuple[str, str]
+    stack: EmulatedStack, senders: dict[str, Callable[[], ApiResponse]], faulty: FaultyService, route: tuple[str, str]
 ) -> None:
     operation, kind = route
     before = item_count(stack)
@@ -306,7 +306,7 @@ def test_every_5xx_from_dynamodb_is_a_503_with_retry_after(
 
 
 def test_a_5xx_from_the_idempotency_store_is_a_503_and_writes_nothing(
-    api: ApiClient, stack: LocalStack, conversation: Conversation, faulty: FaultyService
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation, faulty: FaultyService
 ) -> None:
     before = item_count(stack)
     faulty.answer("PutItem", 500, where=on_table(stack.template.table_name("IdempotencyTable")))
@@ -321,7 +321,7 @@ def test_a_5xx_from_the_idempotency_store_is_a_503_and_writes_nothing(
 
 
 def test_an_idempotency_record_that_vanishes_under_the_request_is_a_503(
-    api: ApiClient, stack: LocalStack, conversation: Conversation, faulty: FaultyService
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation, faulty: FaultyService
 ) -> None:
     # The key's record exists for the conditional put, and is gone (expired) when Powertools reads it back.
     conflict = json_error("ConditionalCheckFailedException", "The conditional request failed")
@@ -335,7 +335,7 @@ def test_an_idempotency_record_that_vanishes_under_the_request_is_a_503(
 
 
 def test_a_key_claimed_before_a_500_is_claimed_once_not_a_409(
-    api: ApiClient, stack: LocalStack, conversation: Conversation, faulty: FaultyService
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation, faulty: FaultyService
 ) -> None:
     # The claim is stored and its answer lost; botocore's retry meets the claim it wrote itself.
     faulty.answer(
@@ -351,7 +351,7 @@ def test_a_key_claimed_before_a_500_is_claimed_once_not_a_409(
 
 
 def test_a_failed_attempt_frees_its_key_for_the_retry(
-    api: ApiClient, stack: LocalStack, conversation: Conversation, faulty: FaultyService
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation, faulty: FaultyService
 ) -> None:
     faulty.answer("PutItem", 500, where=on_table(stack.template.table_name("MessagesTable")))
     body = {"message_group_uuid": conversation.group_uuid, "message": "second attempt"}
@@ -392,7 +392,7 @@ def previews(api: ApiClient, conversation: Conversation) -> set[str]:
 
 
 def test_a_dynamodb_500_inside_pattern_e_fails_only_its_record_and_the_retry_applies_it(
-    api: ApiClient, stack: LocalStack, start_conversation, faulty: FaultyService
+    api: ApiClient, stack: EmulatedStack, start_conversation, faulty: FaultyService
 ) -> None:
     broken, healthy = start_conversation("one"), start_conversation("two")
     post(api, broken, "newest in broken")
@@ -413,7 +413,7 @@ def test_a_dynamodb_500_inside_pattern_e_fails_only_its_record_and_the_retry_app
 
 
 @pytest.fixture
-def ssm_connection_url(stack: LocalStack) -> Iterator[FaultyService]:
+def ssm_connection_url(stack: EmulatedStack) -> Iterator[FaultyService]:
     """The functions read PostgreSQL's URL from SSM Parameter Store, as deployed ones do."""
     name = "/cruddur-messages/test/connection-url"
     stack.client("ssm").put_parameter(Name=name, Value=stack.connection_url, Type="SecureString", Overwrite=True)

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from local.stack import LocalStack
+from local.stack import EmulatedStack
 from tests.api_client import ApiClient, access_token_claims
 from tests.http_api_events import http_api_event
 from tests.integration.conftest import Conversation
@@ -197,7 +197,7 @@ def test_a_utf8_body_with_a_byte_order_mark_is_read(api: ApiClient, conversation
 
 @pytest.mark.parametrize("body", ["not base64!", "aGk", "é"])
 def test_a_body_flagged_base64_that_is_not_is_400(
-    api: ApiClient, stack: LocalStack, conversation: Conversation, body: str
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation, body: str
 ) -> None:
     route = stack.template.functions["CreateMessageFunction"].http_routes[0]
     event = http_api_event(route, "/api/messages", {}, body=body, claims=access_token_claims(conversation.starter.sub))

@@ -13,7 +13,7 @@ import json
 import logging
 import threading
 
-from local.stack import PUSH_FUNCTION, LocalStack
+from local.stack import PUSH_FUNCTION, EmulatedStack
 from local.websocket.events import message_event
 from messaging.core.observability import logger
 from tests.api_client import ApiClient
@@ -45,7 +45,7 @@ class HeldSocket:
 
 
 def test_a_function_invoked_while_another_runs_waits_and_each_logs_under_its_own_name(
-    api: ApiClient, stack: LocalStack, conversation: Conversation, *, open_connection: Opener
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation, *, open_connection: Opener
 ) -> None:
     stack.stream.drain()
     held = HeldSocket()

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from local.stack import LocalStack
+from local.stack import EmulatedStack
 from tests.api_client import ApiClient, ApiResponse
 from tests.integration.conftest import Conversation
 from tests.integration.test_faults import (  # noqa: F401 - faulty: a fixture
@@ -48,13 +48,13 @@ def assert_full(response: ApiResponse, code: str) -> None:
     assert "retry-after" not in response.headers  # no retry makes room
 
 
-def messages_table(stack: LocalStack):
+def messages_table(stack: EmulatedStack):
     return on_table(stack.template.table_name("MessagesTable"))
 
 
 def test_a_message_into_a_full_conversation_is_a_409_conversation_full(
     api: ApiClient,
-    stack: LocalStack,
+    stack: EmulatedStack,
     conversation: Conversation,
     faulty: FaultyService,  # noqa: F811 - the imported fixture
 ) -> None:
@@ -80,7 +80,7 @@ def test_a_message_into_a_full_conversation_is_a_409_conversation_full(
 )
 def test_a_new_conversation_a_member_s_full_list_refuses_is_a_409_and_stores_nothing(
     api: ApiClient,
-    stack: LocalStack,
+    stack: EmulatedStack,
     new_user,
     faulty: FaultyService,  # noqa: F811 - the imported fixture
     *,
@@ -107,7 +107,7 @@ def test_a_new_conversation_a_member_s_full_list_refuses_is_a_409_and_stores_not
 
 def test_a_read_marker_a_full_list_refuses_is_a_409_conversation_list_full(
     api: ApiClient,
-    stack: LocalStack,
+    stack: EmulatedStack,
     conversation: Conversation,
     faulty: FaultyService,  # noqa: F811 - the imported fixture
 ) -> None:
@@ -120,7 +120,7 @@ def test_a_read_marker_a_full_list_refuses_is_a_409_conversation_list_full(
 
 def test_in_pattern_e_a_member_s_full_list_is_skipped_not_retried_and_the_other_member_is_updated(
     api: ApiClient,
-    stack: LocalStack,
+    stack: EmulatedStack,
     conversation: Conversation,
     faulty: FaultyService,  # noqa: F811 - the imported fixture
     capsys: pytest.CaptureFixture[str],

@@ -5,14 +5,14 @@ import json
 
 import pytest
 
-from local.stack import LocalStack
+from local.stack import EmulatedStack
 from tests.api_client import ApiClient
 from tests.integration.test_list_messages import next_link
 
 PATH = "/api/message_groups"
 
 
-def test_conversations_come_most_recent_activity_first(api: ApiClient, stack: LocalStack, new_user) -> None:
+def test_conversations_come_most_recent_activity_first(api: ApiClient, stack: EmulatedStack, new_user) -> None:
     me = new_user("Me")
     friends = [new_user(f"Friend {i}") for i in range(3)]
     groups = [api.post(PATH, me, {"handle": f.handle, "message": f"hi {i}"}).body for i, f in enumerate(friends)]

@@ -4,24 +4,24 @@ import json
 import uuid
 from collections import Counter
 
-from local.stack import STREAM_FUNCTION, LocalStack
+from local.stack import STREAM_FUNCTION, EmulatedStack
 from local.streams.records import stream_batch
 from tests.api_client import ApiClient
 from tests.integration.conftest import Conversation
 from tooling.streams import all_stream_records
 
 
-def stream_arn(stack: LocalStack) -> str:
+def stream_arn(stack: EmulatedStack) -> str:
     table = stack.client("dynamodb").describe_table(TableName=stack.template.table_name("MessagesTable"))
     return table["Table"]["LatestStreamArn"]
 
 
-def stream_records(stack: LocalStack) -> list[dict]:
+def stream_records(stack: EmulatedStack) -> list[dict]:
     """Every record in the table's stream, as GetRecords returns them."""
     return all_stream_records(stack.client("dynamodbstreams"), stream_arn(stack))
 
 
-def message_inserts(stack: LocalStack, group_uuid: str) -> list[dict]:
+def message_inserts(stack: EmulatedStack, group_uuid: str) -> list[dict]:
     return [
         r
         for r in stream_records(stack)
@@ -29,7 +29,7 @@ def message_inserts(stack: LocalStack, group_uuid: str) -> list[dict]:
     ]
 
 
-def apply(stack: LocalStack, records: list[dict]) -> list[str]:
+def apply(stack: EmulatedStack, records: list[dict]) -> list[str]:
     """Runs the stream function on one batch; returns the sequence numbers it reports failed."""
     response = stack.functions.invoke(STREAM_FUNCTION, stream_batch(records, stream_arn(stack)))
     return [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
@@ -51,18 +51,18 @@ def post(api: ApiClient, conversation: Conversation, text: str) -> dict:
     return response.body
 
 
-def parked_counts(stack: LocalStack) -> dict[str, int]:
+def parked_counts(stack: EmulatedStack) -> dict[str, int]:
     """How many records each consumer has parked so far. Each poller keeps its own list, and the session's stack
     is shared, so a test counts from here rather than assuming no other test parked anything."""
     return {poller.function_id: len(poller.dead_letters) for poller in stack.stream.pollers}
 
 
-def parked_since(stack: LocalStack, counts: dict[str, int]) -> dict[str, list[dict]]:
+def parked_since(stack: EmulatedStack, counts: dict[str, int]) -> dict[str, list[dict]]:
     """The records each consumer parked after ``counts`` was taken."""
     return {poller.function_id: poller.dead_letters[counts[poller.function_id] :] for poller in stack.stream.pollers}
 
 
-def failure_notices(stack: LocalStack, queue_url: str) -> list[dict]:
+def failure_notices(stack: EmulatedStack, queue_url: str) -> list[dict]:
     """Every notice visible in an on-failure queue, which the session's other tests may have sent to as well:
     callers pick theirs by sequence number."""
     notices = []
@@ -76,7 +76,7 @@ def notices_of(notices: list[dict], record: dict) -> list[dict]:
     return [n for n in notices if n["DDBStreamBatchInfo"]["startSequenceNumber"] == sequence]
 
 
-def put_orphan_message(stack: LocalStack, conversation: Conversation, text: str) -> str:
+def put_orphan_message(stack: EmulatedStack, conversation: Conversation, text: str) -> str:
     """Writes a message into a new group whose member items were never written; returns the group."""
     orphan = str(uuid.uuid4())
     created_at = "2030-01-01T00:00:00.000000+00:00"
@@ -98,7 +98,7 @@ def put_orphan_message(stack: LocalStack, conversation: Conversation, text: str)
     return orphan
 
 
-def test_both_members_see_the_newest_message(api: ApiClient, stack: LocalStack, conversation: Conversation) -> None:
+def test_both_members_see_the_newest_message(api: ApiClient, stack: EmulatedStack, conversation: Conversation) -> None:
     post(api, conversation, "older")
     newest = post(api, conversation, "newest")
     assert apply(stack, message_inserts(stack, conversation.group_uuid)) == []
@@ -106,7 +106,7 @@ def test_both_members_see_the_newest_message(api: ApiClient, stack: LocalStack, 
 
 
 def test_redelivery_and_out_of_order_delivery_leave_the_newest(
-    api: ApiClient, stack: LocalStack, conversation: Conversation
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation
 ) -> None:
     post(api, conversation, "older")
     newest = post(api, conversation, "newest")
@@ -120,7 +120,7 @@ def test_redelivery_and_out_of_order_delivery_leave_the_newest(
 
 
 def test_a_burst_costs_one_update_per_member_and_no_read(
-    api: ApiClient, stack: LocalStack, conversation: Conversation, dynamodb_calls: Counter
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation, dynamodb_calls: Counter
 ) -> None:
     for i in range(10):
         post(api, conversation, f"burst {i}")
@@ -133,7 +133,7 @@ def test_a_burst_costs_one_update_per_member_and_no_read(
 
 
 def test_a_message_whose_group_items_are_missing_is_a_failed_record_found_without_a_read(
-    api: ApiClient, stack: LocalStack, conversation: Conversation, dynamodb_calls: Counter
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation, dynamodb_calls: Counter
 ) -> None:
     orphan = put_orphan_message(stack, conversation, "lost?")
     newest = post(api, conversation, "fine")
@@ -148,7 +148,7 @@ def test_a_message_whose_group_items_are_missing_is_a_failed_record_found_withou
 
 
 def test_a_missing_recipient_item_fails_the_record_even_when_the_sender_s_exists(
-    api: ApiClient, stack: LocalStack, conversation: Conversation
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation
 ) -> None:
     message = post(api, conversation, "half there")
     stack.client("dynamodb").delete_item(
@@ -169,7 +169,7 @@ def test_a_missing_recipient_item_fails_the_record_even_when_the_sender_s_exists
 
 
 def test_records_that_are_not_message_inserts_change_nothing(
-    api: ApiClient, stack: LocalStack, conversation: Conversation
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation
 ) -> None:
     post(api, conversation, "latest")
     stack.stream.drain()
@@ -198,13 +198,13 @@ MALFORMED_MESSAGE_RECORD = {
 }
 
 
-def test_a_message_record_without_message_fields_is_failed(stack: LocalStack) -> None:
+def test_a_message_record_without_message_fields_is_failed(stack: EmulatedStack) -> None:
     record = MALFORMED_MESSAGE_RECORD
     assert apply(stack, [record]) == ["42"]
 
 
 def test_the_poller_parks_a_poison_record_and_later_records_still_flow(
-    api: ApiClient, stack: LocalStack, conversation: Conversation
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation
 ) -> None:
     stack.stream.drain()
     parked = parked_counts(stack)
@@ -233,7 +233,7 @@ def group_entry(api: ApiClient, member, conversation: Conversation) -> dict:
 
 
 def test_a_sender_whose_item_is_missing_does_not_hold_back_the_recipient_and_the_retry_is_exact(
-    api: ApiClient, stack: LocalStack, conversation: Conversation, dynamodb_calls: Counter
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation, dynamodb_calls: Counter
 ) -> None:
     # The sender is the first member pattern E applies a message to: its failure must not skip the recipient.
     stack.stream.drain()

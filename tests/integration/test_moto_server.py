@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from local.stack import LocalStack
+from local.stack import EmulatedStack
 from tests.process_memory import resident_megabytes
 
 TABLE_ITEMS = 1000
@@ -19,7 +19,7 @@ CANCELLED_TRANSACTIONS = 40
 
 
 @pytest.fixture
-def scratch_table(stack: LocalStack) -> Iterator[str]:
+def scratch_table(stack: EmulatedStack) -> Iterator[str]:
     """A table of its own with a stream and some bulk, so that a copy of it weighs megabytes."""
     dynamodb, name = stack.client("dynamodb"), f"scratch-{uuid.uuid4().hex[:8]}"
     dynamodb.create_table(
@@ -45,14 +45,14 @@ def _cancelled_transaction(dynamodb: Any, table: str) -> None:
         )
 
 
-def _iterator(stack: LocalStack, table: str, kind: str = "LATEST") -> str:
+def _iterator(stack: EmulatedStack, table: str, kind: str = "LATEST") -> str:
     arn = stack.client("dynamodb").describe_table(TableName=table)["Table"]["LatestStreamArn"]
     streams = stack.client("dynamodbstreams")
     (shard,) = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]
     return streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType=kind)["ShardIterator"]
 
 
-def test_cancelled_transactions_do_not_grow_moto(stack: LocalStack, scratch_table: str) -> None:
+def test_cancelled_transactions_do_not_grow_moto(stack: EmulatedStack, scratch_table: str) -> None:
     dynamodb, streams = stack.client("dynamodb"), stack.client("dynamodbstreams")
     dynamodb.put_item(TableName=scratch_table, Item={"pk": {"S": "taken"}, "sk": {"S": "taken"}})
     for index in range(TABLE_ITEMS):
@@ -73,7 +73,7 @@ def test_cancelled_transactions_do_not_grow_moto(stack: LocalStack, scratch_tabl
     assert growth < 50, f"moto grew by {growth} MB over {CANCELLED_TRANSACTIONS} cancelled transactions"
 
 
-def test_an_iterator_survives_a_cancelled_transaction(stack: LocalStack, scratch_table: str) -> None:
+def test_an_iterator_survives_a_cancelled_transaction(stack: EmulatedStack, scratch_table: str) -> None:
     dynamodb, streams = stack.client("dynamodb"), stack.client("dynamodbstreams")
     dynamodb.put_item(TableName=scratch_table, Item={"pk": {"S": "taken"}, "sk": {"S": "taken"}})
     iterator = _iterator(stack, scratch_table)
@@ -86,13 +86,13 @@ def test_an_iterator_survives_a_cancelled_transaction(stack: LocalStack, scratch
     assert [(r["eventName"], r["dynamodb"]["Keys"]["pk"]["S"]) for r in records] == [("INSERT", "later")]
 
 
-def test_an_unknown_iterator_is_an_expired_iterator_error(stack: LocalStack, scratch_table: str) -> None:
+def test_an_unknown_iterator_is_an_expired_iterator_error(stack: EmulatedStack, scratch_table: str) -> None:
     iterator = _iterator(stack, scratch_table)
     with pytest.raises(ClientError, match="ExpiredIteratorException"):
         stack.client("dynamodbstreams").get_records(ShardIterator=iterator + "0")
 
 
-def test_a_cancelled_transaction_leaves_no_trace(stack: LocalStack, scratch_table: str) -> None:
+def test_a_cancelled_transaction_leaves_no_trace(stack: EmulatedStack, scratch_table: str) -> None:
     dynamodb = stack.client("dynamodb")
     kept = {"pk": {"S": "kept"}, "sk": {"S": "kept"}}
     dynamodb.put_item(TableName=scratch_table, Item={**kept, "n": {"N": "1"}})

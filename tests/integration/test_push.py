@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from local.stack import PUSH_FUNCTION, STREAM_FUNCTION, LocalStack
+from local.stack import PUSH_FUNCTION, STREAM_FUNCTION, EmulatedStack
 from local.streams.records import stream_batch
 from local.websocket.connections import ConnectionIdentity
 from local.websocket.events import Connection, connect_event, disconnect_event
@@ -86,7 +86,7 @@ def connection_of(
 
 
 @pytest.fixture
-def open_connection(stack: LocalStack) -> Iterator[Opener]:
+def open_connection(stack: EmulatedStack) -> Iterator[Opener]:
     """Opens a user's connection as the WebSocket API does: $connect stores it, then the socket is live."""
     opened: list[str] = []
 
@@ -111,7 +111,7 @@ def open_connection(stack: LocalStack) -> Iterator[Opener]:
 
 
 @pytest.fixture
-def connection_queries(stack: LocalStack) -> Iterator[list[str]]:
+def connection_queries(stack: EmulatedStack) -> Iterator[list[str]]:
     """The user of every Query the push function makes on the connections table's users (botocore's own event
     hooks); $connect's (the user's cap) and $disconnect's Queries are not push's."""
     table = stack.template.table_name("ConnectionsTable")
@@ -134,7 +134,7 @@ def post(api: ApiClient, sender: TestUser, group_uuid: str, text: str) -> str:
     return response.body["uuid"]
 
 
-def stored_connections(stack: LocalStack, user: TestUser) -> set[str]:
+def stored_connections(stack: EmulatedStack, user: TestUser) -> set[str]:
     items = stack.client("dynamodb").query(
         TableName=stack.template.table_name("ConnectionsTable"),
         KeyConditionExpression="user_uuid = :u",
@@ -145,7 +145,7 @@ def stored_connections(stack: LocalStack, user: TestUser) -> set[str]:
 
 def test_each_connection_gets_one_frame_per_batch_with_its_new_messages_in_order(
     api: ApiClient,
-    stack: LocalStack,
+    stack: EmulatedStack,
     conversation: Conversation,
     *,
     new_user: Callable[..., TestUser],
@@ -182,7 +182,7 @@ def test_each_connection_gets_one_frame_per_batch_with_its_new_messages_in_order
 
 
 def test_frames_split_where_they_would_pass_api_gateway_s_128_kb(
-    api: ApiClient, stack: LocalStack, conversation: Conversation, open_connection: Opener
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation, open_connection: Opener
 ) -> None:
     stack.stream.drain()
     _, socket = open_connection(conversation.other)
@@ -196,7 +196,7 @@ def test_frames_split_where_they_would_pass_api_gateway_s_128_kb(
 
 
 def test_a_gone_connection_is_deleted_but_one_still_connecting_is_kept(
-    api: ApiClient, stack: LocalStack, conversation: Conversation, open_connection: Opener
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation, open_connection: Opener
 ) -> None:
     stack.stream.drain()
     other = conversation.other
@@ -215,7 +215,7 @@ def test_a_gone_connection_is_deleted_but_one_still_connecting_is_kept(
 
 
 def test_a_throttled_post_is_retried_until_it_goes_through(
-    api: ApiClient, stack: LocalStack, conversation: Conversation, open_connection: Opener
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation, open_connection: Opener
 ) -> None:
     stack.stream.drain()
     # Busy for the management client's three attempts: the record fails once and its retry delivers it.
@@ -228,7 +228,7 @@ def test_a_throttled_post_is_retried_until_it_goes_through(
 
 
 def test_a_push_that_never_goes_through_is_parked_and_pattern_e_is_untouched(
-    api: ApiClient, stack: LocalStack, conversation: Conversation, open_connection: Opener
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation, open_connection: Opener
 ) -> None:
     stack.stream.drain()
     push, stream = stack.stream.poller(PUSH_FUNCTION), stack.stream.poller(STREAM_FUNCTION)
@@ -248,7 +248,7 @@ def test_a_push_that_never_goes_through_is_parked_and_pattern_e_is_untouched(
     assert notice["requestContext"]["approximateInvokeCount"] == 3  # the first attempt and MaximumRetryAttempts
 
 
-def test_a_malformed_record_fails_pattern_e_but_push_skips_it(stack: LocalStack) -> None:
+def test_a_malformed_record_fails_pattern_e_but_push_skips_it(stack: EmulatedStack) -> None:
     # A retry cannot mend it; failing it would make push repeat every later record of the batch.
     record = MALFORMED_MESSAGE_RECORD
     assert stack.functions.invoke(PUSH_FUNCTION, {"Records": [record]}) == {"batchItemFailures": []}
@@ -257,7 +257,7 @@ def test_a_malformed_record_fails_pattern_e_but_push_skips_it(stack: LocalStack)
     }
 
 
-def test_connect_stores_the_connection_for_two_hours_and_disconnect_forgets_it(stack: LocalStack, new_user) -> None:
+def test_connect_stores_the_connection_for_two_hours_and_disconnect_forgets_it(stack: EmulatedStack, new_user) -> None:
     user = new_user()
     connection = connection_of(user, token_expires_at=time.time() + 3 * 60 * 60)  # a long-lived token: 2 h win
     assert stack.functions.invoke("WebSocketConnectFunction", connect_event(connection))["statusCode"] == 200
@@ -274,7 +274,7 @@ def test_connect_stores_the_connection_for_two_hours_and_disconnect_forgets_it(s
     assert stored_connections(stack, user) == set()
 
 
-def test_disconnect_forgets_only_its_own_connection(stack: LocalStack, new_user) -> None:
+def test_disconnect_forgets_only_its_own_connection(stack: EmulatedStack, new_user) -> None:
     user, someone_else = new_user(), new_user()
     laptop, phone, theirs = connection_of(user), connection_of(user), connection_of(someone_else)
     for connection in (laptop, phone, theirs):
@@ -286,7 +286,7 @@ def test_disconnect_forgets_only_its_own_connection(stack: LocalStack, new_user)
     assert stored_connections(stack, someone_else) == {theirs.connection_id}
 
 
-def test_connect_with_a_sign_in_without_a_profile_is_403_and_stores_nothing(stack: LocalStack, new_user) -> None:
+def test_connect_with_a_sign_in_without_a_profile_is_403_and_stores_nothing(stack: EmulatedStack, new_user) -> None:
     unlinked = new_user(registered=False)  # a valid Cognito sign-in, but no profile carries its sub
     connection = connection_of(unlinked)
     result = stack.functions.invoke("WebSocketConnectFunction", connect_event(connection))
@@ -301,14 +301,14 @@ def test_connect_with_a_sign_in_without_a_profile_is_403_and_stores_nothing(stac
     assert stored == []  # under no user at all
 
 
-def test_connect_without_an_authorized_user_is_refused(stack: LocalStack, new_user) -> None:
+def test_connect_without_an_authorized_user_is_refused(stack: EmulatedStack, new_user) -> None:
     anonymous = Connection(**{**vars(connection_of(new_user())), "authorizer": {}})
     assert stack.functions.invoke("WebSocketConnectFunction", connect_event(anonymous))["statusCode"] == 401
 
 
 def test_a_user_past_the_connection_cap_loses_the_oldest_connections_and_pushes_reach_the_rest(
     api: ApiClient,
-    stack: LocalStack,
+    stack: EmulatedStack,
     conversation: Conversation,
     open_connection: Opener,
     function_environment: SetEnvironment,
@@ -326,7 +326,7 @@ def test_a_user_past_the_connection_cap_loses_the_oldest_connections_and_pushes_
 
 
 def test_a_connection_whose_token_expired_is_closed_and_forgotten_instead_of_pushed_to(
-    api: ApiClient, stack: LocalStack, conversation: Conversation, open_connection: Opener
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation, open_connection: Opener
 ) -> None:
     stack.stream.drain()
     other = conversation.other
@@ -344,7 +344,7 @@ def test_a_connection_whose_token_expired_is_closed_and_forgotten_instead_of_pus
 
 
 def test_a_stored_connection_expires_with_its_token(
-    stack: LocalStack, conversation: Conversation, open_connection: Opener
+    stack: EmulatedStack, conversation: Conversation, open_connection: Opener
 ) -> None:
     token_expires_at = int(time.time()) + 1800
     connection_id, _ = open_connection(conversation.other, token_expires_at=token_expires_at)
@@ -370,7 +370,7 @@ class SlowSocket(Socket):
 
 def test_what_push_cannot_post_in_its_time_is_reported_failed_and_pushed_again_never_a_timed_out_batch(
     api: ApiClient,
-    stack: LocalStack,
+    stack: EmulatedStack,
     conversation: Conversation,
     open_connection: Opener,
     function_environment: SetEnvironment,
@@ -400,7 +400,7 @@ def test_what_push_cannot_post_in_its_time_is_reported_failed_and_pushed_again_n
 
 
 def test_a_page_renewing_its_connection_at_the_cap_replaces_its_own_not_another_page_s(
-    stack: LocalStack,
+    stack: EmulatedStack,
     conversation: Conversation,
     open_connection: Opener,
     function_environment: SetEnvironment,
@@ -415,7 +415,7 @@ def test_a_page_renewing_its_connection_at_the_cap_replaces_its_own_not_another_
 
 
 def test_one_session_name_on_many_connections_still_meets_the_cap(
-    stack: LocalStack,
+    stack: EmulatedStack,
     conversation: Conversation,
     open_connection: Opener,
     function_environment: SetEnvironment,

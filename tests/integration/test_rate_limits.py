@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from local.stack import LocalStack
+from local.stack import EmulatedStack
 from messaging.core.aws import dynamodb
 from messaging.limits import gcra
 from tests.api_client import ApiClient
@@ -30,7 +30,7 @@ def limits(function_environment: SetEnvironment) -> Callable[[float, int], None]
 
 
 @pytest.fixture
-def limits_table_calls(stack: LocalStack) -> Iterator[Counter]:
+def limits_table_calls(stack: EmulatedStack) -> Iterator[Counter]:
     """The DynamoDB operations on the limits table (botocore's own event hooks)."""
     table = stack.template.table_name("RateLimitsTable")
     calls: Counter = Counter()
@@ -135,7 +135,7 @@ def test_an_allowed_send_costs_one_write_of_the_limits_table_and_a_refused_one_n
     assert limits_table_calls == Counter({"GetItem": 1})
 
 
-def test_concurrent_takes_never_spend_more_than_the_burst(stack: LocalStack) -> None:
+def test_concurrent_takes_never_spend_more_than_the_burst(stack: EmulatedStack) -> None:
     """Many containers at once, as threads with their own clients' worth of calls: the condition decides."""
     limit = gcra.Limit(per_second=0.01, burst=10)  # nothing refills during the test
     key = f"test#{time.time_ns()}"

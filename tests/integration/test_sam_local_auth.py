@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import pytest
 
-from local.stack import LocalStack
+from local.stack import EmulatedStack
 from tests.api_client import ApiClient
 from tests.conftest import SetEnvironment, TestUser
 from tests.http_api_events import http_api_event
@@ -20,7 +20,7 @@ PATH = "/api/message_groups"
 
 @pytest.fixture
 def signed_in(
-    stack: LocalStack, new_user: Callable[..., TestUser], database, function_environment: SetEnvironment
+    stack: EmulatedStack, new_user: Callable[..., TestUser], database, function_environment: SetEnvironment
 ) -> str:
     """A real access token of a registered user, and the functions pointed at its pool as env.local.json does."""
     cognito = stack.client("cognito-idp")

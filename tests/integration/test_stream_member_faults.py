@@ -6,7 +6,7 @@ import io
 import json
 from collections import Counter
 
-from local.stack import LocalStack
+from local.stack import EmulatedStack
 from tests.api_client import ApiClient
 from tests.integration.test_faults import FaultyService, faulty, json_error, post, previews  # noqa: F401 - faulty: a fixture
 from tests.integration.test_logging import log_output  # noqa: F401 - a fixture
@@ -17,7 +17,7 @@ THROTTLED = json_error("ProvisionedThroughputExceededException", "Rate of reques
 
 def test_a_member_dynamodb_keeps_refusing_fails_only_its_group_and_the_other_member_is_updated(
     api: ApiClient,
-    stack: LocalStack,
+    stack: EmulatedStack,
     start_conversation,
     faulty: FaultyService,  # noqa: F811 - the imported fixture
     dynamodb_calls: Counter,

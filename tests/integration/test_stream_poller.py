@@ -4,12 +4,12 @@ from collections import Counter
 
 import pytest
 
-from local.stack import STREAM_FUNCTION, LocalStack
+from local.stack import STREAM_FUNCTION, EmulatedStack
 from tests.api_client import ApiClient
 
 
 @pytest.fixture
-def delivered(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Counter:
+def delivered(stack: EmulatedStack, monkeypatch: pytest.MonkeyPatch) -> Counter:
     """(pk, sequence number) of every record the poller hands to the stream function."""
     seen: Counter = Counter()
     real = stack.functions.invoke
@@ -24,7 +24,7 @@ def delivered(stack: LocalStack, monkeypatch: pytest.MonkeyPatch) -> Counter:
 
 
 def test_a_cancelled_transaction_neither_hides_nor_invents_records(
-    api: ApiClient, stack: LocalStack, new_user, delivered: Counter
+    api: ApiClient, stack: EmulatedStack, new_user, delivered: Counter
 ) -> None:
     me, them = new_user(), new_user()
     stack.stream.drain()

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from local.stack import LocalStack
+from local.stack import EmulatedStack
 from messaging.unread import member_items
 from tests.api_client import ApiClient, ApiResponse
 from tests.conftest import TestUser
@@ -21,7 +21,7 @@ from tests.integration.test_message_stream import apply, message_inserts
 UNREAD_CAP = 100
 
 
-def group_item(stack: LocalStack, owner: TestUser, group: str) -> dict[str, Any]:
+def group_item(stack: EmulatedStack, owner: TestUser, group: str) -> dict[str, Any]:
     return stack.client("dynamodb").get_item(
         TableName=stack.template.table_name("MessagesTable"),
         Key={"pk": {"S": f"GRP#{owner.uuid}"}, "sk": {"S": f"GRP#{group}"}},
@@ -33,7 +33,7 @@ def all_messages(api: ApiClient, member: TestUser, group: str) -> list[dict[str,
     return api.get(f"/api/messages/{group}", member, query={"limit": "100"}).body
 
 
-def expected_unread(api: ApiClient, stack: LocalStack, owner: TestUser, other: TestUser, group: str) -> int:
+def expected_unread(api: ApiClient, stack: EmulatedStack, owner: TestUser, other: TestUser, group: str) -> int:
     """The definition, computed from the messages and the owner's read marker."""
     read = group_item(stack, owner, group).get("last_read_sk", {}).get("S", "")
     unread = [m for m in all_messages(api, owner, group) if m["handle"] == other.handle and key(m) > read]
@@ -65,7 +65,7 @@ def mark_read(api: ApiClient, member: TestUser, group: str, message: dict[str, A
 
 
 def test_unread_counts_follow_the_definition_once_the_stream_drained(
-    api: ApiClient, stack: LocalStack, conversation: Conversation
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation
 ) -> None:
     me, them, group = conversation.starter, conversation.other, conversation.group_uuid
     for text in ("two", "three"):
@@ -79,7 +79,7 @@ def test_unread_counts_follow_the_definition_once_the_stream_drained(
 
 
 def test_the_newest_message_is_marked_read_in_one_write(
-    api: ApiClient, stack: LocalStack, conversation: Conversation, dynamodb_calls: Counter
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation, dynamodb_calls: Counter
 ) -> None:
     me, them, group = conversation.starter, conversation.other, conversation.group_uuid
     newest = post(api, me, group, "read me")
@@ -100,7 +100,7 @@ def test_the_newest_message_is_marked_read_in_one_write(
 
 
 def test_a_marker_in_the_middle_leaves_the_later_messages_unread_and_never_moves_back(
-    api: ApiClient, stack: LocalStack, conversation: Conversation
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation
 ) -> None:
     me, them, group = conversation.starter, conversation.other, conversation.group_uuid
     sent = [post(api, me, group, f"m{n}") for n in range(4)]
@@ -115,7 +115,7 @@ def test_a_marker_in_the_middle_leaves_the_later_messages_unread_and_never_moves
 
 
 def test_a_marker_ahead_of_the_stream_holds_once_the_stream_catches_up(
-    api: ApiClient, stack: LocalStack, conversation: Conversation
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation
 ) -> None:
     me, them, group = conversation.starter, conversation.other, conversation.group_uuid
     stack.stream.drain()
@@ -183,7 +183,7 @@ class FailSecondMember:
 @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(steps=steps)
 def test_any_interleaving_ends_as_the_definition_says(
-    api: ApiClient, stack: LocalStack, start_conversation: Callable[..., Conversation], steps: list[tuple]
+    api: ApiClient, stack: EmulatedStack, start_conversation: Callable[..., Conversation], steps: list[tuple]
 ) -> None:
     conversation = start_conversation("first")
     members = (conversation.starter, conversation.other)

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from msgspec.structs import replace
 
-from local.stack import LocalStack
+from local.stack import EmulatedStack
 from messaging.core.domain import Message, User
 from messaging.core.errors import MessageGroupItemMissing
 from messaging.unread import rules, store
@@ -48,7 +48,7 @@ batches = st.tuples(positions, st.integers(0, 5), st.none() | st.integers(0, 5),
 )
 
 
-def stored_item(stack: LocalStack, state: MemberItem) -> None:
+def stored_item(stack: EmulatedStack, state: MemberItem) -> None:
     """The member item as the table holds it (the preview attributes included, as pattern D writes them)."""
     item = {
         "pk": {"S": f"GRP#{state.owner_uuid}"},
@@ -69,7 +69,7 @@ def stored_item(stack: LocalStack, state: MemberItem) -> None:
     stack.client("dynamodb").put_item(TableName=stack.template.table_name("MessagesTable"), Item=item)
 
 
-def raw_item(stack: LocalStack, owner_uuid: str, group_uuid: str) -> dict | None:
+def raw_item(stack: EmulatedStack, owner_uuid: str, group_uuid: str) -> dict | None:
     return (
         stack.client("dynamodb")
         .get_item(
@@ -95,7 +95,7 @@ def new_item(last: int | None, read: int | None, unread: int | None) -> MemberIt
 @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(state=items, batch=batches)
 def test_pattern_e_s_one_write_is_rules_after_batch(
-    stack: LocalStack, state: tuple[int | None, int | None, int | None], batch: tuple[int, int, int | None, int]
+    stack: EmulatedStack, state: tuple[int | None, int | None, int | None], batch: tuple[int, int, int | None, int]
 ) -> None:
     before = new_item(*state)
     stored_item(stack, before)
@@ -125,7 +125,7 @@ def test_pattern_e_s_one_write_is_rules_after_batch(
         assert (after["message"], after["last_message_at"]) == ({"S": activity.newest.text}, {"S": at(newest)})
 
 
-def test_a_batch_for_a_member_without_an_item_writes_nothing(stack: LocalStack) -> None:
+def test_a_batch_for_a_member_without_an_item_writes_nothing(stack: EmulatedStack) -> None:
     missing = new_item(None, None, None)
     activity = MemberActivity(
         missing.owner_uuid, OTHER.uuid, message(missing.group_uuid, 1, OTHER, missing.owner_uuid), sort_key(1), None, 1
@@ -148,7 +148,7 @@ CHANGES = {
 @pytest.mark.parametrize("change", CHANGES.values(), ids=CHANGES.keys())
 @pytest.mark.parametrize("state", [(5, 3, 2), (None, None, None), (5, None, 120)], ids=["set", "fresh", "capped"])
 def test_a_recount_is_written_only_on_the_item_it_was_computed_from(
-    stack: LocalStack, change, state: tuple[int | None, int | None, int | None]
+    stack: EmulatedStack, change, state: tuple[int | None, int | None, int | None]
 ) -> None:
     read = new_item(*state)
     stored_item(stack, read)

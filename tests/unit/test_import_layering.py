@@ -131,7 +131,7 @@ def test_the_checker_sees_every_kind_of_import(tmp_path: Path) -> None:
     (package / "fine.py").write_text("import localstack\nfrom tooling import paths\nfrom .sibling import x\n")
     (package / "bad.py").write_text(
         "import local\n"
-        "from local.stack import LocalStack\n"
+        "from local.stack import EmulatedStack\n"
         "def later():\n"
         "    import local.dev as dev\n"
         "    importlib.import_module('local.invoke')\n"
