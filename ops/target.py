@@ -11,6 +11,7 @@ from typing import Any
 
 import boto3
 
+from messaging.core.config import settings
 from tooling.moto_clients import MOTO_CREDENTIALS, moto_client
 from tooling.stack_state import local_stack_state
 from tooling.template import Template
@@ -57,6 +58,7 @@ class Target:
         if self.name == LOCAL:
             variables.update({name.upper(): value for name, value in MOTO_CREDENTIALS.items()})
         os.environ.update(variables)
+        settings.cache_clear()  # the layer reads its settings once: read these, not any it had read before
 
 
 def resolve_target(name: str) -> Target:
