@@ -10,7 +10,7 @@ extra reads cost time, so timings are taken with metering off.
 import re
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,21 +40,10 @@ _UNMODELLED = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class MeteredWrite:
-    table: str
-    key: Mapping[str, Any]
-    old: Item | None
-    new: Item | None  # as it is after the call (the old item again when the write failed)
-    units: int
-    units_before: int  # with the indexes of the design before (``counting_calls(before_indexes=...)``)
-
-
 @dataclass
 class Capacity:
     write_units: float = 0.0
     read_units: float = 0.0
-    write_units_before: float = 0.0
 
 
 @dataclass
@@ -62,14 +51,12 @@ class CallCounter:
     dynamodb: Counter = field(default_factory=Counter)
     postgres: int = 0
     capacity: Capacity = field(default_factory=Capacity)
-    writes: list[MeteredWrite] = field(default_factory=list)  # metered since the last reset, in call order
     metering: bool = False
 
     def reset(self) -> None:
         self.dynamodb.clear()
         self.postgres = 0
         self.capacity = Capacity()
-        self.writes.clear()
 
     @contextmanager
     def metered(self) -> Iterator["CallCounter"]:
@@ -84,7 +71,6 @@ class CallCounter:
 class _Table:
     key: tuple[str, ...]
     indexes: tuple[Index, ...]
-    indexes_before: tuple[Index, ...]
 
 
 @dataclass
@@ -97,22 +83,12 @@ class _Pending:
 class _Meter:
     """Captures each metered call's items and adds its units to the counter."""
 
-    def __init__(
-        self,
-        counter: CallCounter,
-        tables: Iterable[TableDefinition],
-        reader: Any,
-        before_indexes: Mapping[str, Sequence[Index]],
-    ) -> None:
+    def __init__(self, counter: CallCounter, tables: Iterable[TableDefinition], reader: Any) -> None:
         self.counter = counter
         self.reader = reader
         self.lock = threading.Lock()  # pattern E writes from several threads
         self.tables = {
-            t.name: _Table(
-                key=key_attributes(t.create_table["KeySchema"]),
-                indexes=indexes_of(t.create_table),
-                indexes_before=tuple(before_indexes.get(t.name, indexes_of(t.create_table))),
-            )
+            t.name: _Table(key=key_attributes(t.create_table["KeySchema"]), indexes=indexes_of(t.create_table))
             for t in tables
         }
 
@@ -148,15 +124,9 @@ class _Meter:
         for table, key, old, attempted in pending.writes:
             if succeeded:
                 new = self._item(table, key)
-                shape = self.tables[table]
-                now = write_units(old, new, shape.indexes, transactional=transactional).total
-                before = write_units(old, new, shape.indexes_before, transactional=transactional).total
+                self._add(write=write_units(old, new, self.tables[table].indexes, transactional=transactional).total)
             else:
-                new, now = old, failed_write_units(old, attempted, transactional=transactional)
-                before = now
-            with self.lock:
-                self.counter.writes.append(MeteredWrite(table, key, old, new, now, before))
-            self._add(write=now, write_before=before)
+                self._add(write=failed_write_units(old, attempted, transactional=transactional))
 
     def _read_units(self, pending: _Pending, items: list[Item]) -> float:
         params = pending.params
@@ -176,12 +146,11 @@ class _Meter:
     def _item(self, table: str, key: Mapping[str, Any]) -> Item | None:
         return self.reader.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
 
-    def _add(self, read: float = 0.0, write: float = 0.0, write_before: float = 0.0) -> None:
+    def _add(self, read: float = 0.0, write: float = 0.0) -> None:
         with self.lock:
             capacity = self.counter.capacity
             capacity.read_units += read
             capacity.write_units += write
-            capacity.write_units_before += write_before
 
 
 def _unnarrowed(query: Mapping[str, Any]) -> dict[str, Any]:
@@ -198,19 +167,14 @@ def _unnarrowed(query: Mapping[str, Any]) -> dict[str, Any]:
 
 
 @contextmanager
-def counting_calls(
-    tables: Iterable[TableDefinition] = (),
-    reader: Any = None,
-    before_indexes: Mapping[str, Sequence[Index]] | None = None,
-) -> Iterator[CallCounter]:
+def counting_calls(tables: Iterable[TableDefinition] = (), reader: Any = None) -> Iterator[CallCounter]:
     """Counts calls of the layer's DynamoDB client and PostgreSQL queries while open.
 
     With ``tables`` (the template's) and ``reader`` (a client of the same endpoint, not the layer's), calls made
-    inside ``counter.metered()`` also add capacity units; ``before_indexes`` (by table name) are the secondary
-    indexes of an earlier design, billed alongside for comparison.
+    inside ``counter.metered()`` also add capacity units.
     """
     counter = CallCounter()
-    meter = _Meter(counter, tables, reader, before_indexes or {}) if reader is not None else None
+    meter = _Meter(counter, tables, reader) if reader is not None else None
     events = dynamodb().meta.events
 
     def count_call(model: Any, **_kwargs: Any) -> None:

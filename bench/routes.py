@@ -38,7 +38,6 @@ class RouteFigures:
     # Capacity units per request, by AWS's rules (bench.capacity), over METERED_REQUESTS requests.
     write_units: float
     read_units: float
-    write_units_before: float  # the same writes with the indexes of the design before the GSI was dropped
 
 
 def percentile(values: list[float], q: int) -> float:
@@ -142,7 +141,6 @@ def measure_in_process(
                 postgres_calls=postgres_calls / requests,
                 write_units=capacity.write_units / METERED_REQUESTS,
                 read_units=capacity.read_units / METERED_REQUESTS,
-                write_units_before=capacity.write_units_before / METERED_REQUESTS,
             )
         )
     return sorted(figures, key=lambda figure: figure.route)

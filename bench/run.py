@@ -23,7 +23,7 @@ from bench.cold_start import (
 from bench.limits import print_limit_cost, send_limit_cost
 from bench.push import print_push, push_burst, push_latency, push_latency_beside_a_hoarder
 from bench.routes import Caller, gateway_latency, measure_in_process, new_users, route_scenarios
-from bench.stream import GSI_DROPPED_IN, burst, indexes_before_gsi_drop
+from bench.stream import burst
 from local.stack import EmulatedStack
 from tests.dev_process import start_dev_stack
 from tooling.ports import free_port
@@ -128,8 +128,7 @@ def in_process(state_dir: Path, requests: int):
             cursor.execute("UPDATE users SET cognito_user_id = %s WHERE handle = 'andrewbrown'", (andrew.sub,))
         connection.close()
         seed_conversation()
-        tables, before = table_definitions(stack.template), indexes_before_gsi_drop(stack.template)
-        with counting_calls(tables, stack.client("dynamodb"), before) as counter:
+        with counting_calls(table_definitions(stack.template), stack.client("dynamodb")) as counter:
             routes = measure_in_process(route_scenarios(stack, andrew, requests), counter, requests)
             stream = burst(
                 stack,
@@ -157,7 +156,7 @@ def print_table(results: dict) -> None:
     print(f"\nCruddur Messages benchmark, {results['when']} on {results['machine']}\n")
     header = (
         f"{'route':<40}{'handler p50/p99 ms':>20}{'gateway p50/p99 ms':>20}  "
-        f"{'DynamoDB calls / request':<34}{'PG':>5}{'WCU':>6}{'RCU':>6}{'WCU before':>12}"
+        f"{'DynamoDB calls / request':<34}{'PG':>5}{'WCU':>6}{'RCU':>6}"
     )
     print(header)
     print("-" * len(header))
@@ -167,11 +166,10 @@ def print_table(results: dict) -> None:
         print(
             f"{r['route']:<40}{r['handler_p50_ms']:>9.1f}/{r['handler_p99_ms']:<10.1f}{gateway:>20}  "
             f"{calls:<34}{r['postgres_calls']:>5g}{r['write_units']:>6g}{r['read_units']:>6g}"
-            f"{r['write_units_before']:>12g}"
         )
     print(
         "WCU/RCU: capacity units per request by AWS's rules (bench/capacity.py: item sizes, indexes touched,\n"
-        f"transactions x2). 'before': the same writes billed with the indexes of template.yaml at {GSI_DROPPED_IN}~1."
+        "transactions x2)."
     )
     s = results["stream"]
     print(
@@ -179,15 +177,12 @@ def print_table(results: dict) -> None:
         f"{s['records_per_second']:.0f} records/s, {s['dynamodb_writes_per_record']:.3f} DynamoDB writes per record "
         f"({', '.join(f'{op} {n}' for op, n in sorted(s['dynamodb_calls'].items()))})"
     )
-    print(f"  {'capacity units':<34}{'before':>8}{'now':>8}")
     for label, key in (
         ("write units per record", "write_units_per_record"),
         ("read units per record", "read_units_per_record"),
         ("write units per group-item update", "write_units_per_update"),
     ):
-        before, now = s[f"{key}_before"], s[key]
-        change = f"  ({(now - before) / before:+.1%})" if before else ""
-        print(f"  {label:<34}{before:>8.3f}{now:>8.3f}{change}")
+        print(f"  {label:<34}{s[key]:>8.3f}")
     push = results["push"]
     print_push(push["latency"], push["burst"], push["beside_hoarder"], push["hoarded_sockets"])
     print_limit_cost(results["send_limit"])
