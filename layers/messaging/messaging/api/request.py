@@ -11,7 +11,7 @@ import msgspec
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from messaging.api.models import FieldProblem, PageQuery
-from messaging.core.config import running_under_sam_local
+from messaging.core.config import settings
 from messaging.core.errors import InvalidJson, InvalidRequest, PayloadTooLarge, Unauthenticated
 from messaging.core.json_input import NotJson, parse_json
 
@@ -44,7 +44,7 @@ class HttpRequest:
         a request without verified claims is refused, whatever it carries.
         """
         claims = self.event.get("requestContext", {}).get("authorizer", {}).get("jwt", {}).get("claims", {})
-        if not claims and running_under_sam_local():
+        if not claims and settings().sam_local:
             # Imported here: PyJWT and cryptography have no place in the cold start of a function in AWS.
             from messaging.core.tokens import bearer_token, configured_verifier  # noqa: PLC0415
 

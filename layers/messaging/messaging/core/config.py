@@ -118,10 +118,11 @@ class Settings:
         """Reads what ``needs`` name; one ``ConfigurationError`` naming everything missing or malformed."""
         problems: list[str] = []
         for need in dict.fromkeys(needs):
-            try:
-                _READ[need](self)
-            except ConfigurationError as error:
-                problems.append(f"{need.value}: {error}")
+            for read in _READ[need]:
+                try:
+                    read(self)
+                except ConfigurationError as error:
+                    problems.append(f"{need.value}: {error}")
         if problems:
             raise ConfigurationError("; ".join(dict.fromkeys(problems)))
 
@@ -140,26 +141,27 @@ class Need(Enum):
     COGNITO = "the Cognito pool whose tokens are checked"
 
 
-_READ: dict[Need, Callable[[Settings], object]] = {
-    Need.MESSAGES: lambda config: config.messages_table,
-    Need.IDEMPOTENCY: lambda config: config.idempotency_table,
-    Need.POSTGRES: lambda config: config.postgres,
-    Need.SEND_LIMITS: lambda config: (config.rate_limits_table, config.send_rate_limit, config.send_burst_limit),
-    Need.FRAME_LIMITS: lambda config: config.rate_limits_table,
-    Need.CONNECTIONS: lambda config: config.connections_table,
-    Need.CONNECTION_CAP: lambda config: config.max_connections_per_user,
-    Need.MANAGEMENT: lambda config: config.websocket_management_url,
-    Need.COGNITO: lambda config: config.cognito,
+# What each need reads: every value on its own, so that one error names all that is wrong.
+_READ: dict[Need, tuple[Callable[[Settings], object], ...]] = {
+    Need.MESSAGES: (lambda config: config.messages_table,),
+    Need.IDEMPOTENCY: (lambda config: config.idempotency_table,),
+    Need.POSTGRES: (lambda config: config.postgres,),
+    Need.SEND_LIMITS: (
+        lambda config: config.rate_limits_table,
+        lambda config: config.send_rate_limit,
+        lambda config: config.send_burst_limit,
+    ),
+    Need.FRAME_LIMITS: (lambda config: config.rate_limits_table,),
+    Need.CONNECTIONS: (lambda config: config.connections_table,),
+    Need.CONNECTION_CAP: (lambda config: config.max_connections_per_user,),
+    Need.MANAGEMENT: (lambda config: config.websocket_management_url,),
+    Need.COGNITO: (lambda config: config.cognito,),
 }
 
 
 @cache
 def settings() -> Settings:
     return Settings()
-
-
-def running_under_sam_local() -> bool:
-    return settings().sam_local
 
 
 def _optional(name: str) -> str | None:
