@@ -8,7 +8,11 @@ from local.stack import STREAM_FUNCTION, EmulatedStack
 from local.streams.records import stream_batch
 from tests.api_client import ApiClient
 from tests.integration.conftest import Conversation
-from tooling.streams import all_stream_records
+from tooling.streams import StreamReader
+
+# The session's stack is shared, so its stream holds every test's writes (thousands of records by the end): one
+# reader per stream for the session, which asks only for the records after the last one it has seen.
+_readers: dict[tuple[str, str], StreamReader] = {}
 
 
 def stream_arn(stack: EmulatedStack) -> str:
@@ -16,9 +20,18 @@ def stream_arn(stack: EmulatedStack) -> str:
     return table["Table"]["LatestStreamArn"]
 
 
+def stream_reader(stack: EmulatedStack) -> StreamReader:
+    """The session's reader of the messages table's stream (a new one if the table was made again)."""
+    arn = stream_arn(stack)
+    where = (stack.moto.url, arn)
+    if where not in _readers:
+        _readers[where] = StreamReader(stack.client("dynamodbstreams"), arn)
+    return _readers[where]
+
+
 def stream_records(stack: EmulatedStack) -> list[dict]:
     """Every record in the table's stream, as GetRecords returns them."""
-    return all_stream_records(stack.client("dynamodbstreams"), stream_arn(stack))
+    return stream_reader(stack).all_records()
 
 
 def message_inserts(stack: EmulatedStack, group_uuid: str) -> list[dict]:

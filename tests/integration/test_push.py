@@ -23,8 +23,12 @@ from messaging.core.aws import dynamodb
 from tests.api_client import ApiClient
 from tests.conftest import SetEnvironment, TestUser
 from tests.integration.conftest import Conversation
-from tests.integration.test_message_stream import MALFORMED_MESSAGE_RECORD, failure_notices, notices_of
-from tooling.streams import all_stream_records
+from tests.integration.test_message_stream import (
+    MALFORMED_MESSAGE_RECORD,
+    failure_notices,
+    notices_of,
+    stream_records,
+)
 
 MAX_POST_BYTES = 128 * 1024
 WIDEST_TEXT = "\N{GRINNING FACE}" * 1024  # the longest message the API takes, four bytes a character
@@ -379,8 +383,7 @@ def test_what_push_cannot_post_in_its_time_is_reported_failed_and_pushed_again_n
     stack.stream.drain()
     sockets = [open_connection(conversation.other, SlowSocket(0.5))[1] for _ in range(40)]
     sent = post(api, conversation.starter, conversation.group_uuid, "for forty slow sockets")
-    table = stack.client("dynamodb").describe_table(TableName=stack.template.table_name("MessagesTable"))["Table"]
-    records = stream_batch(all_stream_records(stack.client("dynamodbstreams"), table["LatestStreamArn"]), "")
+    records = stream_batch(stream_records(stack), "")
     (record,) = [r for r in records["Records"] if r["dynamodb"]["Keys"]["sk"]["S"].endswith(f"#{sent}")]
 
     # One second to post in (the function's time less push's reserve for its last posts): 40 posts of 0.5 s
