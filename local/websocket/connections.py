@@ -54,14 +54,6 @@ class ConnectionRegistry:
             if connection_id in self._last_active:
                 self._last_active[connection_id] = datetime.now(UTC)
 
-    def __contains__(self, connection_id: str) -> bool:
-        with self._lock:
-            return connection_id in self._connections
-
-    def ids(self) -> list[str]:
-        with self._lock:
-            return list(self._connections)
-
     def identity(self, connection_id: str) -> tuple[ConnectionIdentity, datetime]:
         """When and from where the connection opened, and when the client last sent something."""
         with self._lock:
