@@ -75,6 +75,17 @@ class StreamPoller:
             self.skip_to_end()
         return self
 
+    def drain(self, max_polls: int = 1000) -> int:
+        """Polls until the stream has nothing new; returns the number of records delivered to the function."""
+        delivered = 0
+        with self.lock:
+            for _ in range(max_polls):
+                count, progressed = self.poll_once()
+                delivered += count
+                if not progressed:
+                    return delivered
+        raise RuntimeError(f"the stream did not drain for {self.function_id}")
+
     def skip_to_end(self) -> int:
         """Marks every record now in the stream done without delivering it; returns how many were skipped.
 
