@@ -10,8 +10,6 @@ import ast
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import pytest
-
 from tooling.paths import PROJECT_ROOT
 
 LAYER = PROJECT_ROOT / "layers" / "messaging" / "messaging"
@@ -19,7 +17,6 @@ THE_READER = LAYER / "core" / "config.py"
 _ENVIRONMENT = frozenset({"environ", "environb", "getenv", "getenvb", "putenv", "unsetenv"})
 # Still logs through a stdlib logger: its module is being changed with the data layer's typed state (issue 22's
 # other part). Strict: once converted this fails, and the entry is to go.
-PENDING_LOGGING = frozenset({LAYER / "conversations" / "groups.py"})
 
 
 def layer_modules(root: Path = LAYER) -> list[Path]:
@@ -70,12 +67,7 @@ def test_only_the_configuration_reads_the_environment() -> None:
 
 
 def test_the_layer_logs_through_the_powertools_logger() -> None:
-    assert offenders([p for p in layer_modules() if p not in PENDING_LOGGING], stdlib_loggers) == []
-
-
-@pytest.mark.xfail(strict=True, reason="conversations/groups.py: converted with the data layer's typed state")
-def test_the_modules_still_to_convert_log_through_the_powertools_logger() -> None:
-    assert offenders(sorted(PENDING_LOGGING), stdlib_loggers) == []
+    assert offenders(layer_modules(), stdlib_loggers) == []
 
 
 def test_the_checks_see_every_way_of_reaching_the_environment_and_a_logger() -> None:

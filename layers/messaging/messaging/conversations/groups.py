@@ -1,6 +1,5 @@
 """Message group items: ``GRP#<owner>`` (one per member, naming the other member) and ``PAIR#`` (one per pair)."""
 
-import logging
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -12,11 +11,10 @@ from messaging.core.errors import (
     ConversationFull,
     ConversationListFull,
 )
+from messaging.core.observability import logger
 from messaging.table import keys
 from messaging.table.items import message_group_from_item, message_group_item, message_item
 from messaging.table.paging import query_page
-
-logger = logging.getLogger(__name__)
 
 _RECENT_CURSOR_ATTRIBUTES = ("pk", "sk", "last_message_at")
 _TRANSACTION_ATTEMPTS = 3
