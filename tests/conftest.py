@@ -1,6 +1,7 @@
 """Shared fixtures: one local stack (moto server + PostgreSQL) per test session, and users made per test; the
 suite's markers, given by directory; and, in CI, no skip that a test did not declare (tests/ci_skip_guard.py)."""
 
+import io
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -123,3 +124,14 @@ def new_user(database: psycopg2.extensions.connection) -> Callable[..., TestUser
 @pytest.fixture
 def api(stack: EmulatedStack) -> ApiClient:
     return ApiClient(stack)
+
+
+@pytest.fixture
+def log_output() -> Iterator[io.StringIO]:
+    """What the functions log, as CloudWatch would receive it (the Powertools handler's stream)."""
+    from messaging.core.observability import logger  # noqa: PLC0415 - only the tests that read the logs load it
+
+    buffer = io.StringIO()
+    previous = logger.registered_handler.setStream(buffer)
+    yield buffer
+    logger.registered_handler.setStream(previous)

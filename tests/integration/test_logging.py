@@ -3,25 +3,12 @@
 import io
 import json
 import uuid
-from collections.abc import Iterator
 
-import pytest
-
-from messaging.core.observability import logger
 from tests.api_client import ApiClient
 from tests.conftest import SetEnvironment
 from tests.integration.conftest import Conversation
 from tests.integration.test_faults import fresh_connection
 from tooling.ports import free_port
-
-
-@pytest.fixture
-def log_output() -> Iterator[io.StringIO]:
-    """What the functions log, as CloudWatch would receive it (the Powertools handler's stream)."""
-    buffer = io.StringIO()
-    previous = logger.registered_handler.setStream(buffer)
-    yield buffer
-    logger.registered_handler.setStream(previous)
 
 
 def test_logs_are_json_with_the_request_id_and_no_message_text(

@@ -60,15 +60,6 @@ def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     settings.cache_clear()
 
 
-@pytest.fixture
-def log_output() -> Iterator[io.StringIO]:
-    """What the functions log (the Powertools handler's stream, as CloudWatch receives it)."""
-    buffer = io.StringIO()
-    previous = logger.registered_handler.setStream(buffer)
-    yield buffer
-    logger.registered_handler.setStream(previous)
-
-
 def lines_of(output: io.StringIO) -> list[dict[str, Any]]:
     return [json.loads(line) for line in output.getvalue().splitlines()]
 
