@@ -18,9 +18,6 @@ The statuses come from the one error table (``messaging.api.error_table.error_re
 import ast
 import json
 import re
-import subprocess
-import sys
-import sysconfig
 from collections.abc import Iterable, Iterator, Mapping
 from functools import cache
 from pathlib import Path
@@ -34,7 +31,7 @@ from openapi_schema_validator import OAS30Validator
 from messaging.api import models
 from messaging.api.error_table import error_response
 from messaging.core import errors
-from tests.unit.test_cold_imports import FUNCTIONS, LAYER
+from tests.unit.test_cold_imports import FUNCTIONS, lambda_path, run_as_lambda
 from tooling.paths import PROJECT_ROOT
 
 OPENAPI = PROJECT_ROOT / "docs" / "openapi.yaml"
@@ -218,17 +215,9 @@ print(json.dumps(listed))
 def handler_modules(logical_id: str) -> dict[str, Path]:
     """The layer's modules a function can run: what importing its handler loads, plus the lazy imports."""
     spec = FUNCTIONS[logical_id]
-    path = [str(spec.code_dir), str(LAYER), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
-    program = f"import json\nPATH = {path!r}\nHANDLER = {spec.handler.rsplit('.', 1)[0]!r}\n{_MODULES_OF_A_HANDLER}"
-    result = subprocess.run(  # noqa: S603 - our interpreter, our program
-        [sys.executable, "-I", "-S", "-c", program],
-        capture_output=True,
-        text=True,
-        env={**spec.environment, "AWS_REGION": "us-east-1", "PATH": "/usr/bin:/bin"},
-        check=False,
-        timeout=120,
-    )
-    assert result.returncode == 0, f"{logical_id} does not import:\n{result.stderr[-3000:]}"
+    handler = spec.handler.rsplit(".", 1)[0]
+    program = f"import json\nPATH = {lambda_path(spec)!r}\nHANDLER = {handler!r}\n{_MODULES_OF_A_HANDLER}"
+    result = run_as_lambda(spec, program)
     return {name: Path(file) for name, file in json.loads(result.stdout).items()}
 
 

@@ -97,11 +97,25 @@ _IMPORT_LINE = re.compile(r"^import time:\s+\d+ \|\s+\d+ \|(?P<indent>\s*)(?P<mo
 def cold_import(spec: FunctionSpec) -> list[tuple[int, str]]:
     """The modules importing the handler loads, in -X importtime order: (depth, name), each after its imports."""
     module = spec.handler.rsplit(".", 1)[0]
-    path = [str(spec.code_dir), str(LAYER), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
     absent = sorted(set(metadata.packages_distributions()) - lambda_modules())
-    program = f"ABSENT = {absent!r}\n{_HIDE_WHAT_LAMBDA_LACKS}\nsys.path[:0] = {path!r}\nimport {module}"
+    program = f"ABSENT = {absent!r}\n{_HIDE_WHAT_LAMBDA_LACKS}\nsys.path[:0] = {lambda_path(spec)!r}\nimport {module}"
+    result = run_as_lambda(spec, program, "-X", "importtime")
+    return [
+        (len(found["indent"]), found["module"])
+        for line in result.stderr.splitlines()
+        if (found := _IMPORT_LINE.match(line))
+    ]
+
+
+def lambda_path(spec: FunctionSpec) -> list[str]:
+    """What Lambda puts on a function's path: its code, the layer, and (here) the installed packages."""
+    return [str(spec.code_dir), str(LAYER), sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
+
+
+def run_as_lambda(spec: FunctionSpec, program: str, *flags: str) -> subprocess.CompletedProcess[str]:
+    """``program`` in a fresh interpreter with no site and the function's template environment; it must succeed."""
     result = subprocess.run(  # noqa: S603 - our interpreter, our program
-        [sys.executable, "-I", "-S", "-X", "importtime", "-c", program],
+        [sys.executable, "-I", "-S", *flags, "-c", program],
         capture_output=True,
         text=True,
         env={**spec.environment, "AWS_REGION": "us-east-1", "PATH": "/usr/bin:/bin"},
@@ -109,11 +123,7 @@ def cold_import(spec: FunctionSpec) -> list[tuple[int, str]]:
         timeout=120,
     )
     assert result.returncode == 0, f"{spec.logical_id} does not import:\n{result.stderr[-3000:]}"
-    return [
-        (len(found["indent"]), found["module"])
-        for line in result.stderr.splitlines()
-        if (found := _IMPORT_LINE.match(line))
-    ]
+    return result
 
 
 @cache
