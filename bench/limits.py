@@ -1,4 +1,4 @@
-"""What the per-user send limit costs (logic/gcra.py): DynamoDB calls and capacity units per allowed send
+"""What the per-user send limit costs (limits/gcra.py): DynamoDB calls and capacity units per allowed send
 and per refused one, by AWS's rules, with the template's default limit (in-process, against moto)."""
 
 import uuid

@@ -54,7 +54,7 @@ def ssm() -> Any:
 
 
 # One post gives up within about 3 s and is not retried by botocore: a push budgets its time by this bound (see
-# logic/push.py), and a post that failed is retried with its stream record. A pool for the push's post workers.
+# realtime/push.py), and a post that failed is retried with its stream record. A pool for the push's post workers.
 MANAGEMENT_CALL_SECONDS = 3.0
 MANAGEMENT_POOL_SIZE = 16
 _MANAGEMENT_CONFIG = Config(

@@ -1,6 +1,6 @@
 """The limits table (template.yaml RateLimitsTable): one item per limited key, ``id`` (pk), ``tat_ms``, ``expires_at``.
 
-``tat_ms`` is the key's theoretical arrival time (GCRA, ``logic/rate_limits.py``), in milliseconds since the epoch.
+``tat_ms`` is the key's theoretical arrival time (GCRA, ``limits/gcra.py``), in milliseconds since the epoch.
 Reading it is a strongly consistent GetItem; moving it is one UpdateItem conditioned on the value read, so two
 containers that read the same value cannot both spend the same allowance (the loser reads again).
 """

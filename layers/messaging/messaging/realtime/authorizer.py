@@ -6,7 +6,7 @@ an Authorization header on a WebSocket, so it travels in the query string). A ba
 and the context (``{"sub": ..., "exp": ...}``, the token's expiry in seconds since the epoch) that API Gateway hands
 to $connect and every later route of the connection.
 
-Whether that sign-in has a Cruddur profile is $connect's question (``websocket/connect.py``: 403 without one),
+Whether that sign-in has a Cruddur profile is $connect's question (``realtime/connect.py``: 403 without one),
 not this function's: the authorizer reads no database and builds no AWS client (none of botocore's modules
 loads), so its cold start is little more than PyJWT and cryptography.
 """
@@ -56,6 +56,6 @@ def authorize(event: Mapping[str, Any], verifier: AccessTokenVerifier) -> dict[s
     return {
         "principalId": sub,
         "policyDocument": {"Version": "2012-10-17", "Statement": [statement]},
-        # The token's expiry travels with the connection: it must not outlive its sign-in (websocket/connect.py).
+        # The token's expiry travels with the connection: it must not outlive its sign-in (realtime/connect.py).
         "context": {"sub": sub, "exp": int(claims["exp"])},
     }

@@ -2,7 +2,7 @@
 
 The authorizer only checks the token; this route maps its ``sub`` to a user (``logic.participants.caller``,
 cached per warm container, from PostgreSQL) and stores the connection under the user's uuid, so pushes find it,
-expiring with the token; past the user's cap of connections the oldest are closed (``logic/lifecycle.py``).
+expiring with the token; past the user's cap of connections the oldest are closed (``realtime/lifecycle.py``).
 A valid token without a Cruddur profile is ``UserNotRegistered``: 403 through the one error table, and a
 $connect status other than 2xx refuses the connection, so the client sees 403 at the upgrade and nothing is
 stored. Kept apart from ``routes.py``: $disconnect and $default must not load PostgreSQL's driver.

@@ -1,6 +1,6 @@
 """The WebSocket routes: the handler every route function wraps, $disconnect and $default.
 
-$connect (the sub the authorizer admitted, to a user, then the connection stored) is ``websocket/connect.py``:
+$connect (the sub the authorizer admitted, to a user, then the connection stored) is ``realtime/connect.py``:
 it alone reads PostgreSQL, and $disconnect and $default must not load its driver. $disconnect forgets the
 connection by its id alone, as the authorizer's context names a sign-in, not the user whose partition holds it.
 
@@ -74,7 +74,7 @@ def answer_frame(request: WebSocketRequest) -> WebSocketReply:
 
     A connection whose token has expired is closed; every frame, refused ones too, counts against the
     connection's frame limit: past it the frame is answered ``rate_limited``, and a connection that keeps
-    flooding is closed (``logic/gcra.py``). Both before the frame is parsed: a flood costs no parsing.
+    flooding is closed (``limits/gcra.py``). Both before the frame is parsed: a flood costs no parsing.
     """
     expires_at = request.token_expires_at
     if expires_at is not None and expires_at <= time.time():
