@@ -20,7 +20,6 @@ from tests.integration.test_faults import (  # noqa: F401 - faulty: a fixture
     json_error,
     on_table,
 )
-from tests.integration.test_logging import log_output  # noqa: F401 - a fixture
 from tests.integration.test_message_stream import apply, group_entry, message_inserts, post
 from tests.integration.test_unread import mark_read
 
@@ -125,7 +124,7 @@ def test_in_pattern_e_a_member_s_full_list_is_skipped_not_retried_and_the_other_
     faulty: FaultyService,  # noqa: F811 - the imported fixture
     capsys: pytest.CaptureFixture[str],
     *,
-    log_output: io.StringIO,  # noqa: F811 - the imported fixture
+    log_output: io.StringIO,
 ) -> None:
     stack.stream.drain()
     message = post(api, conversation, "the recipient's list is full")

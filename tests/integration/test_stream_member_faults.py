@@ -9,7 +9,6 @@ from collections import Counter
 from local.stack import EmulatedStack
 from tests.api_client import ApiClient
 from tests.integration.test_faults import FaultyService, faulty, json_error, post, previews  # noqa: F401 - faulty: a fixture
-from tests.integration.test_logging import log_output  # noqa: F401 - a fixture
 from tests.integration.test_message_stream import apply, group_entry, message_inserts
 
 THROTTLED = json_error("ProvisionedThroughputExceededException", "Rate of requests exceeds the allowed throughput")
@@ -22,7 +21,7 @@ def test_a_member_dynamodb_keeps_refusing_fails_only_its_group_and_the_other_mem
     faulty: FaultyService,  # noqa: F811 - the imported fixture
     dynamodb_calls: Counter,
     *,
-    log_output: io.StringIO,  # noqa: F811 - the imported fixture
+    log_output: io.StringIO,
 ) -> None:
     broken, healthy = start_conversation("one"), start_conversation("two")
     stack.stream.drain()
