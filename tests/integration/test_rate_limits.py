@@ -12,13 +12,18 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 
 import pytest
+from botocore.exceptions import ClientError
 
 from local.stack import EmulatedStack
+from local.websocket.events import message_event
 from messaging.core.aws import dynamodb
-from messaging.limits import gcra
-from tests.api_client import ApiClient
+from messaging.core.errors import DependencyUnavailable
+from messaging.limits import gcra, store
+from tests.api_client import ApiClient, ApiResponse
 from tests.conftest import SetEnvironment, TestUser
 from tests.integration.conftest import Conversation
+from tests.integration.test_faults import FaultyService, assert_retry_later, json_error, on_table
+from tests.integration.test_push import connection_of
 
 
 @pytest.fixture
@@ -157,3 +162,86 @@ def test_concurrent_takes_never_spend_more_than_the_burst(stack: EmulatedStack) 
     assert sum(verdict.allowed for verdict in verdicts) >= 1
     later = [gcra.take(key, limit) for _ in range(15)]
     assert sum(verdict.allowed for verdict in verdicts + later) == 10  # exactly the burst, however they raced
+
+
+# --- a limits table that is down or throttling ----------------------------------------------------------------
+
+THROTTLED = json_error("ProvisionedThroughputExceededException", "Rate exceeded")
+REFUSED = json_error("ValidationException", "One or more parameter values were invalid")
+JSON = "application/x-amz-json-1.0"
+
+
+@pytest.fixture
+def limits_table_fails(stack: EmulatedStack) -> Iterator[Callable[[int, bytes], FaultyService]]:
+    """From its call on, every GetItem on the limits table answers with a status and body (botocore parses and
+    retries it as a real answer)."""
+    with FaultyService(stack, dynamodb()) as faults:
+
+        def fail(status: int, body: bytes) -> FaultyService:
+            table = on_table(stack.template.table_name("RateLimitsTable"))
+            faults.answer("GetItem", status, body, content_type=JSON, where=table)
+            faults.sends.clear()  # count from here: what the request under test sends
+            return faults
+
+        yield fail
+
+
+def limited_requests(api: ApiClient, conversation: Conversation) -> dict[str, Callable[[], ApiResponse]]:
+    """One request of each limited route (C, D, the read marker); each would store something if it passed."""
+    starter, other, group = conversation.starter, conversation.other, conversation.group_uuid
+    (newest,) = api.get(f"/api/messages/{group}", other).body
+    marker = json.dumps({"uuid": newest["uuid"], "created_at": newest["created_at"]})
+    return {
+        "C": lambda: api.post("/api/messages", starter, {"message_group_uuid": group, "message": "never stored"}),
+        "D": lambda: api.post("/api/message_groups", starter, {"handle": other.handle, "message": "never stored"}),
+        "read marker": lambda: api.request("PUT", f"/api/message_groups/{group}/read", other, body=marker),
+    }
+
+
+@pytest.mark.parametrize("route", ["C", "D", "read marker"])
+def test_a_limits_table_still_throttling_after_botocore_s_retries_is_a_503_with_retry_after_and_stores_nothing(
+    api: ApiClient,
+    conversation: Conversation,
+    limits_table_fails: Callable[[int, bytes], FaultyService],
+    route: str,
+) -> None:
+    requests = limited_requests(api, conversation)
+    faults = limits_table_fails(400, THROTTLED)
+
+    assert_retry_later(requests[route]())
+    assert faults.sends["GetItem"] > 1  # botocore retried the throttling before giving up
+    assert stored_texts(api, conversation.other, conversation.group_uuid) == ["hello there"]
+
+
+def test_the_limits_store_hands_its_callers_domain_errors_never_botocore_s(
+    limits_table_fails: Callable[[int, bytes], FaultyService],
+) -> None:
+    limits_table_fails(500, b"<html>Internal Server Error</html>")
+    with pytest.raises(DependencyUnavailable) as busy:
+        gcra.check_send("a-sub")
+    assert isinstance(busy.value.__cause__, ClientError)  # the detail stays for the log, behind the domain error
+
+    limits_table_fails(400, REFUSED)
+    with pytest.raises(store.LimitsStoreRefused):
+        gcra.check_send("a-sub")
+
+
+def test_a_limits_table_that_refuses_a_call_is_a_500_not_a_retry(
+    api: ApiClient, conversation: Conversation, limits_table_fails: Callable[[int, bytes], FaultyService]
+) -> None:
+    post = limited_requests(api, conversation)["C"]
+    faults = limits_table_fails(400, REFUSED)
+    response = post()
+    assert (response.status, response.error) == (500, "internal_error"), response.body
+    assert "retry-after" not in response.headers
+    assert faults.sends["GetItem"] == 1  # botocore does not retry a refusal
+
+
+def test_a_frame_while_the_limits_table_is_busy_is_answered_with_a_service_unavailable_frame(
+    stack: EmulatedStack, conversation: Conversation, limits_table_fails: Callable[[int, bytes], FaultyService]
+) -> None:
+    limits_table_fails(400, THROTTLED)
+    ping = message_event(connection_of(conversation.starter), "$default", json.dumps({"action": "ping"}))
+    answer = stack.functions.invoke("WebSocketDefaultFunction", ping)
+    frame = json.loads(answer["body"])
+    assert (frame["type"], frame["error"]) == ("error", "service_unavailable"), frame

@@ -5,12 +5,17 @@ quarter of a cold start). Endpoints, region and credentials still come from the 
 (``AWS_ENDPOINT_URL``, ``AWS_ENDPOINT_URL_DYNAMODB``, ``AWS_REGION``), so the same code talks to moto and AWS.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
 import botocore.session
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
+
+from messaging.core.errors import DependencyUnavailable
+from messaging.core.observability import logger
 
 # Fail fast inside a 10 s Lambda. The standard retry mode already retries throttling and every 5xx answer
 # (up to 3 retries, with backoff) before the caller sees an error.
@@ -84,3 +89,23 @@ def is_transient(error: BaseException) -> bool:
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
         return status >= _FIRST_SERVER_ERROR_STATUS or error.response.get("Error", {}).get("Code") in _BUSY_CODES
     return isinstance(error, BotoCoreError)  # connection and timeout errors
+
+
+@contextmanager
+def store_call(store: str, refused: type[Exception]) -> Iterator[None]:
+    """botocore's failures of the calls inside, as what they mean to the store's callers: no botocore type leaves.
+
+    Busy or unreachable (throttling, a 5xx, a timeout: what is left after botocore's own retries) is
+    ``DependencyUnavailable``, a 503 with Retry-After where it reaches an answer; anything else DynamoDB refuses
+    (a misconfiguration or a bug: retrying gets the same) is ``refused``, a 500 like any bug. ``store`` names the
+    store in the log line and the 503's text. A call that expects a refusal (a failed condition) catches it inside.
+    """
+    try:
+        yield
+    except (ClientError, BotoCoreError) as error:
+        if is_transient(error):
+            logger.warning(
+                "store busy or unreachable", extra={"store": store, "error": type(error).__name__, "detail": str(error)}
+            )
+            raise DependencyUnavailable(f"The {store} is busy; retry shortly.") from error
+        raise refused(f"{type(error).__name__}: {error}") from error

@@ -9,16 +9,14 @@ finds the item's keys for it. A connection expires with the access token it was 
 """
 
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 
 import msgspec
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
-from messaging.core.aws import dynamodb, error_code, is_transient
+from messaging.core.aws import dynamodb, error_code, store_call
 from messaging.core.config import settings
 from messaging.core.errors import DependencyUnavailable
-from messaging.core.observability import logger
 
 # API Gateway closes every WebSocket connection after 2 hours: no item outlives its connection by more than
 # DynamoDB's TTL sweep, even when $disconnect never ran (it is best effort).
@@ -43,16 +41,8 @@ class ConnectionStoreRefused(Exception):
 STORE_FAILURES = (DependencyUnavailable, ConnectionStoreRefused)
 
 
-@contextmanager
-def _table_call() -> Iterator[None]:
-    try:
-        yield
-    except (ClientError, BotoCoreError) as error:
-        detail = {"error": type(error).__name__, "detail": str(error)}
-        if is_transient(error):
-            logger.warning("connections table busy or unreachable", extra=detail)
-            raise DependencyUnavailable("The connection store is busy; retry shortly.") from error
-        raise ConnectionStoreRefused(f"{type(error).__name__}: {error}") from error
+def _table_call() -> AbstractContextManager[None]:
+    return store_call("connection store", ConnectionStoreRefused)
 
 
 class OpenConnection(msgspec.Struct, frozen=True):
