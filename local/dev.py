@@ -33,6 +33,7 @@ PORT_KNOBS = {"API": "API_PORT", "WebSocket": "WS_PORT", "moto": "MOTO_PORT", "P
 # Seeds moto's random values before the seed users are created, so each start gives them the same Cognito subs:
 # the sample events in events/ name andrewbrown's, and tokens survive a restart.
 COGNITO_RANDOM_SEED = 5
+DEFAULT_EDIT_WINDOW_SECONDS = 900  # the API's, for a template without the parameter
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,6 +87,7 @@ def main(argv: list[str] | None = None) -> int:
                 "apiUrl": "",
                 "websocketUrl": websocket.url,
                 "cognito": {"endpoint": f"{stack.moto.url}/", "clientId": pool.client_id},
+                "editWindowSeconds": _edit_window_seconds(stack),
             },
         )
         api_url = f"http://{args.host}:{args.api_port}"
@@ -111,6 +113,11 @@ def main(argv: list[str] | None = None) -> int:
         remove_stack_state(args.state_dir)
         print("local stack stopped", file=sys.stderr)
     return 0
+
+
+def _edit_window_seconds(stack: EmulatedStack) -> int:
+    """The template's MessageEditWindowSeconds (with --parameter-overrides): the web client offers Edit within it."""
+    return int(stack.template.parameters.get("MessageEditWindowSeconds") or DEFAULT_EDIT_WINDOW_SECONDS)
 
 
 def _quiet_logging() -> None:

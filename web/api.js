@@ -14,11 +14,19 @@ const PLAIN_WORDS = {
   message_not_in_group: "That message is not in this conversation. Reopen the conversation.",
   conversation_full: "This conversation cannot take more messages. Its messages stay readable.",
   conversation_list_full: "A conversation list is full: this conversation cannot be started.",
+  // Editing and deleting one's own messages (issue 23).
+  not_the_sender: "Only the person who wrote a message can edit or delete it.",
+  message_not_found: "That message is not there any more. Reopen the conversation.",
+  message_deleted: "That message has been deleted, so it cannot be edited.",
+  edit_window_closed: "This message can no longer be edited: the time for editing it is over. You can still delete it.",
   service_unavailable: "The service is busy right now. Trying again…",
   // Said when a request held back by a limit is given up on (while a send waits, a calm status says so).
   rate_limited: "You are going faster than Cruddur allows. Wait a moment and try again.",
   throttled: "Cruddur is busy right now. Wait a moment and try again.",
 };
+
+// The words for an error code, for what the page itself refuses before asking (as the server would).
+export const plainWords = (code) => PLAIN_WORDS[code];
 
 // One key per message, kept across every retry of it (automatic or by hand): the API writes it once.
 export function newKey() {
@@ -75,6 +83,17 @@ export class Api {
     return this.#call("POST", "/api/message_groups", { body: { handle, message: text }, idempotencyKey });
   }
 
+  // A new text for one of my messages: answers the message with `edited_at` (and its message_group_uuid).
+  editMessage(groupUuid, messageUuid, text) {
+    return this.#call("PATCH", messagePath(groupUuid, messageUuid), { body: { message: text } });
+  }
+
+  // Unsends one of my messages: answers its tombstone (`message` null, `deleted_at` set), the same one again if
+  // it was deleted already.
+  deleteMessage(groupUuid, messageUuid) {
+    return this.#call("DELETE", messagePath(groupUuid, messageUuid));
+  }
+
   // The read marker: seen up to this message (as pattern A gave it). Answers {uuid, unread_count, last_read_at}.
   markRead(groupUuid, { created_at: createdAt, uuid }) {
     return this.#call("PUT", `/api/message_groups/${encodeURIComponent(groupUuid)}/read`,
@@ -104,12 +123,18 @@ export class Api {
   }
 }
 
+const messagePath = (groupUuid, messageUuid) =>
+  `/api/messages/${encodeURIComponent(groupUuid)}/${encodeURIComponent(messageUuid)}`;
+
 function toApiError(status, data, retryAfter) {
-  const code = data?.error ?? (status === 401 ? "unauthorized" : status === 429 ? "throttled" : "error");
+  // {"error": "<code>", "message": ...}, or the same with the code inside an object: {"error": {"code", ...}}.
+  const given = typeof data?.error === "object" && data.error !== null ? data.error.code : data?.error;
+  const code = given ?? (status === 401 ? "unauthorized" : status === 429 ? "throttled" : "error");
   let words = PLAIN_WORDS[code];
   if (code === "validation_error") {
-    const reasons = (data.details ?? []).map((d) => `${d.field.replace(/_/g, " ")}: ${d.message}`);
-    words = `Please check what you typed. ${reasons.join("; ") || data.message}`;
+    const details = data.details ?? data.error?.details ?? [];
+    const reasons = details.map((d) => `${d.field.replace(/_/g, " ")}: ${d.message}`);
+    words = `Please check what you typed. ${reasons.join("; ") || data.message || data.error?.message}`;
   } else if (status === 429) {
     words ??= PLAIN_WORDS.throttled;
   }

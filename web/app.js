@@ -1,15 +1,16 @@
-// Cruddur Messages web client: sign in, see my conversations, read and write messages. This module holds the
-// state and the flow; the views, the outbox and the dialog are modules of their own.
-import { Api, ApiError, newKey } from "./api.js";
+// Cruddur Messages web client: sign in, see my conversations, read and write messages, edit and delete mine.
+// This module holds the state and the flow; the views, the outbox and the dialogs are modules of their own.
+import { Api, ApiError, newKey, plainWords } from "./api.js";
 import { AuthError, Session } from "./auth.js";
 import { avatar } from "./avatar.js";
 import { loadConfig } from "./config.js";
 import { ConversationList } from "./conversation-list.js";
+import { DeleteDialog } from "./delete-dialog.js";
 import { $, el } from "./dom.js";
 import { unreadLabel } from "./format.js";
 import { focusGroup, renderGroups } from "./groups-view.js";
 import { LiveConnection } from "./live.js";
-import { MessagesView } from "./messages-view.js";
+import { MessagesView, focusKeys } from "./messages-view.js";
 import { NewConversationDialog, handleToSend } from "./new-conversation.js";
 import { GIVE_UP_MS, Outbox, SendLimit, deliver } from "./outbox.js";
 
@@ -27,7 +28,8 @@ const POLLING = new URLSearchParams(location.search).get("poll") !== "off";
 
 const state = {
   api: null, session: null, websocketUrl: null, account: null, list: new ConversationList(), conversation: null,
-  view: null, dialog: null,
+  view: null, dialog: null, deleteDialog: null,
+  editWindowMs: 900_000,  // config.json's editWindowSeconds: Edit is offered on my messages younger than this
 };
 
 // Everything that belongs to one signed-in person: replaced at every sign-in, so nothing of theirs (drafts,
@@ -65,6 +67,17 @@ function draftFor(groupUuid) {
 
 const isMine = (message) => message.handle.toLowerCase() === state.session.username?.toLowerCase();
 const byTime = (a, b) => a.created_at.localeCompare(b.created_at) || a.uuid.localeCompare(b.uuid);
+// The server is the judge (it answers edit_window_closed); this only keeps from offering what it would refuse.
+const editWindowOpen = (message, now = Date.now()) => now - Date.parse(message.created_at) < state.editWindowMs;
+const canEdit = (message, now = Date.now()) => isMine(message) && !message.deleted_at && editWindowOpen(message, now);
+
+// An update never goes back: a deletion is final, and a text gives way only to a later edit of it (the answer to
+// an edit and its push may come in either order, a read may bring what a push already did).
+function supersedes(incoming, known) {
+  if (known.deleted_at) return false;
+  if (incoming.deleted_at) return true;
+  return (incoming.edited_at ?? "") > (known.edited_at ?? "");
+}
 
 // Everything that belongs to the conversation on screen. Opening another one (or going back, or signing out)
 // closes it and makes a new one: its reads are cancelled, its timer stops, and an answer (or a pushed message)
@@ -89,6 +102,9 @@ class Conversation {
     this.openedThrough = null;
     this.markedRead = null;  // uuid of the newest message the read marker was set to (or is being set to)
     this.markLater = null;  // the read marker refused by the limit: set again once its Retry-After is over
+    this.editing = null;  // {uuid, from ("message" | "composer": where the focus goes back to), saving}
+    this.editsClose = null;  // the timer that takes Edit away from the next message whose edit window closes
+    this.editsRefused = new Set();  // uuids the server would not let me edit any more (its clock is the judge)
   }
 
   get current() { return state.conversation === this; }
@@ -96,7 +112,28 @@ class Conversation {
   close() {
     clearInterval(this.timer);
     clearTimeout(this.markLater);
+    clearTimeout(this.editsClose);
+    this.editing = null;
     this.reads.abort();
+  }
+
+  editable(message, now = Date.now()) {
+    return canEdit(message, now) && !this.editsRefused.has(message.uuid);
+  }
+
+  // My newest message that may still be edited (the Up arrow in an empty composer edits it), or null.
+  lastEditable() {
+    const now = Date.now();
+    return [...this.messages.values()].sort(byTime).findLast((m) => this.editable(m, now)) ?? null;
+  }
+
+  // An edit or a deletion of a message this conversation has, applied in place (it keeps its place: its uuid and
+  // time do not change). True if it changed what is shown.
+  update(message) {
+    const known = this.messages.get(message.uuid);
+    if (!known || !supersedes(message, known)) return false;
+    this.messages.set(message.uuid, { ...known, ...message });
+    return true;
   }
 
   // Keeps the API's messages; returns the ones not seen before. A message of ours that arrives this way may be
@@ -140,13 +177,15 @@ class Conversation {
     return first;
   }
 
-  entries() {
+  entries(now = Date.now()) {
     const me = state.session.username.toLowerCase();
     const sorted = [...this.messages.values()].sort(byTime);
     const firstUnread = this.#firstUnread(sorted);
     const sent = sorted.map((m) => ({
       key: m.uuid, handle: m.handle.toLowerCase(), displayName: m.display_name, text: m.message,
       createdAt: m.created_at, mine: isMine(m), status: "sent", editable: false, unreadStart: m.uuid === firstUnread,
+      deleted: Boolean(m.deleted_at) || m.message === null, editedAt: m.edited_at ?? null,
+      canEdit: this.editable(m, now), canDelete: isMine(m) && !m.deleted_at,
     }));
     const unsent = this.outbox.entries(this.group.uuid).map((e) => ({
       key: e.key, handle: me, displayName: me, text: e.text, createdAt: null, mine: true, status: e.status,
@@ -158,8 +197,21 @@ class Conversation {
   // Drawn again; a reader who was at the bottom stays there.
   render({ follow = true } = {}) {
     const wasNearBottom = state.view.nearBottom();
-    state.view.render(this.entries());
+    const now = Date.now();
+    state.view.render(this.entries(now), now);
     if (follow && wasNearBottom) state.view.scrollToBottom();
+    this.#closeEditsLater(now);
+  }
+
+  // Edit goes away from a message when its window closes, without waiting for something else to redraw it.
+  #closeEditsLater(now) {
+    clearTimeout(this.editsClose);
+    let soonest = Infinity;
+    for (const m of this.messages.values()) {
+      if (this.editable(m, now)) soonest = Math.min(soonest, Date.parse(m.created_at) + state.editWindowMs);
+    }
+    if (soonest === Infinity) return;
+    this.editsClose = setTimeout(() => { if (this.current) this.render({ follow: false }); }, soonest - now + 50);
   }
 }
 
@@ -172,7 +224,7 @@ function showNotice(words) {
 // redrawn, and would be read out whole): in full in the open conversation, who wrote for the others.
 function announce(messages, elsewhere = []) {
   const words = [
-    ...messages.map((m) => `${m.display_name}: ${m.message}`),
+    ...messages.filter((m) => m.message !== null).map((m) => `${m.display_name}: ${m.message}`),
     ...elsewhere.map((m) => `New message from ${m.display_name}`),
   ];
   if (words.length) $("live").textContent = words.join("\n");
@@ -203,6 +255,7 @@ function signOutAccount() {
     state.account.live?.stop();
   }
   showSendStatus(0);
+  state.deleteDialog?.cancel();
   state.account = null;
   closeConversation();
   state.list = new ConversationList();
@@ -277,11 +330,18 @@ function received(frame) {
     && typeof frame.last_read_at === "string") {
     state.list.noteRead(frame.message_group_uuid, frame);
     drawGroups();
+  } else if (frame.type === "message_updated" && isUpdate(frame.message)) {
+    applyUpdates(frame.message.message_group_uuid, [frame.message]);
   }
 }
 
 const isMessage = (m) => ["message_group_uuid", "uuid", "handle", "display_name", "message", "created_at"]
   .every((field) => typeof m?.[field] === "string");
+const stringOrNull = (value) => value === null || value === undefined || typeof value === "string";
+// An edited message or a tombstone (its message null).
+const isUpdate = (m) => ["message_group_uuid", "uuid", "handle", "display_name", "created_at"]
+  .every((field) => typeof m?.[field] === "string") && ["message", "edited_at", "deleted_at"]
+  .every((field) => stringOrNull(m[field])) && (m.message !== null || typeof m.deleted_at === "string");
 
 // Pushed messages (any conversation, possibly again): the open conversation shows its own at once, and the list
 // moves theirs to the top with the new preview, without asking the API.
@@ -304,16 +364,34 @@ function noteInList(messages) {
   return news;
 }
 
-// Shown, read and said: the messages (of this conversation) the page had not seen before.
+// Shown, read and said: the messages (of this conversation) the page had not seen before. Those it had are
+// brought up to date (a read brings edits and deletions too).
 function showArrivals(conversation, messages) {
   if (!conversation.current) return [];
   const wasNearBottom = state.view.nearBottom();
+  applyUpdates(conversation.group.uuid, messages);
   const fresh = conversation.add(messages);
   if (!fresh.length) return fresh;  // nothing new: the screen (and the reader's selection) is left alone
   conversation.render({ follow: false });
   state.view.arrived(wasNearBottom);
   markRead(conversation);
   return fresh;
+}
+
+// Edits and deletions (pushed, the answers to mine, or found by a read), applied where they show: in place in the
+// open conversation, and in the list's preview when they are of a conversation's newest message.
+function applyUpdates(groupUuid, messages) {
+  const conversation = onScreen(groupUuid);
+  if (conversation) {
+    const changed = messages.map(({ message_group_uuid: _, ...m }) => m).filter((m) => conversation.update(m));
+    if (changed.length) {
+      const edited = conversation.editing && conversation.messages.get(conversation.editing.uuid);
+      if (edited?.deleted_at) stopEditing(conversation);  // deleted meanwhile (from another session of mine)
+      conversation.render();
+    }
+  }
+  const previews = messages.filter((m) => state.list.noteUpdate({ ...m, message_group_uuid: groupUuid }));
+  if (previews.length) drawGroups();
 }
 
 // Read markers ---------------------------------------------------------------------------------------------
@@ -639,6 +717,138 @@ async function startConversation(typedHandle, text) {
   if (state.account === account && state.conversation === before) openConversation(group);
 }
 
+// Editing and deleting my messages ------------------------------------------------------------------------
+
+// Said once to screen readers (the sighted see the message change).
+function say(words) {
+  $("live").textContent = words;
+}
+
+function ownMessage(conversation, uuid) {
+  const message = conversation?.current ? conversation.messages.get(uuid) : null;
+  return message && isMine(message) && !message.deleted_at ? message : null;
+}
+
+// The message's text in the editor, in its place. `from`: where the focus goes back to once it is done.
+function startEditing(uuid, { from = "message" } = {}) {
+  const conversation = state.conversation;
+  const message = ownMessage(conversation, uuid);
+  if (!message) return;
+  if (!conversation.editable(message)) {  // the window closed since Edit was drawn
+    showNotice(plainWords("edit_window_closed"));
+    conversation.render({ follow: false });
+    return;
+  }
+  if (conversation.editing?.saving) return;
+  conversation.editing = { uuid, from, saving: false };
+  state.view.editor.open(uuid, message.message, { onSave: saveEdit, onCancel: () => stopEditing(conversation) });
+  conversation.render({ follow: false });
+  state.view.editor.focus();
+}
+
+function stopEditing(conversation, { refocus = true } = {}) {
+  const editing = conversation.editing;
+  if (!editing) return;
+  conversation.editing = null;
+  if (!conversation.current) return;  // the editor went with the conversation
+  const hadFocus = state.view.editor.focused;
+  state.view.editor.close();
+  conversation.render({ follow: false });
+  if (!refocus || !hadFocus) return;
+  if (editing.from === "composer") $("composer-text").focus();
+  else state.view.focus(editing.uuid);
+}
+
+async function saveEdit(typed) {
+  const conversation = state.conversation;
+  const editing = conversation?.editing;
+  if (!editing || editing.saving) return;
+  const message = ownMessage(conversation, editing.uuid);
+  const text = typed.trim();
+  if (!message || text === message.message) {
+    stopEditing(conversation);  // deleted meanwhile, or nothing changed: nothing to send
+    return;
+  }
+  if (!text) {
+    askDelete(message.uuid);  // an empty message is no message: deleting it is what that means
+    return;
+  }
+  if (!conversation.editable(message)) {
+    stopEditing(conversation);
+    showNotice(plainWords("edit_window_closed"));
+    return;
+  }
+  const account = state.account;
+  const groupUuid = conversation.group.uuid;
+  editing.saving = true;
+  state.view.editor.busy(true);
+  try {
+    // Edits share the send limit with sends (the server counts them together): a 429 holds both.
+    const { data } = await deliver(() => state.api.editMessage(groupUuid, message.uuid, text), null, {
+      limit: account.outbox.limit,
+      onRetry: (error) => { if (state.account === account && !error.limited) showNotice(error.message); },
+      stop: () => state.account !== account,
+    });
+    if (state.account !== account) return;
+    showNotice("");
+    editing.saving = false;
+    applyUpdates(groupUuid, [{ ...data, message_group_uuid: groupUuid }]);  // the new text before the editor goes
+    if (conversation.editing === editing) stopEditing(conversation);
+    say("Message edited");
+  } catch (error) {
+    if (state.account !== account) return;
+    editing.saving = false;
+    if (error instanceof ApiError && error.code === "edit_window_closed") conversation.editsRefused.add(message.uuid);
+    // Deleted, or gone, meanwhile (a push this page missed): it reads the conversation to show what there is.
+    const outdated = error instanceof ApiError && ["message_deleted", "message_not_found"].includes(error.code);
+    if (outdated && conversation.current) catchUp(conversation, { now: true });
+    if (conversation.editing === editing && conversation.current) {
+      // Refused for good (the window closed, deleted, not mine): the message stays as it was. Busy, unreachable
+      // or held back too long: the editor stays open, with the text, to save again.
+      if (error instanceof ApiError && error.retryable) state.view.editor.busy(false);
+      else stopEditing(conversation);
+    }
+    reportError(error);
+  }
+}
+
+async function askDelete(uuid) {
+  const conversation = state.conversation;
+  const message = ownMessage(conversation, uuid);
+  if (!message) return;
+  const account = state.account;
+  const confirmed = await state.deleteDialog.ask(message.message);
+  if (state.account !== account || !conversation.current) return;
+  if (!confirmed) {
+    // Back where the question was asked: the editor, else the message's Delete button.
+    if (conversation.editing?.uuid === uuid) state.view.editor.focus();
+    else state.view.focus(focusKeys.onDeleteMessage(uuid)) || state.view.focus(uuid);
+    return;
+  }
+  if (conversation.editing?.uuid === uuid) stopEditing(conversation, { refocus: false });
+  state.view.focus(uuid);
+  await deleteMessage(conversation, message);
+}
+
+async function deleteMessage(conversation, message) {
+  const account = state.account;
+  const groupUuid = conversation.group.uuid;
+  try {
+    // Deleting twice gives the same tombstone: a retry after a lost answer is harmless.
+    const { data } = await deliver(() => state.api.deleteMessage(groupUuid, message.uuid), null, {
+      limit: account.outbox.limit,
+      onRetry: (error) => { if (state.account === account && !error.limited) showNotice(error.message); },
+      stop: () => state.account !== account,
+    });
+    if (state.account !== account) return;
+    showNotice("");
+    applyUpdates(groupUuid, [{ ...data, message_group_uuid: groupUuid }]);
+    say("Message deleted");
+  } catch (error) {
+    if (state.account === account) reportError(error);
+  }
+}
+
 // Wiring ----------------------------------------------------------------------------------------------------
 
 async function signIn(event) {
@@ -668,6 +878,13 @@ function wireComposer() {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
       $("composer").requestSubmit();
+    } else if (event.key === "ArrowUp" && !event.isComposing && !event.shiftKey && !event.altKey && !event.ctrlKey
+      && !event.metaKey && $("composer-text").value === "") {
+      // Up in an empty composer edits my last message, as in Slack (with text in it, Up moves the caret).
+      const last = state.conversation?.lastEditable();
+      if (!last) return;
+      event.preventDefault();
+      startEditing(last.uuid, { from: "composer" });
     }
   });
 }
@@ -675,7 +892,9 @@ function wireComposer() {
 async function main() {
   state.view = new MessagesView({
     scroller: $("messages-scroll"), list: $("messages"), jump: $("jump"), onRetry: retry, onEdit: edit,
+    onEditMessage: (uuid) => startEditing(uuid), onDeleteMessage: askDelete,
   });
+  state.deleteDialog = new DeleteDialog();
   let config;
   try {
     config = await loadConfig();
@@ -685,6 +904,7 @@ async function main() {
   }
   state.session = new Session(config.cognito, () => showSignIn("Your session has expired. Please sign in again."));
   state.websocketUrl = config.websocketUrl;
+  state.editWindowMs = config.editWindowSeconds * 1000;
   state.api = new Api(config.apiUrl, state.session);
   state.dialog = new NewConversationDialog({
     onSubmit: startConversation,

@@ -8,6 +8,7 @@ const UNREAD_CAP = 100;  // the API's own cap
 export class ConversationList {
   #groups = [];
   #readThrough = new Map();  // group uuid → created_at of the newest message known to be read
+  #deleted = new Set();  // "group uuid message uuid" of deletions seen: a later push of an edit is old news
 
   get groups() { return this.#groups; }
 
@@ -58,6 +59,19 @@ export class ConversationList {
     return { unknown, news };
   }
 
+  // An edit or a deletion (pushed, or the answer to mine): the preview follows when it is of the conversation's
+  // newest message; never the order (an update does not move a message) nor the count (the API's frames and
+  // answers carry that). True if the preview changed.
+  noteUpdate(message) {
+    const group = this.find(message.message_group_uuid);
+    if (!group || !sameTime(group.created_at, message.created_at)) return false;
+    const key = `${group.uuid} ${message.uuid}`;
+    if (this.#deleted.has(key) || group.message === message.message) return false;  // a deletion is final
+    if (message.message === null) this.#deleted.add(key);
+    this.#put({ ...group, message: message.message });
+    return true;
+  }
+
   // The API's read marker (our PUT's answer, or a pushed "unread" frame): {unread_count, last_read_at}.
   noteRead(uuid, { unread_count: unread, last_read_at: through }) {
     const known = this.readThrough(uuid);
@@ -84,6 +98,9 @@ export class ConversationList {
     this.#groups = sortByActivity(this.#groups.map((g) => (g.uuid === group.uuid ? this.#checked(group) : g)));
   }
 }
+
+// The same instant, however many fractional digits each was written with (a message's time has milliseconds).
+const sameTime = (a, b) => typeof a === "string" && typeof b === "string" && Date.parse(a) === Date.parse(b);
 
 // Most recent activity first, as the API gives them; the sort is stable, so equal times keep their order.
 function sortByActivity(groups) {

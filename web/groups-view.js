@@ -28,7 +28,10 @@ function groupButton(group, currentUuid, onOpen, now) {
       el("time", { className: "group-time", text: relativeTime(group.created_at, now, { short: true }),
         attrs: { datetime: group.created_at, title: exactTime(group.created_at) } })),
     el("span", { className: "group-bottom" },
-      el("span", { className: "group-preview", text: group.message }),
+      // Its newest message deleted: the API lists the conversation with no text (message null).
+      typeof group.message === "string"
+        ? el("span", { className: "group-preview", text: group.message })
+        : el("span", { className: "group-preview deleted", text: "Message deleted" }),
       unread ? el("span", { className: "unread-badge", text: unread }, hiddenText(" unread")) : null)));
   if (currentUuid === group.uuid) button.setAttribute("aria-current", "true");
   button.addEventListener("click", () => onOpen(group));

@@ -1,21 +1,32 @@
 // One conversation's messages on screen: grouped by day and by sender, own messages with their delivery state,
-// arrow-key reading, and the "New messages" button for a reader who has scrolled up.
+// arrow-key reading, the "New messages" button for a reader who has scrolled up, and, on my sent messages, Edit
+// and Delete (shown on hover and while the message or one of its buttons has the focus: the list stays one Tab
+// stop, and a focused message's Tab goes to its buttons).
 import { el, hiddenText } from "./dom.js";
 import { clockTime, dayKey, dayLabel, exactTime } from "./format.js";
+import { MessageEditor } from "./message-editor.js";
 
 const NEAR_BOTTOM_PX = 80;
 const STATUS_WORDS = { sending: "Sending…", sent: "Sent", failed: "Not sent" };
+export const DELETED_WORDS = "This message was deleted";
+export const focusKeys = {
+  onEditMessage: (key) => `edit-message:${key}`,
+  onDeleteMessage: (key) => `delete-message:${key}`,
+};
 
 // An entry is what one bubble shows: {key, handle, displayName, text, createdAt (null until the server has it),
-// mine, status ("sending" | "sent" | "failed"), editable, unreadStart (the first message that was unread)}.
+// mine, status ("sending" | "sent" | "failed"), editable (a failed send that may be changed and sent anew),
+// unreadStart (the first message that was unread), deleted (a tombstone), editedAt (null: never edited),
+// canEdit, canDelete (a sent message of mine: Delete always, Edit within the edit window)}.
 export class MessagesView {
   #scroller; #list; #jump; #actions;
+  editor = new MessageEditor();
 
-  constructor({ scroller, list, jump, onRetry, onEdit }) {
+  constructor({ scroller, list, jump, onRetry, onEdit, onEditMessage, onDeleteMessage }) {
     this.#scroller = scroller;
     this.#list = list;
     this.#jump = jump;
-    this.#actions = { onRetry, onEdit };
+    this.#actions = { onRetry, onEdit, onEditMessage, onDeleteMessage };
     scroller.addEventListener("keydown", (event) => this.#moveFocus(event));
     scroller.addEventListener("scroll", () => {
       if (this.nearBottom()) this.#jump.hidden = true;  // the reader got there on their own
@@ -29,6 +40,7 @@ export class MessagesView {
   }
 
   clear() {
+    this.editor.close();
     this.#list.replaceChildren();
     this.#jump.hidden = true;
   }
@@ -37,9 +49,10 @@ export class MessagesView {
   // the neighbours, and a send that is confirmed can move. Whatever had the focus keeps it.
   render(entries, now = Date.now()) {
     const focusKey = this.#list.contains(document.activeElement) ? document.activeElement.dataset.focusKey : null;
+    const caret = this.editor.remember();
     const days = [];
     // "Sent" is said once, under the newest message that got there; "Sending…" and "Not sent" wherever they are.
-    const newestSent = entries.findLast((entry) => entry.mine && entry.status === "sent")?.key;
+    const newestSent = entries.findLast((entry) => entry.mine && entry.status === "sent" && !entry.deleted)?.key;
     entries.forEach((entry, index) => {
       const day = entry.createdAt ? dayKey(entry.createdAt) : dayKey(new Date(now).toISOString());
       if (days.at(-1)?.day !== day) {
@@ -56,11 +69,15 @@ export class MessagesView {
     this.#list.replaceChildren(...days.map(({ label, items }) => el("div", { className: "day" },
       el("h3", { className: "day-separator" }, el("span", { text: label })),
       el("ol", { className: "day-messages" }, ...items))));
-    if (focusKey) this.#list.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`)?.focus({ preventScroll: true });
+    if (caret) this.editor.restore(caret);
+    else if (focusKey) this.#list.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`)?.focus({ preventScroll: true });
   }
 
   #bubble(entry, runStart, runEnd, sayStatus) {
+    const editing = this.editor.key === entry.key && !entry.deleted;
     const classes = ["message", entry.mine ? "mine" : "theirs", entry.status];
+    if (entry.deleted) classes.push("deleted");
+    if (editing) classes.push("editing");
     if (runStart) classes.push("run-start");
     if (runEnd) classes.push("run-end");
     const attrs = { tabindex: "-1", "data-focus-key": entry.key };
@@ -74,16 +91,36 @@ export class MessagesView {
         ? el("time", { text: clockTime(entry.createdAt),
           attrs: { datetime: entry.createdAt, title: exactTime(entry.createdAt) } })
         : null,
+      entry.editedAt && !entry.deleted
+        ? el("span", { className: "message-edited", text: "edited",
+          attrs: { title: `Edited ${exactTime(entry.editedAt)}` } })
+        : null,
       entry.mine && (sayStatus || entry.status !== "sent")
         ? el("span", { className: "message-status", text: STATUS_WORDS[entry.status] })
         : null);
     return el("li", { className: classes.join(" "), attrs },
       sender,
-      el("p", { className: "message-text", text: entry.text }),
+      editing
+        ? this.editor.node
+        : el("p", { className: "message-text", text: entry.deleted ? DELETED_WORDS : entry.text }),
       meta,
       // The exact time, shown while the message has the keyboard focus (a title only shows to a mouse).
       entry.createdAt ? el("p", { className: "message-exact", text: exactTime(entry.createdAt) }) : null,
-      entry.status === "failed" ? this.#failure(entry) : null);
+      entry.status === "failed" ? this.#failure(entry) : null,
+      entry.canDelete && !entry.deleted && !editing ? this.#messageActions(entry) : null);
+  }
+
+  #messageActions(entry) {
+    const button = (name, words, action) => {
+      // The focus key is what app.js gives back the focus to after the dialog (see focusKeys).
+      const node = el("button", { className: "message-action", text: words,
+        attrs: { type: "button", "aria-label": name, "data-focus-key": focusKeys[action](entry.key) } });
+      node.addEventListener("click", () => this.#actions[action](entry.key));
+      return node;
+    };
+    return el("div", { className: "message-actions", attrs: { role: "group", "aria-label": "Message actions" } },
+      entry.canEdit ? button("Edit message", "Edit", "onEditMessage") : null,
+      button("Delete message", "Delete", "onDeleteMessage"));
   }
 
   #failure(entry) {
@@ -108,8 +145,15 @@ export class MessagesView {
     if (above < 0) this.#scroller.scrollTop += above - 8;
   }
 
+  // True if something of that key is on screen and now has the focus. A message's button is focused through its
+  // message: it shows (and can take the focus) only while the message has it.
   focus(key) {
-    this.#list.querySelector(`[data-focus-key="${CSS.escape(key)}"]`)?.focus();
+    const node = this.#list.querySelector(`[data-focus-key="${CSS.escape(key)}"]`);
+    if (!node) return false;
+    const message = node.closest(".message");
+    if (message && message !== node) message.focus({ preventScroll: true });
+    node.focus();
+    return document.activeElement === node;
   }
 
   #messages() {
