@@ -5,7 +5,6 @@ twice writes nothing new. Both members' conversation items end up showing the la
 them, with the same conditional update.
 """
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from messaging.activity.batches import apply_to_members
 from messaging.conversations import groups, messages
 from messaging.core.domain import Message, User
 from messaging.people import profiles
+from tooling.message_keys import fixed_message_uuid
 from tooling.paths import SEED_CONVERSATION
 
 SEED_GROUP_UUID = "5ae290ed-55d1-47a0-bc6d-fe2bc2700399"
@@ -38,8 +38,7 @@ def seed_conversation(until: datetime = SEEDED_UNTIL) -> int:
     history = [
         Message(
             group_uuid=SEED_GROUP_UUID,
-            uuid=str(uuid.uuid5(uuid.UUID(SEED_GROUP_UUID), str(index))),
-            created_at=(start + _SPACING * index).isoformat(timespec="microseconds"),
+            uuid=fixed_message_uuid(start + _SPACING * index, f"{SEED_GROUP_UUID}#{index}"),
             text=text,
             sender=senders[handle],
             recipient_uuid=next(user.uuid for other, user in senders.items() if other != handle),

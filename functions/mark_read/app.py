@@ -12,7 +12,7 @@ from messaging.limits import gcra
 def mark_read(request: HttpRequest) -> HttpResponse:
     gcra.check_read_marker(request.caller_id)
     group_uuid, seen = request.path_uuid("message_group_uuid"), request.json_body(MarkReadRequest)
-    marker = service.mark_read(request.caller_id, str(group_uuid), seen.created_at, str(seen.uuid))
+    marker = service.mark_read(request.caller_id, str(group_uuid), str(seen.uuid))
     return HttpResponse.json(200, ReadMarkerView.of(marker))
 
 

@@ -43,6 +43,8 @@ B = "GET /api/message_groups"
 C = "POST /api/messages"
 D = "POST /api/message_groups"
 READ = "PUT /api/message_groups/{message_group_uuid}/read"
+EDIT = "PATCH /api/messages/{message_group_uuid}/{message_uuid}"
+DELETE = "DELETE /api/messages/{message_group_uuid}/{message_uuid}"
 
 # The reviewed list: what each route's own code can answer, by status.
 ROUTE_ERRORS: dict[str, dict[int, set[str]]] = {
@@ -81,6 +83,21 @@ ROUTE_ERRORS: dict[str, dict[int, set[str]]] = {
         422: {"validation_error", "message_not_in_group"},
         429: {"rate_limited"},
     },
+    EDIT: {
+        400: {"invalid_json"},
+        403: {"not_a_member", "not_the_sender", "user_not_registered"},
+        404: {"message_not_found"},
+        409: {"message_deleted", "conversation_full"},
+        413: {"payload_too_large"},
+        422: {"validation_error", "edit_window_closed"},
+        429: {"rate_limited"},
+    },
+    DELETE: {
+        403: {"not_a_member", "not_the_sender", "user_not_registered"},
+        404: {"message_not_found"},
+        422: {"validation_error"},
+        429: {"rate_limited"},
+    },
 }
 # What every route can answer, from the edge every handler shares (messaging.api.handler and the error table): a
 # caller without an access token's claims, a store that is down or throttling, and a fault of ours.
@@ -90,6 +107,10 @@ EVERY_ROUTE: dict[int, set[str]] = {401: {"unauthorized"}, 500: {"internal_error
 GATEWAY = {401: "Unauthorized", 429: "Too Many Requests", 500: "Internal Server Error"}
 # Codes the analysis finds that a route cannot answer with, and why.
 EXEMPT: dict[str, dict[str, str]] = {
+    DELETE: {
+        "conversation_full": "a deletion removes the text: the item only shrinks, so its collection cannot fill",
+    },
+    EDIT: {},
     READ: {
         "message_group_item_missing": "the read marker recounts (settle) a group item mark_read has just read, and "
         "group items are never deleted; mark_read itself answers a missing item as not_a_member",
@@ -406,6 +427,7 @@ MODEL_SCHEMAS: dict[str, type[msgspec.Struct]] = {
     "MarkReadRequest": models.MarkReadRequest,
     "CreateMessageRequest": models.CreateMessageRequest,
     "CreateMessageGroupRequest": models.CreateMessageGroupRequest,
+    "EditMessageRequest": models.EditMessageRequest,
 }
 
 

@@ -62,6 +62,9 @@ MUST_NOT_IMPORT: dict[str, tuple[str, ...]] = {
     "MarkReadFunction": NEVER + TOKENS + IDEMPOTENCY,
     "CreateMessageFunction": NEVER + TOKENS,
     "CreateMessageGroupFunction": NEVER + TOKENS,
+    # Edits and deletions need no Idempotency-Key: doing either twice ends as doing it once.
+    "EditMessageFunction": NEVER + TOKENS + IDEMPOTENCY,
+    "DeleteMessageFunction": NEVER + TOKENS + IDEMPOTENCY,
     "MessageStreamFunction": NEVER + TOKENS + IDEMPOTENCY + HTTP_MODELS + POSTGRES,
     "MessagePushFunction": NEVER + TOKENS + IDEMPOTENCY + POSTGRES,
     # The authorizer only checks the token (PyJWT + cryptography): $connect maps its sub to a user, so the

@@ -31,6 +31,8 @@ REQUIRES: dict[str, set[str]] = {
     "CreateMessageFunction": _PROFILES | {"IDEMPOTENCY_TABLE"} | _SENDS,
     "CreateMessageGroupFunction": _PROFILES | {"IDEMPOTENCY_TABLE"} | _SENDS,
     "MarkReadFunction": _PROFILES | _SENDS,
+    "EditMessageFunction": _PROFILES | _SENDS | {"MESSAGE_EDIT_WINDOW_SECONDS"},
+    "DeleteMessageFunction": _PROFILES | _SENDS,
     "MessageStreamFunction": {"MESSAGES_TABLE"},
     "MessagePushFunction": {"CONNECTIONS_TABLE", "WEBSOCKET_MANAGEMENT_URL"},
     # Checks tokens itself: without its pool it must not start (it would refuse every connection as a 401).

@@ -8,12 +8,13 @@ def record(event_name: str, pk: str) -> dict:
     return {"eventName": event_name, "dynamodb": {"Keys": {"pk": {"S": pk}, "sk": {"S": "s"}}}}
 
 
-def test_the_template_filter_lets_only_message_inserts_through() -> None:
+def test_the_template_filter_lets_only_messages_sent_edited_or_deleted_through() -> None:
     (event,) = TEMPLATE.functions["MessageStreamFunction"].stream_events
     patterns = compile_filters(event)
 
     assert passes(patterns, record("INSERT", "MSG#g"))
-    assert not passes(patterns, record("MODIFY", "MSG#g"))
+    assert passes(patterns, record("MODIFY", "MSG#g"))
+    assert not passes(patterns, record("MODIFY", "GRP#u"))
     assert not passes(patterns, record("REMOVE", "MSG#g"))
     assert not passes(patterns, record("INSERT", "GRP#u"))
     assert not passes(patterns, record("INSERT", "PAIR#a#b"))

@@ -127,7 +127,7 @@ def test_a_stream_batch_s_lines_carry_no_correlation_id_of_an_earlier_invocation
 ) -> None:
     http_handler(lambda request: HttpResponse.json(200, {}))(sample("list_messages"), Context("http-1"))
 
-    def apply(messages: object) -> Mapping[str, Mapping[str, BaseException]]:
+    def apply(sent: object, changed: object) -> Mapping[str, Mapping[str, BaseException]]:
         logger.info("applying")
         raise RuntimeError("the table is gone")
 

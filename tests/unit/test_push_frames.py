@@ -3,12 +3,16 @@ Gateway's 128 KB limit allows, in sort-key order, each message once."""
 
 import itertools
 import json
+from datetime import UTC, datetime, timedelta
+
+from msgspec.structs import replace
 
 from messaging.core.domain import Message, User
 from messaging.realtime.frames import frames_of, read_frame_of
 from messaging.realtime.management import MAX_POST_BYTES
 from messaging.realtime.push import messages_per_member
 from messaging.table.records import read_marker_moved
+from tooling.message_keys import fixed_message_uuid
 
 ALICE = User("alice-uuid", "Alice", "alice")
 BOB = User("bob-uuid", "Bob", "bob")
@@ -17,10 +21,16 @@ CAROL = User("carol-uuid", "Carol", "carol")
 WIDEST_TEXT = "\N{GRINNING FACE}" * 1024
 
 
+_START = datetime(2026, 11, 25, 7, 38, tzinfo=UTC)
+
+
+def uuid_of(n: int) -> str:
+    """The uuid of message ``n``, sent ``n`` milliseconds into the test's minute."""
+    return fixed_message_uuid(_START + timedelta(milliseconds=n), f"m{n}")
+
+
 def message(n: int, sender: User = ALICE, recipient: User = BOB, group: str = "g-ab", text: str = "hi") -> Message:
-    return Message(
-        group, f"m{n:04}", f"2026-11-25T07:38:{n // 1000:02}.{n % 1000:06}+00:00", text, sender, recipient.uuid
-    )
+    return Message(group, uuid_of(n), text, sender, recipient.uuid)
 
 
 def decoded(frames: list[tuple[bytes, list[str]]]) -> list[dict]:
@@ -33,11 +43,13 @@ def test_a_frame_carries_each_message_as_pattern_a_returns_it_plus_its_group() -
         "type": "messages",
         "messages": [
             {
-                "uuid": "m0001",
+                "uuid": uuid_of(1),
                 "display_name": "Alice",
                 "handle": "alice",
                 "message": "héllo \N{GRINNING FACE}",
-                "created_at": "2026-11-25T07:38:00.000001+00:00",
+                "created_at": "2026-11-25T07:38:00.001000+00:00",
+                "edited_at": None,
+                "deleted_at": None,
                 "message_group_uuid": "g-ab",
             }
         ],
@@ -70,18 +82,56 @@ def test_each_member_gets_the_messages_it_is_in_in_sort_key_order_once() -> None
     batch = [message(3), message(1, sender=BOB, recipient=ALICE), late, message(2, group="g-ac", recipient=CAROL), late]
     inbox = messages_per_member(batch)
     assert {member: [m.uuid for m in messages] for member, messages in inbox.items()} == {
-        "alice-uuid": ["m0001", "m0002", "m0003", "m0005"],
-        "bob-uuid": ["m0001", "m0003", "m0005"],
-        "carol-uuid": ["m0002"],
+        "alice-uuid": [uuid_of(1), uuid_of(2), uuid_of(3), uuid_of(5)],
+        "bob-uuid": [uuid_of(1), uuid_of(3), uuid_of(5)],
+        "carol-uuid": [uuid_of(2)],
     }
+
+
+def test_an_edit_or_a_deletion_is_pushed_as_a_message_updated_frame_of_its_own() -> None:
+    sent = message(7)
+    edited = replace(sent, text="fixed", edited_at="2026-11-25T07:39:00.000000+00:00", version=1)
+    deleted = replace(sent, text=None, deleted_at="2026-11-25T07:40:00.000000+00:00", version=2)
+    new = message(9)
+    frames = decoded(frames_of([edited, new]))
+    assert [frame["type"] for frame in frames] == ["messages", "message_updated"]
+    assert frames[1]["message"]["message"] == "fixed"
+    assert frames[1]["message"]["edited_at"] is not None
+    assert frames[1]["message"]["message_group_uuid"] == "g-ab"
+    (tombstone,) = decoded(frames_of([deleted]))
+    assert tombstone["message"] == {
+        "uuid": sent.uuid,
+        "display_name": "Alice",
+        "handle": "alice",
+        "message": None,
+        "created_at": sent.created_at,
+        "edited_at": None,
+        "deleted_at": "2026-11-25T07:40:00.000000+00:00",
+        "message_group_uuid": "g-ab",
+    }
+
+
+def test_a_message_sent_and_changed_in_one_batch_goes_once_as_new_in_its_latest_state() -> None:
+    sent = message(7)
+    deleted = replace(sent, text=None, deleted_at="2026-11-25T07:40:00.000000+00:00", version=2)
+    (member_messages,) = {
+        messages[0].uuid: messages for messages in messages_per_member([sent, deleted]).values()
+    }.values()
+    assert member_messages == [deleted]
+    (frame,) = decoded(frames_of(member_messages, {sent.uuid}))
+    assert frame["type"] == "messages"
+    assert frame["messages"][0]["message"] is None
+
+
+KEY_0, KEY_2, KEY_3 = (fixed_message_uuid(datetime(2026, 1, 1, 0, 0, n, tzinfo=UTC), f"k{n}") for n in (0, 2, 3))
 
 
 def group_change(old: dict, new: dict) -> dict:
     base = {
         "message_group_uuid": {"S": "g"},
-        "last_message_sk": {"S": "2026-01-01T00:00:02.000000+00:00#m2"},
+        "last_message_sk": {"S": KEY_2},
         "unread_count": {"N": "2"},
-        "last_read_sk": {"S": "2026-01-01T00:00:00.000000+00:00#m0"},
+        "last_read_sk": {"S": KEY_0},
     }
     return {
         "eventName": "MODIFY",
@@ -90,9 +140,7 @@ def group_change(old: dict, new: dict) -> dict:
 
 
 def test_a_moved_read_marker_is_pushed_to_its_member_as_an_unread_frame() -> None:
-    moved = read_marker_moved(
-        group_change({}, {"last_read_sk": {"S": "2026-01-01T00:00:02.000000+00:00#m2"}, "unread_count": {"N": "0"}})
-    )
+    moved = read_marker_moved(group_change({}, {"last_read_sk": {"S": KEY_2}, "unread_count": {"N": "0"}}))
     assert moved is not None
     owner, marker = moved
     assert owner == "owner"
@@ -105,6 +153,6 @@ def test_a_moved_read_marker_is_pushed_to_its_member_as_an_unread_frame() -> Non
 
 
 def test_pattern_e_s_preview_updates_are_not_read_marker_moves() -> None:
-    new_message = {"last_message_sk": {"S": "2026-01-01T00:00:03.000000+00:00#m3"}, "unread_count": {"N": "3"}}
+    new_message = {"last_message_sk": {"S": KEY_3}, "unread_count": {"N": "3"}}
     assert read_marker_moved(group_change({}, new_message)) is None
     assert read_marker_moved(group_change({}, {})) is None  # nothing changed

@@ -42,6 +42,8 @@ def test_every_route_of_the_contract_has_its_function() -> None:
         "POST /api/messages": "CreateMessageFunction",
         "POST /api/message_groups": "CreateMessageGroupFunction",
         "PUT /api/message_groups/{message_group_uuid}/read": "MarkReadFunction",
+        "PATCH /api/messages/{message_group_uuid}/{message_uuid}": "EditMessageFunction",
+        "DELETE /api/messages/{message_group_uuid}/{message_uuid}": "DeleteMessageFunction",
     }
 
 

@@ -18,10 +18,10 @@ from messaging.core.domain import Message
 from messaging.core.entry import Kind, LambdaHandler, lambda_entry
 from messaging.core.errors import MalformedStreamRecord
 from messaging.core.observability import logger, metrics
-from messaging.table.records import is_message_insert, message_of, sequence_number
+from messaging.table.records import is_change, is_message_record, message_of, sequence_number
 
-# Applies messages; returns the failures: by group uuid, the members not updated and why.
-type Apply = Callable[[Iterable[Message]], Mapping[str, Mapping[str, BaseException]]]
+# Applies sent and changed messages; returns the failures: by group uuid, the members not updated and why.
+type Apply = Callable[[Iterable[Message], Iterable[Message]], Mapping[str, Mapping[str, BaseException]]]
 
 
 # A stream batch names no request: no correlation id. A failure outside the records' own is Lambda's to retry.
@@ -32,8 +32,9 @@ def stream_handler(apply: Apply) -> LambdaHandler:
     """A handler applying a batch's messages with ``apply`` (which returns the failed groups' failed members)."""
 
     def serve(event: Mapping[str, Any], _context: LambdaContext) -> dict[str, Any]:
-        records = [record for record in event.get("Records", []) if is_message_insert(record)]
+        records = [record for record in event.get("Records", []) if is_message_record(record)]
         messages: dict[str, Message] = {}
+        changes: set[str] = set()
         failed: list[str] = []
         for record in records:
             try:
@@ -41,7 +42,13 @@ def stream_handler(apply: Apply) -> LambdaHandler:
             except MalformedStreamRecord as error:
                 logger.warning("malformed stream record", extra={"error": error.message})
                 failed.append(sequence_number(record))
-        failed_groups = apply(messages.values())
+                continue
+            if is_change(record):
+                changes.add(sequence_number(record))
+        failed_groups = apply(
+            [message for number, message in messages.items() if number not in changes],
+            [message for number, message in messages.items() if number in changes],
+        )
         failed += [number for number, message in messages.items() if message.group_uuid in failed_groups]
         metrics.add_metric(name="StreamRecordsProcessed", unit=MetricUnit.Count, value=len(records) - len(failed))
         metrics.add_metric(name="StreamRecordsFailed", unit=MetricUnit.Count, value=len(failed))

@@ -76,6 +76,15 @@ class CreateMessageRequest(msgspec.Struct, frozen=True):
         force_setattr(self, "message", _message_text(self.message))
 
 
+class EditMessageRequest(msgspec.Struct, frozen=True):
+    """The new text of a message, under the same rules as a new message's."""
+
+    message: str
+
+    def __post_init__(self) -> None:
+        force_setattr(self, "message", _message_text(self.message))
+
+
 class CreateMessageGroupRequest(msgspec.Struct, frozen=True):
     handle: str
     message: str
@@ -94,11 +103,12 @@ class PageQuery(msgspec.Struct, frozen=True):
 _MESSAGE_TIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}\+00:00$"
 
 
-class MarkReadRequest(msgspec.Struct, frozen=True):
-    """The newest message the caller has seen, as pattern A returned it."""
+class MarkReadRequest(msgspec.Struct, frozen=True, omit_defaults=True):
+    """The newest message the caller has seen, as pattern A returned it: its uuid names it."""
 
-    created_at: Annotated[str, msgspec.Meta(pattern=_MESSAGE_TIME)]
     uuid: UUID
+    # What clients of the first API sent beside the uuid: still accepted, and checked, but the uuid decides.
+    created_at: Annotated[str, msgspec.Meta(pattern=_MESSAGE_TIME)] | None = None
 
 
 class _ListEntry(msgspec.Struct, frozen=True):
@@ -107,12 +117,15 @@ class _ListEntry(msgspec.Struct, frozen=True):
     uuid: str
     display_name: str
     handle: str
-    message: str
+    message: str | None  # null: deleted (a message's tombstone, or a conversation whose newest message it was)
     created_at: str
 
 
 class MessageView(_ListEntry, frozen=True):
-    """A message: its uuid, the sender's names, its text and time."""
+    """A message: its uuid, the sender's names, its text and time, and whether it was edited or deleted."""
+
+    edited_at: str | None
+    deleted_at: str | None
 
     @classmethod
     def of(cls, message: Message) -> Self:
@@ -123,6 +136,8 @@ class MessageView(_ListEntry, frozen=True):
             handle=sender.handle,
             message=message.text,
             created_at=message.created_at,
+            edited_at=message.edited_at,
+            deleted_at=message.deleted_at,
         )
 
 

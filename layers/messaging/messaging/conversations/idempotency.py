@@ -1,8 +1,10 @@
 """``Idempotency-Key`` for the creating routes (C and D): the operation runs once per key.
 
 The key is scoped by route and caller, so two users (or two routes) can never collide on a key; the validated body
-is the payload that must match on a retry. The first call returns the operation's own answer; a retry gets the
-stored copy of it. The rules are Powertools Idempotency's, on its table layout (``idempotency_records`` says why
+is the payload that must match on a retry (as a hash). The first call returns the operation's own answer; a retry
+gets the answer recalled from what was stored of it (``Replay``): a reference to the message, never its text, so
+that a message its sender deletes leaves no copy behind, and a retry after an edit or a deletion gets the message
+as it now is. The rules are Powertools Idempotency's, on its table layout (``idempotency_records`` says why
 not on its code): an attempt claims the key for as long as its invocation may run; a failed attempt
 releases the key; an answer is kept for 24 hours.
 """
@@ -11,6 +13,7 @@ import hashlib
 import time
 import uuid
 from collections.abc import Callable
+from typing import NamedTuple
 
 import msgspec
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -31,12 +34,19 @@ class Call[Body: msgspec.Struct](msgspec.Struct, frozen=True):
     body: Body
 
 
-type Operation[Body: msgspec.Struct, Answer: msgspec.Struct] = Callable[[Call[Body]], Answer]
-type Runner[Body: msgspec.Struct, Answer: msgspec.Struct] = Callable[[Call[Body], LambdaContext], Answer]
+class Replay[Answer](NamedTuple):
+    """What a completed record keeps of an answer (``remember``), and how a retry gets the answer back from it."""
+
+    remember: Callable[[Answer], str]
+    recall: Callable[[str], Answer]
 
 
-def once_per_key[Body: msgspec.Struct, Answer: msgspec.Struct](
-    answer: type[Answer],
+type Operation[Body: msgspec.Struct, Answer] = Callable[[Call[Body]], Answer]
+type Runner[Body: msgspec.Struct, Answer] = Callable[[Call[Body], LambdaContext], Answer]
+
+
+def once_per_key[Body: msgspec.Struct, Answer](
+    replay: Replay[Answer],
 ) -> Callable[[Operation[Body, Answer]], Runner[Body, Answer]]:
     """Decorates an operation so that a call with a key runs it once per key; a call without one just runs it."""
 
@@ -44,15 +54,15 @@ def once_per_key[Body: msgspec.Struct, Answer: msgspec.Struct](
         def run(call: Call[Body], context: LambdaContext) -> Answer:
             if call.key is None:
                 return operation(call)
-            return _once(operation, call, answer, context)
+            return _once(operation, call, replay, context)
 
         return run
 
     return decorate
 
 
-def _once[Body: msgspec.Struct, Answer: msgspec.Struct](
-    operation: Operation[Body, Answer], call: Call[Body], answer: type[Answer], context: LambdaContext
+def _once[Body: msgspec.Struct, Answer](
+    operation: Operation[Body, Answer], call: Call[Body], replay: Replay[Answer], context: LambdaContext
 ) -> Answer:
     key = f"{call.route}#{call.caller}#{call.key}"
     validation = hashlib.sha256(msgspec.json.encode(call.body)).hexdigest()
@@ -71,7 +81,7 @@ def _once[Body: msgspec.Struct, Answer: msgspec.Struct](
     except records.RecordVanished:
         raise DependencyUnavailable("The idempotency store changed under the request; retry shortly.") from None
     if holder is not None:
-        return _replayed(holder, validation, answer)
+        return _replayed(holder, validation, replay)
 
     try:
         result = operation(call)
@@ -79,7 +89,7 @@ def _once[Body: msgspec.Struct, Answer: msgspec.Struct](
         _release(key)
         raise
     try:
-        records.complete(key, data=msgspec.json.encode(result).decode(), expires_at=now + _KEY_LIFETIME_SECONDS)
+        records.complete(key, data=replay.remember(result), expires_at=now + _KEY_LIFETIME_SECONDS)
     except Exception:
         # The operation happened: its answer stands. A retry sees the key in progress until this invocation's
         # time is up (409), then runs the operation again.
@@ -95,9 +105,9 @@ def _release(key: str) -> None:
         logger.exception("idempotency record not released", extra={"idempotency_key": key})
 
 
-def _replayed[Answer: msgspec.Struct](holder: records.Holder, validation: str, answer: type[Answer]) -> Answer:
+def _replayed[Answer](holder: records.Holder, validation: str, replay: Replay[Answer]) -> Answer:
     if holder.validation != validation:
         raise IdempotencyKeyReused("This Idempotency-Key was already used with a different request body.")
     if holder.status is records.Status.IN_PROGRESS or holder.data is None:
         raise RequestInProgress("A request with this Idempotency-Key is still in progress; retry shortly.")
-    return msgspec.json.decode(holder.data, type=answer)
+    return replay.recall(holder.data)

@@ -12,17 +12,20 @@ from messaging.api.models import (
 from messaging.api.request import HttpRequest
 from messaging.conversations import service
 from messaging.conversations.idempotency import Call, once_per_key
+from messaging.conversations.replays import MESSAGE_REPLAY, STARTED_GROUP_REPLAY, Started
+from messaging.core.domain import Message
 from messaging.limits import gcra
 
 
 def post_message(request: HttpRequest) -> MessageView:
     """Pattern C."""
-    return _post_message(_call(request, CreateMessageRequest), request.context)
+    return MessageView.of(_post_message(_call(request, CreateMessageRequest), request.context))
 
 
 def start_message_group(request: HttpRequest) -> StartedMessageGroup:
     """Pattern D."""
-    return _start_message_group(_call(request, CreateMessageGroupRequest), request.context)
+    started = _start_message_group(_call(request, CreateMessageGroupRequest), request.context)
+    return StartedMessageGroup(created=started.created, message=PostedMessageView.of(started.message))
 
 
 def _call[Body: msgspec.Struct](request: HttpRequest, body: type[Body]) -> Call[Body]:
@@ -33,13 +36,12 @@ def _call[Body: msgspec.Struct](request: HttpRequest, body: type[Body]) -> Call[
     )
 
 
-@once_per_key(MessageView)
-def _post_message(call: Call[CreateMessageRequest]) -> MessageView:
+@once_per_key(MESSAGE_REPLAY)
+def _post_message(call: Call[CreateMessageRequest]) -> Message:
     body = call.body
-    return MessageView.of(service.post_message(call.caller, str(body.message_group_uuid), body.message))
+    return service.post_message(call.caller, str(body.message_group_uuid), body.message)
 
 
-@once_per_key(StartedMessageGroup)
-def _start_message_group(call: Call[CreateMessageGroupRequest]) -> StartedMessageGroup:
-    message, created = service.start_message_group(call.caller, call.body.handle, call.body.message)
-    return StartedMessageGroup(created=created, message=PostedMessageView.of(message))
+@once_per_key(STARTED_GROUP_REPLAY)
+def _start_message_group(call: Call[CreateMessageGroupRequest]) -> Started:
+    return Started(*service.start_message_group(call.caller, call.body.handle, call.body.message))

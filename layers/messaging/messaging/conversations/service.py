@@ -3,13 +3,23 @@
 Plain values in, domain objects out: the HTTP edge (``messaging.api``) parses requests and shapes answers.
 """
 
+from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from messaging.conversations import groups, messages
-from messaging.core.domain import Message, MessageGroup, Page, ReadMarker
-from messaging.core.errors import CannotMessageSelf, MessageNotInGroup, NotAMember
+from messaging.core.config import settings
+from messaging.core.domain import Message, MessageGroup, Page, ReadMarker, User, message_time, utc_timestamp
+from messaging.core.errors import (
+    CannotMessageSelf,
+    EditWindowClosed,
+    MessageDeleted,
+    MessageNotFound,
+    MessageNotInGroup,
+    NotAMember,
+    NotTheSender,
+)
 from messaging.core.observability import metrics
 from messaging.people import participants
 from messaging.unread import member_items
@@ -60,6 +70,65 @@ def start_message_group(caller_id: str, handle: str, text: str) -> tuple[Message
     return message, created
 
 
+def edit_message(caller_id: str, group_uuid: str, message_uuid: str, text: str) -> Message:
+    """Sets the text of the caller's own message, within the edit window. One conditional write; the reason for a
+    refusal comes back with the failed condition."""
+    caller = participants.caller(caller_id)
+    now = datetime.now(UTC)
+    sent_after = now - timedelta(seconds=settings().message_edit_window_seconds)
+    try:
+        edited = messages.edit_message(
+            group_uuid,
+            message_uuid,
+            sender_uuid=caller.uuid,
+            text=text,
+            edited_at=_timestamp(now),
+            sent_after=_timestamp(sent_after),
+        )
+    except messages.ChangeRefused as refused:
+        found = _senders_message(caller, group_uuid, refused.found)
+        if found.is_deleted:
+            raise MessageDeleted("This message was deleted: there is nothing left to edit.") from None
+        window = settings().message_edit_window_seconds
+        raise EditWindowClosed(
+            f"Messages can be edited for {window:g} seconds after sending; this one was sent at {found.created_at}."
+        ) from None
+    metrics.add_metric(name="MessagesEdited", unit=MetricUnit.Count, value=1)
+    return edited
+
+
+def delete_message(caller_id: str, group_uuid: str, message_uuid: str) -> Message:
+    """Takes back the caller's own message, at any time: its text is removed from storage, a tombstone stays in
+    its place. Deleting a deleted message answers the same tombstone."""
+    caller = participants.caller(caller_id)
+    try:
+        deleted = messages.delete_message(group_uuid, message_uuid, caller.uuid, utc_timestamp())
+    except messages.ChangeRefused as refused:
+        return _senders_message(caller, group_uuid, refused.found)  # refused only because it is deleted already
+    metrics.add_metric(name="MessagesDeleted", unit=MetricUnit.Count, value=1)
+    return deleted
+
+
+def _senders_message(caller: User, group_uuid: str, found: Message | None) -> Message:
+    """The message an edit or a deletion was refused on, once it is sure to be the caller's own; otherwise why not.
+
+    A message names both members, so only a missing message costs a read (of the caller's membership): a
+    non-member learns nothing more than for a group that does not exist.
+    """
+    if found is None:
+        _other_member(caller.uuid, group_uuid)
+        raise MessageNotFound("There is no such message in this conversation.")
+    if caller.uuid not in found.member_uuids:
+        raise NotAMember("You are not a member of this conversation.")
+    if found.sender.uuid != caller.uuid:
+        raise NotTheSender("Only the sender of a message can change it.")
+    return found
+
+
+def _timestamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="microseconds")
+
+
 def _other_member(caller_uuid: str, group_uuid: str) -> str:
     # One answer for "not a member" and "no such group", so group ids cannot be probed.
     other = groups.other_member(caller_uuid, group_uuid)
@@ -68,16 +137,16 @@ def _other_member(caller_uuid: str, group_uuid: str) -> str:
     return other
 
 
-def mark_read(caller_id: str, group_uuid: str, created_at: str, message_uuid: str) -> ReadMarker:
-    """The read marker: the caller has seen the group up to this message (as pattern A returned it)."""
+def mark_read(caller_id: str, group_uuid: str, message_uuid: str) -> ReadMarker:
+    """The read marker: the caller has seen the group up to this message (its uuid, as pattern A returned it)."""
     caller = participants.caller(caller_id)
-    read_sk = Message.key_of(created_at, message_uuid)
+    read_sk = message_uuid  # a message's uuid is its sort key
     item = member_items.mark_read(caller.uuid, group_uuid, read_sk)
     if item is None:  # it was the newest message: one write did it
-        return ReadMarker(group_uuid, created_at, 0)
+        return ReadMarker(group_uuid, message_time(read_sk), 0)
     if not messages.message_exists(group_uuid, read_sk):
         raise MessageNotInGroup("That message is not in this conversation.")
     state = member_items.settle(item, item.other_uuid, read_through=read_sk, newest=None)
     # A marker never moves back: an older one leaves the newer marker (and its count) as they were.
     last_read = state.read_through or read_sk
-    return ReadMarker(group_uuid, Message.created_at_of(last_read), state.unread_count)
+    return ReadMarker(group_uuid, message_time(last_read), state.unread_count)

@@ -69,6 +69,11 @@ class Settings:
         return int(_positive_number("SEND_BURST_LIMIT"))
 
     @cached_property
+    def message_edit_window_seconds(self) -> float:
+        """How long after sending its sender may edit a message (template parameter MessageEditWindowSeconds)."""
+        return _positive_number("MESSAGE_EDIT_WINDOW_SECONDS")
+
+    @cached_property
     def max_connections_per_user(self) -> int:
         """Open WebSocket connections a user may hold; a newer one closes the oldest (MaxConnectionsPerUser)."""
         return int(_positive_number("MAX_CONNECTIONS_PER_USER"))
@@ -135,6 +140,7 @@ class Need(Enum):
     POSTGRES = "PostgreSQL (profiles)"
     SEND_LIMITS = "the per-user send limits and their table"
     FRAME_LIMITS = "the limits table (frames per connection)"
+    EDIT_WINDOW = "the message edit window"
     CONNECTIONS = "the connections table"
     CONNECTION_CAP = "the per-user connection cap"
     MANAGEMENT = "the WebSocket API's management endpoint"
@@ -152,6 +158,7 @@ _READ: dict[Need, tuple[Callable[[Settings], object], ...]] = {
         lambda config: config.send_burst_limit,
     ),
     Need.FRAME_LIMITS: (lambda config: config.rate_limits_table,),
+    Need.EDIT_WINDOW: (lambda config: config.message_edit_window_seconds,),
     Need.CONNECTIONS: (lambda config: config.connections_table,),
     Need.CONNECTION_CAP: (lambda config: config.max_connections_per_user,),
     Need.MANAGEMENT: (lambda config: config.websocket_management_url,),

@@ -52,6 +52,26 @@ class MessageNotInGroup(MessagingError):
     code = "message_not_in_group"
 
 
+class NotTheSender(MessagingError):
+    """A member asked to edit or delete the other member's message."""
+
+    code = "not_the_sender"
+
+
+class MessageNotFound(MessagingError):
+    code = "message_not_found"
+
+
+class MessageDeleted(MessagingError):
+    """An edit of a message its sender has deleted: there is no text left to change."""
+
+    code = "message_deleted"
+
+
+class EditWindowClosed(MessagingError):
+    code = "edit_window_closed"
+
+
 class IdempotencyKeyReused(MessagingError):
     code = "idempotency_key_reused"
 

@@ -1,9 +1,11 @@
 """Push frames, the WebSocket API's format: ``{"type": "messages", "messages": [...]}``, each message as pattern A
-returns it plus its ``message_group_uuid``, split only where a frame would pass API Gateway's 128 KB; and
-``{"type": "unread", "message_group_uuid", "unread_count", "last_read_at"}`` when a member's read marker moved."""
+returns it plus its ``message_group_uuid``, split only where a frame would pass API Gateway's 128 KB;
+``{"type": "message_updated", "message": {...}}`` for an edit or a deletion (the message as pattern A returns it,
+tombstones included); and ``{"type": "unread", "message_group_uuid", "unread_count", "last_read_at"}`` when a
+member's read marker moved."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 
 import msgspec
 
@@ -15,11 +17,24 @@ _FRAME_START = b'{"type":"messages","messages":['
 _FRAME_END = b"]}"
 
 
-def frames_of(messages: Sequence[Message]) -> list[tuple[bytes, list[str]]]:
+def frames_of(messages: Sequence[Message], sent: Set[str] = frozenset()) -> list[tuple[bytes, list[str]]]:
     """The frames carrying ``messages`` in order, each within API Gateway's limit, with the uuids each carries.
 
-    A frame is ``{"type": "messages", "messages": [<message as in pattern A, plus message_group_uuid>...]}``.
+    New messages go in ``{"type": "messages", "messages": [<message as in pattern A, plus message_group_uuid>...]}``
+    frames; a message in an edited or deleted state (a version above 0) in a ``message_updated`` frame of its own,
+    unless it was also sent in this batch (``sent``): a client that has not seen it yet gets it as new, in its
+    latest state.
     """
+    new = [message for message in messages if message.version == 0 or message.uuid in sent]
+    updated = [message for message in messages if message.version > 0 and message.uuid not in sent]
+    return _message_frames(new) + [(_updated_frame(message), [message.uuid]) for message in updated]
+
+
+def _updated_frame(message: Message) -> bytes:
+    return b'{"type":"message_updated","message":' + _encoded(message) + b"}"
+
+
+def _message_frames(messages: Sequence[Message]) -> list[tuple[bytes, list[str]]]:
     frames: list[tuple[bytes, list[str]]] = []
     items: list[bytes] = []
     uuids: list[str] = []

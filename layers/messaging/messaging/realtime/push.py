@@ -1,4 +1,4 @@
-"""Real-time delivery: each new message goes to every open connection of both its members.
+"""Real-time delivery: each new message, edit and deletion goes to every open connection of both its members.
 
 Per batch, a member's new messages (sender or recipient, any group) travel together, in sort-key order, in as
 few frames as API Gateway's 128 KB limit allows: one post per connection per batch, and one Query per member for
@@ -14,7 +14,7 @@ shard's other users). A connection whose token has expired is closed and forgott
 """
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Set
 from concurrent.futures import ThreadPoolExecutor
 
 import msgspec
@@ -31,7 +31,8 @@ _POST_WORKERS = MANAGEMENT_POOL_SIZE
 
 # Frames in the WebSocket edge's format: the bytes to post, and the uuids of the messages each carries.
 type Frames = list[tuple[bytes, list[str]]]
-type FrameMaker = Callable[[Sequence[Message]], Frames]
+# The member's messages of the batch, and the uuids of those sent in it (the others were edited or deleted).
+type FrameMaker = Callable[[Sequence[Message], Set[str]], Frames]
 type ReadFrameMaker = Callable[[ReadMarker], bytes]
 
 
@@ -82,10 +83,16 @@ def push_messages(messages: Iterable[Message], deadline: Deadline, frames_of: Fr
 
     ``frames_of`` packs messages into frames: the wire format is the WebSocket edge's, not the logic's.
     """
+    messages = list(messages)
+    sent = {message.uuid for message in messages if message.version == 0}
     inbox = messages_per_member(messages)
     return deliver(
         [
-            MemberPush(member, _frames_for(frames_of, member_messages), [message.uuid for message in member_messages])
+            MemberPush(
+                member,
+                _frames_for(frames_of, member_messages, sent),
+                [message.uuid for message in member_messages],
+            )
             for member, member_messages in inbox.items()
         ],
         deadline,
@@ -93,8 +100,12 @@ def push_messages(messages: Iterable[Message], deadline: Deadline, frames_of: Fr
 
 
 def messages_per_member(messages: Iterable[Message]) -> dict[str, list[Message]]:
-    """Each member's messages of the batch, once each (streams may redeliver), in sort-key order."""
-    unique = {message.uuid: message for message in messages}
+    """Each member's messages of the batch, once each in its latest state (streams may redeliver, and a batch may
+    carry a message's edits beside it), in sort-key order."""
+    unique: dict[str, Message] = {}
+    for message in messages:
+        if message.uuid not in unique or message.version > unique[message.uuid].version:
+            unique[message.uuid] = message
     inbox: dict[str, list[Message]] = {}
     for message in sorted(unique.values(), key=lambda m: m.sort_key):
         for member in dict.fromkeys(message.member_uuids):
@@ -123,8 +134,8 @@ def push_read_markers(
     )
 
 
-def _frames_for(frames_of: FrameMaker, messages: Sequence[Message]) -> Callable[[], Frames]:
-    return lambda: frames_of(messages)
+def _frames_for(frames_of: FrameMaker, messages: Sequence[Message], sent: Set[str]) -> Callable[[], Frames]:
+    return lambda: frames_of(messages, sent)
 
 
 def _read_frames(frame_of: ReadFrameMaker, marker: ReadMarker) -> Callable[[], Frames]:

@@ -1,4 +1,5 @@
-"""The push function's edge: a DynamoDB Streams batch of new messages in, a partial batch failure report out.
+"""The push function's edge: a DynamoDB Streams batch of new, edited and deleted messages in, a partial batch
+failure report out.
 
 Its own event source mapping, so nothing here waits on pattern E or fails it. A record is reported failed only
 when pushing its message met throttling or a 5xx, or the batch's time ran out before every connection had it (a
@@ -20,7 +21,7 @@ from messaging.core.entry import Kind, LambdaHandler, lambda_entry
 from messaging.core.errors import MalformedStreamRecord
 from messaging.core.observability import logger, metrics
 from messaging.realtime.push import Deadline, PushReport
-from messaging.table.records import is_message_insert, message_of, read_marker_moved, sequence_number
+from messaging.table.records import is_message_record, message_of, read_marker_moved, sequence_number
 
 type Push = Callable[[Iterable[Message], Deadline], PushReport]
 type PushReadMarkers = Callable[[Iterable[tuple[str, ReadMarker]], Deadline], PushReport]
@@ -41,7 +42,7 @@ def push_handler(push: Push, push_read_markers: PushReadMarkers) -> LambdaHandle
             if (moved := read_marker_moved(record)) is not None:
                 markers[sequence_number(record)] = moved
                 continue
-            if not is_message_insert(record):
+            if not is_message_record(record):
                 continue  # the filter should have dropped it
             try:
                 messages[sequence_number(record)] = message_of(record)

@@ -26,26 +26,44 @@ def _user_of(item: Mapping[str, Any]) -> User:
 
 
 def message_item(message: Message) -> Item:
-    return {
+    item = {
         "pk": _s(keys.messages_pk(message.group_uuid)),
         "sk": _s(message.sort_key),
         "message_uuid": _s(message.uuid),
-        "message": _s(message.text),
-        "created_at": _s(message.created_at),
+        "created_at": _s(message.created_at),  # for people and scripts reading the table: the uuid holds it too
         **_user_attributes(message.sender),
         "recipient_uuid": _s(message.recipient_uuid),
     }
+    if message.text is not None:
+        item["message"] = _s(message.text)
+    for name, value in (("edited_at", message.edited_at), ("deleted_at", message.deleted_at)):
+        if value is not None:
+            item[name] = _s(value)
+    if message.version:
+        item["version"] = {"N": str(message.version)}
+    return item
 
 
 def message_from_item(item: Mapping[str, Any]) -> Message:
     return Message(
         group_uuid=keys.group_uuid_of_messages_pk(item["pk"]["S"]),
         uuid=item["message_uuid"]["S"],
-        created_at=item["created_at"]["S"],
-        text=item["message"]["S"],
+        text=_optional_string(item, "message"),
         sender=_user_of(item),
         recipient_uuid=item["recipient_uuid"]["S"],
+        edited_at=_optional_string(item, "edited_at"),
+        deleted_at=_optional_string(item, "deleted_at"),
+        version=version_of(item),
     )
+
+
+def version_of(item: Mapping[str, Any], attribute: str = "version") -> int:
+    return int(item.get(attribute, {}).get("N", "0"))
+
+
+def _optional_string(item: Mapping[str, Any], attribute: str) -> str | None:
+    value = item.get(attribute)
+    return None if value is None else str(value["S"])
 
 
 def message_group_item(owner: User, other: User, first_message: Message) -> Item:
@@ -58,8 +76,8 @@ def message_group_item(owner: User, other: User, first_message: Message) -> Item
         **keys.group_key(owner.uuid, first_message.group_uuid),
         "message_group_uuid": _s(first_message.group_uuid),
         **_user_attributes(other),
-        "message": _s(first_message.text),
         "last_message_at": _s(first_message.created_at),
+        **({"message": _s(first_message.text)} if first_message.text is not None else {}),
     }
 
 
@@ -67,7 +85,8 @@ def message_group_from_item(item: Mapping[str, Any]) -> MessageGroup:
     return MessageGroup(
         uuid=item["message_group_uuid"]["S"],
         other=_user_of(item),
-        last_message=item["message"]["S"],
+        # No text: the newest message was deleted (pattern E removes it from the preview too).
+        last_message=_optional_string(item, "message"),
         last_message_at=item["last_message_at"]["S"],
         unread_count=unread_count_of(item),
     )

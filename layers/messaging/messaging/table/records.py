@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
-from messaging.core.domain import Message, ReadMarker
+from messaging.core.domain import Message, ReadMarker, message_time
 from messaging.core.errors import MalformedStreamRecord
 from messaging.table import keys
 from messaging.table.items import message_from_item, unread_count_of
@@ -14,9 +14,15 @@ def sequence_number(record: Mapping[str, Any]) -> str:
     return str(record["dynamodb"]["SequenceNumber"])
 
 
-def is_message_insert(record: Mapping[str, Any]) -> bool:
+def is_message_record(record: Mapping[str, Any]) -> bool:
+    """A message sent (INSERT) or changed (MODIFY: edited or deleted); messages are never removed."""
     pk = record.get("dynamodb", {}).get("Keys", {}).get("pk", {}).get("S", "")
-    return record.get("eventName") == "INSERT" and pk.startswith(keys.MESSAGE_PREFIX)
+    return record.get("eventName") in ("INSERT", "MODIFY") and pk.startswith(keys.MESSAGE_PREFIX)
+
+
+def is_change(record: Mapping[str, Any]) -> bool:
+    """A message record for an edit or a deletion, not for the message being sent."""
+    return record.get("eventName") == "MODIFY"
 
 
 def message_of(record: Mapping[str, Any]) -> Message:
@@ -43,7 +49,7 @@ def read_marker_moved(record: Mapping[str, Any]) -> tuple[str, ReadMarker] | Non
         return None
     try:
         read_sk = new["last_read_sk"]["S"]
-        marker = ReadMarker(new["message_group_uuid"]["S"], Message.created_at_of(read_sk), unread_count_of(new))
+        marker = ReadMarker(new["message_group_uuid"]["S"], message_time(read_sk), unread_count_of(new))
     except (KeyError, TypeError):
         return None  # not a member item as pattern E writes them: nothing to tell anyone
     return pk.removeprefix(keys.GROUP_PREFIX), marker

@@ -26,6 +26,22 @@ def apply_activity(activity: MemberActivity) -> None:
         settle(found, activity.other_uuid, read_through=activity.read_through, newest=activity.newest)
 
 
+def apply_changes(owner_uuid: str, other_uuid: str, changes: list[Message]) -> None:
+    """Applies edits and deletions (each message in its latest state, oldest first) to the owner's item.
+
+    The common case is one write and no read (``store.show_change``): the newest change is to the message the
+    item shows, and the preview takes its new state. A change to a message the item has not accounted for yet
+    (its record came before the message's own, out of order) is applied as that message arriving. A deletion of
+    an unread message is recounted from the table; an edit never changes a count.
+    """
+    item = store.show_change(owner_uuid, changes[-1])
+    unaccounted = [change for change in changes if not rules.is_accounted(item, change)]
+    if unaccounted:
+        apply_activity(rules.member_activity(owner_uuid, other_uuid, unaccounted))
+    if any(rules.uncounts(item, change) for change in changes):
+        settle(item, other_uuid, read_through=None, newest=None)
+
+
 def mark_read(owner_uuid: str, group_uuid: str, read_sk: str) -> MemberItem | None:
     """Moves the owner's read marker to ``read_sk`` in one write when that is the group's newest message.
 

@@ -27,20 +27,47 @@ class Recount(msgspec.Struct, frozen=True):
         return self.through_sk
 
 
+def members(message: Message) -> tuple[tuple[str, str], tuple[str, str]]:
+    """Both members of the message's group, each as (owner, other)."""
+    return message.member_uuids, message.member_uuids[::-1]
+
+
 def member_activities(batch: list[Message]) -> list[MemberActivity]:
     """What a group's batch (oldest first) means for each member: the preview, their read marker, their unread."""
-    newest = batch[-1]
-    activities = []
-    for owner, other in (newest.member_uuids, newest.member_uuids[::-1]):
-        sent = [message.sort_key for message in batch if message.sender.uuid == owner]
-        read_through = sent[-1] if sent else None  # sending a message reads everything before it
-        incoming = sum(
-            1
-            for message in batch
-            if message.sender.uuid == other and (read_through is None or message.sort_key > read_through)
-        )
-        activities.append(MemberActivity(owner, other, newest, batch[0].sort_key, read_through, incoming))
-    return activities
+    return [member_activity(owner, other, batch) for owner, other in members(batch[-1])]
+
+
+def member_activity(owner: str, other: str, batch: list[Message]) -> MemberActivity:
+    """What a group's messages (oldest first, each in its latest state) mean for the owner's item.
+
+    A deleted message counts as nobody's unread message, but sending it still read everything before it.
+    """
+    sent = [message.sort_key for message in batch if message.sender.uuid == owner]
+    read_through = sent[-1] if sent else None  # sending a message reads everything before it
+    incoming = sum(
+        1
+        for message in batch
+        if message.sender.uuid == other
+        and not message.is_deleted
+        and (read_through is None or message.sort_key > read_through)
+    )
+    return MemberActivity(owner, other, batch[-1], batch[0].sort_key, read_through, incoming)
+
+
+def is_accounted(item: MemberItem, message: Message) -> bool:
+    """Whether the item has accounted for the message: it is at or before the last message the item shows."""
+    return item.last_message_sk is not None and message.sort_key <= item.last_message_sk
+
+
+def uncounts(item: MemberItem, change: Message) -> bool:
+    """Whether a change to an accounted message may lower the owner's count: a deletion of a message the other
+    member sent after the owner's read marker. Edits never change a count."""
+    return (
+        change.is_deleted
+        and change.sender.uuid == item.other_uuid
+        and is_accounted(item, change)
+        and (item.last_read_sk is None or change.sort_key > item.last_read_sk)
+    )
 
 
 def accounts_before(item: MemberItem, sort_key: str) -> bool:
@@ -57,19 +84,32 @@ def after_batch(item: MemberItem, activity: MemberActivity) -> MemberItem | None
     # Sending reads everything before: the count restarts at the batch's own. Otherwise it grows by the batch's.
     read: str | None = activity.read_through or item.last_read_sk
     unread = activity.incoming if activity.read_through is not None else (item.stored_unread or 0) + activity.incoming
+    newest = activity.newest
     return msgspec.structs.replace(
-        item, last_message_sk=activity.newest.sort_key, last_read_sk=read, stored_unread=unread
+        item,
+        last_message_sk=newest.sort_key,
+        last_message_version=newest.version,
+        last_read_sk=read,
+        stored_unread=unread,
     )
 
 
 def recount(item: MemberItem, *, read_through: str | None, newest: Message | None) -> Recount:
     """Where a recount of the item leaves its marker and last message: the marker only moves forward, the last
-    message only to a newer one; the count covers the messages up to the last message the item shows."""
+    message only to a newer one (or to a newer state of the same one); the count covers the messages up to the
+    last message the item shows."""
     new_read = max((sk for sk in (item.last_read_sk, read_through) if sk is not None), default=None)
     old_last = item.last_message_sk
-    shows_newer = newest is not None and (old_last is None or newest.sort_key > old_last)
-    shown = newest if shows_newer else None
+    shown = newest if newest is not None and shows_newer(item, newest) else None
     return Recount(new_read, shown, shown.sort_key if shown is not None else old_last)
+
+
+def shows_newer(item: MemberItem, message: Message) -> bool:
+    """Whether showing the message would move the item's preview forward: a newer message, or a newer state
+    (an edit, the deletion) of the one it shows. Never back, whatever order records come in."""
+    if item.last_message_sk is None or message.sort_key > item.last_message_sk:
+        return True
+    return message.sort_key == item.last_message_sk and message.version > (item.last_message_version or 0)
 
 
 def is_settled(item: MemberItem, plan: Recount, unread: int) -> bool:

@@ -15,6 +15,8 @@ class MemberItem(msgspec.Struct, frozen=True):
     group_uuid: str
     other_uuid: str  # the other member: the one whose messages the owner has or has not read
     last_message_sk: str | None  # none until pattern E applied a first message
+    # Which state of that message the preview shows (its edits and deletion count up); None as first written.
+    last_message_version: int | None
     last_read_sk: str | None
     # As stored: None until first set, and increments may carry it past the cap. Writes are conditioned on it.
     stored_unread: int | None
@@ -38,4 +40,4 @@ class MemberActivity(msgspec.Struct, frozen=True):
     newest: Message  # to show as the last message
     oldest_sort_key: str  # of the batch's messages
     read_through: str | None  # the newest message the owner sent in the batch: read up to there
-    incoming: int  # messages from the other member in the batch after read_through (all of them if None)
+    incoming: int  # live messages from the other member in the batch after read_through (all of them if None)

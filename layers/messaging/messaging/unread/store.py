@@ -29,10 +29,8 @@ _ACCOUNTED_BEFORE_OLDEST = (
 
 def show_batch(activity: MemberActivity) -> MemberItem | None:
     """``rules.after_batch`` in one conditional write and no read: None when it applied, else the item as it is."""
-    values: dict[str, Any] = {
-        ":message": {"S": activity.newest.text},
-        ":at": {"S": activity.newest.created_at},
-        ":sk": {"S": activity.newest.sort_key},
+    preview = _Preview(activity.newest)
+    values: dict[str, Any] = preview.values | {
         ":oldest": {"S": activity.oldest_sort_key},
         ":n": {"N": str(activity.incoming)},
     }
@@ -46,15 +44,62 @@ def show_batch(activity: MemberActivity) -> MemberItem | None:
         dynamodb().update_item(
             TableName=settings().messages_table,
             Key=keys.group_key(activity.owner_uuid, activity.newest.group_uuid),
-            UpdateExpression=f"SET #message = :message, last_message_at = :at, last_message_sk = :sk, {unread}",
+            UpdateExpression=preview.update(unread),
             ConditionExpression=_ACCOUNTED_BEFORE_OLDEST,
-            ExpressionAttributeNames={"#message": "message"},
+            ExpressionAttributeNames=_PREVIEW_NAMES,
             ExpressionAttributeValues=values,
             ReturnValuesOnConditionCheckFailure="ALL_OLD",
         )
     except ClientError as error:
         return _item_of_failed_condition(error, activity.owner_uuid, activity.newest.group_uuid)
     return None
+
+
+def show_change(owner_uuid: str, change: Message) -> MemberItem:
+    """Shows a newer state (an edit, the deletion) of the message the owner's item shows as its last one, in one
+    conditional write; returns the item as it then is (written or not: not when it shows another message, or
+    this state or a newer one already)."""
+    preview = _Preview(change)
+    try:
+        response = dynamodb().update_item(
+            TableName=settings().messages_table,
+            Key=keys.group_key(owner_uuid, change.group_uuid),
+            UpdateExpression=preview.update(),
+            ConditionExpression=(
+                "attribute_exists(pk) AND last_message_sk = :sk"
+                " AND (attribute_not_exists(last_message_version) OR last_message_version < :version)"
+            ),
+            ExpressionAttributeNames=_PREVIEW_NAMES,
+            ExpressionAttributeValues=preview.values,
+            ReturnValues="ALL_NEW",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    except ClientError as error:
+        return _item_of_failed_condition(error, owner_uuid, change.group_uuid)
+    return member_item_of(response["Attributes"])
+
+
+_PREVIEW_NAMES = {"#message": "message"}
+
+
+class _Preview:
+    """A message as a group item's preview: its text (none once deleted), time, key and version."""
+
+    def __init__(self, message: Message) -> None:
+        self.message = message
+        self.values: dict[str, Any] = {
+            ":at": {"S": message.created_at},
+            ":sk": {"S": message.sort_key},
+            ":version": {"N": str(message.version)},
+        }
+        if message.text is not None:
+            self.values[":message"] = {"S": message.text}
+
+    def update(self, *more_sets: str) -> str:
+        sets = ["last_message_at = :at", "last_message_sk = :sk", "last_message_version = :version", *more_sets]
+        if self.message.text is None:
+            return f"SET {', '.join(sets)} REMOVE #message"  # a deleted message leaves no text in any preview
+        return f"SET #message = :message, {', '.join(sets)}"
 
 
 def mark_newest_read(owner_uuid: str, group_uuid: str, read_sk: str) -> MemberItem | None:
@@ -85,6 +130,7 @@ def write_settled(item: MemberItem, state: ReadState, newest: Message | None) ->
     conditions = []
     for attribute, placeholder, old in (
         ("last_message_sk", ":old_last", _string(item.last_message_sk)),
+        ("last_message_version", ":old_version", _number(item.last_message_version)),
         ("last_read_sk", ":old_read", _string(item.last_read_sk)),
         ("unread_count", ":old_unread", _number(item.stored_unread)),
     ):
@@ -97,19 +143,17 @@ def write_settled(item: MemberItem, state: ReadState, newest: Message | None) ->
         sets.append("last_read_sk = :read")
         values[":read"] = {"S": state.read_through}
     names = {}
+    update = "SET " + ", ".join(sets)
     if newest is not None:
-        sets += ["#message = :message", "last_message_at = :at", "last_message_sk = :sk"]
-        names["#message"] = "message"
-        values |= {
-            ":message": {"S": newest.text},
-            ":at": {"S": newest.created_at},
-            ":sk": {"S": newest.sort_key},
-        }
+        preview = _Preview(newest)
+        update = preview.update(*sets)
+        names = _PREVIEW_NAMES
+        values |= preview.values
     try:
         dynamodb().update_item(
             TableName=settings().messages_table,
             Key=keys.group_key(item.owner_uuid, item.group_uuid),
-            UpdateExpression="SET " + ", ".join(sets),
+            UpdateExpression=update,
             ConditionExpression=" AND ".join(conditions),
             ExpressionAttributeValues=values,
             **({"ExpressionAttributeNames": names} if names else {}),
@@ -121,7 +165,8 @@ def write_settled(item: MemberItem, state: ReadState, newest: Message | None) ->
 
 
 def count_messages_from(group_uuid: str, sender_uuid: str, after_sk: str | None, through_sk: str, cap: int) -> int:
-    """How many messages ``sender_uuid`` sent into the group after ``after_sk`` up to ``through_sk``, at most ``cap``.
+    """How many live (not deleted) messages ``sender_uuid`` sent into the group after ``after_sk`` up to
+    ``through_sk``, at most ``cap``.
 
     Strongly consistent, and stops reading once ``cap`` are counted, so a member far behind costs a bounded read.
     """
@@ -135,7 +180,8 @@ def count_messages_from(group_uuid: str, sender_uuid: str, after_sk: str | None,
     request: dict[str, Any] = {
         "TableName": settings().messages_table,
         "KeyConditionExpression": condition,
-        "FilterExpression": "user_uuid = :sender",
+        # A deleted message is nobody's unread message.
+        "FilterExpression": "user_uuid = :sender AND attribute_not_exists(deleted_at)",
         "ExpressionAttributeValues": values,
         "Select": "COUNT",
         "ConsistentRead": True,
@@ -151,11 +197,13 @@ def count_messages_from(group_uuid: str, sender_uuid: str, after_sk: str | None,
 def member_item_of(item: Mapping[str, Any]) -> MemberItem:
     """A member's group item as stored (or as a failed condition returns it) to its read state."""
     stored_unread = item.get("unread_count", {}).get("N")
+    version = item.get("last_message_version", {}).get("N")
     return MemberItem(
         owner_uuid=item["pk"]["S"].removeprefix(keys.GROUP_PREFIX),
         group_uuid=item["message_group_uuid"]["S"],
         other_uuid=item["user_uuid"]["S"],
         last_message_sk=item.get("last_message_sk", {}).get("S"),
+        last_message_version=None if version is None else int(version),
         last_read_sk=item.get("last_read_sk", {}).get("S"),
         stored_unread=None if stored_unread is None else int(stored_unread),
     )
