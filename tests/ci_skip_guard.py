@@ -5,6 +5,10 @@ depends on the machine (an external PostgreSQL, a system-wide Python) carries
 ``@pytest.mark.may_skip_in_ci(reason="...")``; under ``CI=true`` any other skip, and any module skipped at
 collection, makes the exit status "tests failed" and is listed at the end. Locally skips stay allowed: ``-ra``
 lists them, and this plugin only notes how many CI would refuse.
+
+It works the same under pytest-xdist (``make test`` runs ``-n``): there the controller, which judges the run, never
+collects, so a skip is allowed by the marker its report carries (a report's keywords cross to the controller), and
+the refused are listed in file order whichever worker finished first.
 """
 
 import os
@@ -28,27 +32,35 @@ def pytest_configure(config: pytest.Config) -> None:
 
 class CiSkipGuard:
     def __init__(self) -> None:
-        self.allowed: set[str] = set()  # node ids marked may_skip_in_ci
-        self.refused: list[tuple[str, str]] = []  # (node id, skip reason) of every other skip
+        # ((file, line), node id, skip reason) of every skip not marked may_skip_in_ci; a module skipped at
+        # collection is line -1 of its file.
+        self.refused: list[tuple[tuple[str, int], str, str]] = []
+        self.vague: set[str] = set()  # node ids marked may_skip_in_ci without a reason (xdist workers only)
 
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+    def pytest_collection_modifyitems(self, session: pytest.Session, items: list[pytest.Item]) -> None:
         for item in items:
             marker = item.get_closest_marker(MARKER)
-            if marker is None:
+            if marker is None or marker.kwargs.get("reason") or (marker.args and marker.args[0]):
                 continue
-            if not (marker.kwargs.get("reason") or (marker.args and marker.args[0])):
-                raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.{MARKER} needs a reason")
-            self.allowed.add(item.nodeid)
+            if not hasattr(session.config, "workerinput"):
+                raise pytest.UsageError(_needs_a_reason(item.nodeid))
+            # An xdist worker that raises here crashes without a word of why: the test fails at setup instead.
+            self.vague.add(item.nodeid)
+
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        if item.nodeid in self.vague:
+            raise pytest.UsageError(_needs_a_reason(item.nodeid))
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         # A module skipped as it is collected has no items, so nothing can mark it as allowed.
         if report.skipped:
-            self.refused.append((report.nodeid, _reason(report)))
+            self.refused.append(((report.nodeid.partition("::")[0], -1), report.nodeid, _reason(report)))
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # An xfail is reported as skipped too, but is no skip.
-        if report.skipped and not hasattr(report, "wasxfail") and report.nodeid not in self.allowed:
-            self.refused.append((report.nodeid, _reason(report)))
+        if report.skipped and not hasattr(report, "wasxfail") and MARKER not in report.keywords:
+            path, line, _ = report.location
+            self.refused.append(((path, line if line is not None else -1), report.nodeid, _reason(report)))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
@@ -64,8 +76,12 @@ class CiSkipGuard:
             )
             return
         terminalreporter.write_sep("=", f"skipped in CI without @pytest.mark.{MARKER}: the run fails", red=True)
-        for node_id, reason in self.refused:
+        for _, node_id, reason in sorted(self.refused):
             terminalreporter.write_line(f"SKIPPED {node_id}: {reason}", red=True)
+
+
+def _needs_a_reason(node_id: str) -> str:
+    return f"{node_id}: @pytest.mark.{MARKER} needs a reason"
 
 
 def _reason(report: pytest.CollectReport | pytest.TestReport) -> str:

@@ -1,4 +1,5 @@
-"""tests/ci_skip_guard.py, run on small test files by pytest itself (pytester): in CI only declared skips pass."""
+"""tests/ci_skip_guard.py, run on small test files by pytest itself (pytester): in CI only declared skips pass, in
+one process and under pytest-xdist (``make test`` runs ``-n``) alike."""
 
 import pytest
 
@@ -48,14 +49,22 @@ def not_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CI", raising=False)
 
 
+# One process, and two xdist workers whose controller judges the run without collecting anything itself.
+@pytest.fixture(params=[(), ("-n", "2")], ids=["one-process", "xdist"])
+def distribution(request: pytest.FixtureRequest) -> tuple[str, ...]:
+    return request.param
+
+
 def run(pytester: pytest.Pytester, source: str, *args: str) -> pytest.RunResult:
     pytester.makepyfile(test_sample=source)
     return pytester.runpytest("-p", "tests.ci_skip_guard", "-p", "no:cacheprovider", *args)
 
 
 @pytest.mark.usefixtures("in_ci")
-def test_in_ci_an_undeclared_skip_fails_the_run_and_is_named(pytester: pytest.Pytester) -> None:
-    result = run(pytester, SKIPS)
+def test_in_ci_an_undeclared_skip_fails_the_run_and_is_named(
+    pytester: pytest.Pytester, distribution: tuple[str, ...]
+) -> None:
+    result = run(pytester, SKIPS, *distribution)
 
     result.assert_outcomes(passed=1, skipped=4, xfailed=1)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
@@ -72,7 +81,7 @@ def test_in_ci_an_undeclared_skip_fails_the_run_and_is_named(pytester: pytest.Py
 
 
 @pytest.mark.usefixtures("in_ci")
-def test_in_ci_declared_skips_and_xfails_pass(pytester: pytest.Pytester) -> None:
+def test_in_ci_declared_skips_and_xfails_pass(pytester: pytest.Pytester, distribution: tuple[str, ...]) -> None:
     result = run(
         pytester,
         """
@@ -89,6 +98,7 @@ def test_expected_to_fail():
 def test_runs():
     pass
 """,
+        *distribution,
     )
 
     result.assert_outcomes(passed=1, skipped=1, xfailed=1)
@@ -97,7 +107,9 @@ def test_runs():
 
 
 @pytest.mark.usefixtures("in_ci")
-def test_in_ci_a_module_skipped_at_collection_fails_the_run(pytester: pytest.Pytester) -> None:
+def test_in_ci_a_module_skipped_at_collection_fails_the_run(
+    pytester: pytest.Pytester, distribution: tuple[str, ...]
+) -> None:
     pytester.makepyfile(test_other="def test_runs():\n    pass\n")
     result = run(
         pytester,
@@ -109,6 +121,7 @@ pytest.skip("playwright is not installed", allow_module_level=True)
 def test_never_collected():
     pass
 """,
+        *distribution,
     )
 
     result.assert_outcomes(passed=1, skipped=1)
@@ -117,9 +130,11 @@ def test_never_collected():
 
 
 @pytest.mark.usefixtures("in_ci")
-def test_in_ci_a_failing_run_keeps_its_status(pytester: pytest.Pytester) -> None:
+def test_in_ci_a_failing_run_keeps_its_status(pytester: pytest.Pytester, distribution: tuple[str, ...]) -> None:
     result = run(
-        pytester, "import pytest\n\ndef test_fails():\n    assert False\n\ndef test_skips():\n    pytest.skip()\n"
+        pytester,
+        "import pytest\n\ndef test_fails():\n    assert False\n\ndef test_skips():\n    pytest.skip()\n",
+        *distribution,
     )
 
     assert result.ret == pytest.ExitCode.TESTS_FAILED
@@ -127,23 +142,26 @@ def test_in_ci_a_failing_run_keeps_its_status(pytester: pytest.Pytester) -> None
 
 
 @pytest.mark.usefixtures("in_ci")
-def test_in_ci_no_tests_collected_stays_a_failure(pytester: pytest.Pytester) -> None:
-    result = run(pytester, "def helper():\n    pass\n")
+def test_in_ci_no_tests_collected_stays_a_failure(pytester: pytest.Pytester, distribution: tuple[str, ...]) -> None:
+    result = run(pytester, "def helper():\n    pass\n", *distribution)
 
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
 
 
 @pytest.mark.usefixtures("in_ci")
-def test_a_declaration_without_a_reason_is_refused(pytester: pytest.Pytester) -> None:
-    result = run(pytester, "import pytest\n\n@pytest.mark.may_skip_in_ci\ndef test_vague():\n    pass\n")
+def test_a_declaration_without_a_reason_is_refused(pytester: pytest.Pytester, distribution: tuple[str, ...]) -> None:
+    result = run(pytester, "import pytest\n\n@pytest.mark.may_skip_in_ci\ndef test_vague():\n    pass\n", *distribution)
 
-    assert result.ret == pytest.ExitCode.USAGE_ERROR
-    assert "needs a reason" in result.stderr.str() + result.stdout.str()
+    # In one process pytest stops before any test runs; an xdist worker fails the test at setup instead.
+    assert result.ret == (pytest.ExitCode.TESTS_FAILED if distribution else pytest.ExitCode.USAGE_ERROR)
+    assert "test_sample.py::test_vague: @pytest.mark.may_skip_in_ci needs a reason" in (
+        result.stderr.str() + result.stdout.str()
+    )
 
 
 @pytest.mark.usefixtures("not_in_ci")
-def test_outside_ci_skips_are_allowed_and_counted(pytester: pytest.Pytester) -> None:
-    result = run(pytester, SKIPS, "-ra")
+def test_outside_ci_skips_are_allowed_and_counted(pytester: pytest.Pytester, distribution: tuple[str, ...]) -> None:
+    result = run(pytester, SKIPS, "-ra", *distribution)
 
     result.assert_outcomes(passed=1, skipped=4, xfailed=1)
     assert result.ret == pytest.ExitCode.OK
