@@ -14,11 +14,19 @@ from tooling.seed import SEED_GROUP_UUID
 
 
 def get_conversation(target: Target, args: argparse.Namespace) -> None:
-    """Pattern A: a group's messages of one year, newest first (printed oldest first)."""
+    """Pattern A: a group's messages of one year, newest first (printed oldest first).
+
+    A message's key is its UUIDv7, whose first bits are its time: the year is a range of keys."""
+    year = int(args.year)
+    first, last = keys.message_keys_sent_between(datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC))
     query = {
         "TableName": target.messages_table,
-        "KeyConditionExpression": "pk = :pk AND begins_with(sk, :year)",
-        "ExpressionAttributeValues": {":pk": {"S": keys.messages_pk(args.group)}, ":year": {"S": args.year}},
+        "KeyConditionExpression": "pk = :pk AND sk BETWEEN :first AND :last",
+        "ExpressionAttributeValues": {
+            ":pk": {"S": keys.messages_pk(args.group)},
+            ":first": {"S": first},
+            ":last": {"S": last},
+        },
         "ScanIndexForward": False,
         "Limit": args.limit,
         "ReturnConsumedCapacity": "TOTAL",
@@ -26,7 +34,8 @@ def get_conversation(target: Target, args: argparse.Namespace) -> None:
     response = _run(target, query)
     for item in reversed(response["Items"]):
         message = plain(item)
-        print(f"{message['user_handle']:<14} {message['created_at']}  {message['message']}")
+        text = message.get("message", "(deleted)")
+        print(f"{message['user_handle']:<14} {message['created_at']}  {text}")
 
 
 def list_conversations(target: Target, args: argparse.Namespace) -> None:

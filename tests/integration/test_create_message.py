@@ -3,6 +3,7 @@
 import json
 import time
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
@@ -10,6 +11,7 @@ from local.stack import EmulatedStack
 from messaging.core import domain
 from tests.api_client import ApiClient
 from tests.integration.conftest import Conversation
+from tooling.message_keys import fixed_message_uuid
 
 PATH = "/api/messages"
 
@@ -37,7 +39,8 @@ def test_a_member_posts_and_gets_the_message_back(api: ApiClient, conversation: 
     response = api.post(PATH, conversation.other, {"message_group_uuid": conversation.group_uuid, "message": "hi!"})
 
     assert response.status == 201
-    assert set(response.body) == {"uuid", "display_name", "handle", "message", "created_at"}
+    assert set(response.body) == {"uuid", "display_name", "handle", "message", "created_at", "edited_at", "deleted_at"}
+    assert (response.body["edited_at"], response.body["deleted_at"]) == (None, None)
     assert response.body["handle"] == conversation.other.handle
     assert response.body["message"] == "hi!"
     assert messages_of(api, conversation)[-1] == response.body
@@ -116,10 +119,13 @@ def test_non_members_get_403_and_nothing_is_written(api: ApiClient, conversation
     assert [m["message"] for m in messages_of(api, conversation)] == ["hello there"]
 
 
-def test_two_messages_created_in_the_same_microsecond_both_survive(
+def test_two_messages_created_in_the_same_millisecond_both_survive(
     api: ApiClient, conversation: Conversation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(domain, "utc_timestamp", lambda: "2030-01-01T00:00:00.000000+00:00")
+    # Two containers' uuids of one millisecond: the same time, the rest of the uuid apart.
+    same_time = datetime(2030, 1, 1, tzinfo=UTC)
+    uuids = iter([fixed_message_uuid(same_time, "first"), fixed_message_uuid(same_time, "second")])
+    monkeypatch.setattr(domain, "new_message_uuid", lambda: next(uuids))
     body = {"message_group_uuid": conversation.group_uuid}
     first = api.post(PATH, conversation.starter, {**body, "message": "same time, first"})
     second = api.post(PATH, conversation.other, {**body, "message": "same time, second"})

@@ -17,7 +17,17 @@ def test_a_first_message_starts_a_conversation(api: ApiClient, new_user) -> None
 
     assert response.status == 201
     body = response.body
-    assert set(body) == {"message_group_uuid", "uuid", "display_name", "handle", "message", "created_at"}
+    assert set(body) == {
+        "message_group_uuid",
+        "uuid",
+        "display_name",
+        "handle",
+        "message",
+        "created_at",
+        "edited_at",
+        "deleted_at",
+    }
+    assert uuid.UUID(body["uuid"]).version == 7  # time-ordered: the message's key in its group
     assert (body["handle"], body["display_name"], body["message"]) == (me.handle, "Me", "nice to meet you")
     uuid.UUID(body["message_group_uuid"])
     for member in (me, them):

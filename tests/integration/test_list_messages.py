@@ -40,7 +40,7 @@ def test_members_read_the_conversation_oldest_first(api: ApiClient, conversation
         assert "link" not in response.headers
 
     first, second, third = response.body
-    assert set(first) == {"uuid", "display_name", "handle", "message", "created_at"}
+    assert set(first) == {"uuid", "display_name", "handle", "message", "created_at", "edited_at", "deleted_at"}
     assert (first["handle"], first["display_name"]) == (conversation.starter.handle, "Starter")
     assert (second["handle"], second["display_name"]) == (conversation.other.handle, "Other")
     assert first["created_at"] < second["created_at"] < third["created_at"]

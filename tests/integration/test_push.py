@@ -178,11 +178,46 @@ def test_each_connection_gets_one_frame_per_batch_with_its_new_messages_in_order
         "handle": starter.handle,
         "message": "one 0",
         "created_at": first["created_at"],
+        "edited_at": None,
+        "deleted_at": None,
         "message_group_uuid": conversation.group_uuid,
     }
     assert (reply["handle"], reply["message"]) == (other.handle, "and a reply")
     assert outsider.raw == []
     assert sorted(connection_queries) == sorted([starter.uuid, other.uuid])  # one Query per member per batch
+
+
+def test_an_edit_and_a_deletion_reach_every_connection_of_both_members_as_message_updated_frames(
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation, open_connection: Opener, new_user
+) -> None:
+    starter, other, group = conversation.starter, conversation.other, conversation.group_uuid
+    secret = f"secret {uuid.uuid4()}"
+    sent = post(api, starter, group, secret)
+    stack.stream.drain()
+    sockets = {
+        "starter": open_connection(starter)[1],
+        "starter's other tab": open_connection(starter)[1],
+        "other": open_connection(other)[1],
+    }
+    outsider = open_connection(new_user())[1]
+
+    def change(method: str, body: str | None = None) -> dict:
+        headers = {"content-type": "application/json"} if body else None
+        response = api.request(method, f"/api/messages/{group}/{sent}", starter, body=body, headers=headers)
+        assert response.status == 200, response.body
+        return response.body
+
+    edited = change("PATCH", json.dumps({"message": "fixed"}))
+    stack.stream.drain()
+    deleted = change("DELETE")
+    stack.stream.drain()
+
+    for name, socket in sockets.items():
+        updates = [frame for frame in socket.frames if frame["type"] == "message_updated"]
+        assert [frame["message"] for frame in updates] == [edited, deleted], name
+    assert deleted["message"] is None
+    assert all(secret.encode() not in raw for socket in sockets.values() for raw in socket.raw)
+    assert outsider.raw == []
 
 
 def test_frames_split_where_they_would_pass_api_gateway_s_128_kb(
@@ -384,7 +419,7 @@ def test_what_push_cannot_post_in_its_time_is_reported_failed_and_pushed_again_n
     sockets = [open_connection(conversation.other, SlowSocket(0.5))[1] for _ in range(40)]
     sent = post(api, conversation.starter, conversation.group_uuid, "for forty slow sockets")
     records = stream_batch(stream_records(stack), "")
-    (record,) = [r for r in records["Records"] if r["dynamodb"]["Keys"]["sk"]["S"].endswith(f"#{sent}")]
+    (record,) = [r for r in records["Records"] if r["dynamodb"]["Keys"]["sk"]["S"] == sent]
 
     # One second to post in (the function's time less push's reserve for its last posts): 40 posts of 0.5 s
     # through 16 workers need about 1.5 s.

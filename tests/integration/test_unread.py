@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from local.stack import EmulatedStack
-from messaging.unread import member_items
+from messaging.activity import batches
 from tests.api_client import ApiClient, ApiResponse
 from tests.conftest import TestUser
 from tests.integration.conftest import Conversation
-from tests.integration.test_message_stream import apply, message_inserts
+from tests.integration.test_message_stream import apply, stream_records
 
 UNREAD_CAP = 100
 
@@ -34,14 +34,25 @@ def all_messages(api: ApiClient, member: TestUser, group: str) -> list[dict[str,
 
 
 def expected_unread(api: ApiClient, stack: EmulatedStack, owner: TestUser, other: TestUser, group: str) -> int:
-    """The definition, computed from the messages and the owner's read marker."""
+    """The definition, computed from the messages and the owner's read marker: the other member's messages after
+    it that are not deleted."""
     read = group_item(stack, owner, group).get("last_read_sk", {}).get("S", "")
-    unread = [m for m in all_messages(api, owner, group) if m["handle"] == other.handle and key(m) > read]
+    unread = [
+        m
+        for m in all_messages(api, owner, group)
+        if m["handle"] == other.handle and key(m) > read and m["deleted_at"] is None
+    ]
     return min(len(unread), UNREAD_CAP)
 
 
 def key(message: dict[str, Any]) -> str:
-    return f"{message['created_at']}#{message['uuid']}"
+    """A message's key in its group: its uuid (a UUIDv7)."""
+    return str(message["uuid"])
+
+
+def message_records(stack: EmulatedStack, group_uuid: str) -> list[dict]:
+    """The group's message records: sent (INSERT), edited or deleted (MODIFY), in stream order."""
+    return [r for r in stream_records(stack) if r["dynamodb"]["Keys"]["pk"]["S"] == f"MSG#{group_uuid}"]
 
 
 def listed_unread(api: ApiClient, member: TestUser, group: str) -> int:
@@ -61,7 +72,15 @@ def put_read(api: ApiClient, member: TestUser, group: str, body: dict[str, Any])
 
 
 def mark_read(api: ApiClient, member: TestUser, group: str, message: dict[str, Any]) -> ApiResponse:
-    return put_read(api, member, group, {"created_at": message["created_at"], "uuid": message["uuid"]})
+    return put_read(api, member, group, {"uuid": message["uuid"]})
+
+
+def change(api: ApiClient, sender: TestUser, group: str, message: dict[str, Any], *, delete: bool) -> ApiResponse:
+    path = f"/api/messages/{group}/{message['uuid']}"
+    if delete:
+        return api.request("DELETE", path, sender)
+    body = json.dumps({"message": f"{message['message'] or ''} (edited)"[-1000:]})
+    return api.request("PATCH", path, sender, body=body, headers={"content-type": "application/json"})
 
 
 def test_unread_counts_follow_the_definition_once_the_stream_drained(
@@ -144,6 +163,7 @@ def test_a_non_member_and_an_unknown_group_get_the_same_403(
         {"created_at": "2026-11-25T07:38:17Z", "uuid": str(uuid.uuid4())},  # not a message time
         {"created_at": "2026-11-25T07:38:17.123456+00:00", "uuid": "not-a-uuid"},
         {"uuid": str(uuid.uuid4())},
+        {"created_at": "2026-11-25T07:38:17.123456+00:00"},  # the uuid names the message
     ],
 )
 def test_a_message_not_in_the_group_is_422(api: ApiClient, conversation: Conversation, body: dict) -> None:
@@ -151,12 +171,29 @@ def test_a_message_not_in_the_group_is_422(api: ApiClient, conversation: Convers
     assert response.status == 422, response.body
 
 
-# Property: any interleaving of sends, read markers and stream deliveries (duplicated, reordered, partly failed)
-# ends, once the stream has delivered everything, with every count and marker as the definition says.
+def test_an_old_client_s_created_at_is_accepted_beside_the_uuid(
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation
+) -> None:
+    me, them, group = conversation.starter, conversation.other, conversation.group_uuid
+    newest = post(api, me, group, "read me the old way")
+    stack.stream.drain()
+    response = put_read(api, them, group, {"created_at": newest["created_at"], "uuid": newest["uuid"]})
+    assert (response.status, response.body["unread_count"], response.body["last_read_at"]) == (
+        200,
+        0,
+        newest["created_at"],
+    )
+
+
+# Property: any interleaving of sends, edits, deletions, read markers and stream deliveries (duplicated,
+# reordered, partly failed) ends, once the stream has delivered everything, with every count, marker and preview
+# as the definition says.
 
 steps = st.lists(
     st.one_of(
         st.tuples(st.just("send"), st.integers(0, 1)),
+        st.tuples(st.just("edit"), st.integers(0, 30)),
+        st.tuples(st.just("delete"), st.integers(0, 30)),
         st.tuples(st.just("read"), st.integers(0, 1), st.integers(0, 30)),
         st.tuples(st.just("deliver"), st.lists(st.integers(0, 30), max_size=6), st.booleans()),
     ),
@@ -165,19 +202,17 @@ steps = st.lists(
 )
 
 
-class FailSecondMember:
-    """Pattern E fails after updating one member of a group: a partial batch failure the stream retries."""
+def fail_second_member(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pattern E fails the second member update it makes: a partial batch failure the stream retries."""
+    real = batches.MemberUpdate.apply
+    calls = iter(range(1, 1_000))
 
-    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        self.real = member_items.apply_activity
-        self.calls = 0
-        monkeypatch.setattr(member_items, "apply_activity", self)
-
-    def __call__(self, activity: Any) -> None:
-        self.calls += 1
-        if self.calls == 2:
+    def apply(update: batches.MemberUpdate) -> None:
+        if next(calls) == 2:
             raise RuntimeError("injected failure")
-        self.real(activity)
+        real(update)
+
+    monkeypatch.setattr(batches.MemberUpdate, "apply", apply)
 
 
 @settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
@@ -192,6 +227,15 @@ def test_any_interleaving_ends_as_the_definition_says(
     for step in steps:
         if step[0] == "send":
             post(api, members[step[1]], group)
+        elif step[0] in {"edit", "delete"}:
+            seen = all_messages(api, members[0], group)
+            message = seen[step[1] % len(seen)]
+            sender = next(member for member in members if member.handle == message["handle"])
+            response = change(api, sender, group, message, delete=step[0] == "delete")
+            assert response.status == 200 or (response.status, response.error) in {
+                (409, "message_deleted"),
+                (422, "edit_window_closed"),
+            }, response.body
         elif step[0] == "read":
             seen = all_messages(api, members[step[1]], group)
             message = seen[step[2] % len(seen)]
@@ -199,14 +243,14 @@ def test_any_interleaving_ends_as_the_definition_says(
             who = members[step[1]].uuid
             markers[who] = max(markers.get(who, ""), key(message))
         else:
-            records = message_inserts(stack, group)
+            records = message_records(stack, group)
             batch = [records[i % len(records)] for i in step[1]]
             if batch:
                 with pytest.MonkeyPatch.context() as patch:
                     if step[2]:
-                        FailSecondMember(patch)
+                        fail_second_member(patch)
                     apply(stack, batch)
-    assert apply(stack, message_inserts(stack, group)) == []  # the stream catches up: everything, in order
+    assert apply(stack, message_records(stack, group)) == []  # the stream catches up: everything, in order
 
     history = all_messages(api, members[0], group)
     for owner, other in (members, members[::-1]):
@@ -215,3 +259,5 @@ def test_any_interleaving_ends_as_the_definition_says(
         assert item.get("last_read_sk", {}).get("S", "") == max([markers.get(owner.uuid, ""), *own])
         assert listed_unread(api, owner, group) == expected_unread(api, stack, owner, other, group)
         assert item["last_message_sk"]["S"] == key(history[-1])
+        (listed,) = [g for g in api.get("/api/message_groups", owner).body if g["uuid"] == group]
+        assert listed["message"] == history[-1]["message"]  # the newest message as it now is: edited, or deleted

@@ -5,6 +5,7 @@ says; otherwise it writes nothing and hands back the item as it was, typed. A re
 the item it was computed from, and otherwise hands back the item as it now is."""
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,8 +17,10 @@ from messaging.core.domain import Message, User
 from messaging.core.errors import MessageGroupItemMissing
 from messaging.unread import rules, store
 from messaging.unread.state import MemberActivity, MemberItem, ReadState
+from tooling.message_keys import fixed_message_uuid
 
 OTHER = User("other-member", "Other", "other")
+_START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def at(second: int) -> str:
@@ -25,11 +28,12 @@ def at(second: int) -> str:
 
 
 def sort_key(second: int) -> str:
-    return Message.key_of(at(second), f"m{second:02d}")
+    """The key of the message sent ``second`` seconds into 2026 (its UUIDv7)."""
+    return fixed_message_uuid(_START + timedelta(seconds=second), f"m{second:02d}")
 
 
 def message(group_uuid: str, second: int, sender: User, recipient_uuid: str) -> Message:
-    return Message(group_uuid, f"m{second:02d}", at(second), f"text {second}", sender, recipient_uuid)
+    return Message(group_uuid, sort_key(second), f"text {second}", sender, recipient_uuid)
 
 
 positions = st.integers(0, 20)
@@ -37,10 +41,11 @@ maybe_position = st.none() | positions
 
 # A member item in any state pattern E or the read marker could have left it in, and some they could not.
 items = st.builds(
-    lambda last, read, unread: (last, read, unread),
+    lambda last, read, unread, version: (last, read, unread, version),
     maybe_position,
     maybe_position,
     st.none() | st.integers(0, 150),
+    st.none() | st.integers(0, 3),
 )
 # A batch: its oldest and newest messages, the owner's last message in it (if any), and what came from the other.
 batches = st.tuples(positions, st.integers(0, 5), st.none() | st.integers(0, 5), st.integers(0, 5)).map(
@@ -62,6 +67,8 @@ def stored_item(stack: EmulatedStack, state: MemberItem) -> None:
     }
     if state.last_message_sk is not None:
         item["last_message_sk"] = {"S": state.last_message_sk}
+    if state.last_message_version is not None:
+        item["last_message_version"] = {"N": str(state.last_message_version)}
     if state.last_read_sk is not None:
         item["last_read_sk"] = {"S": state.last_read_sk}
     if state.stored_unread is not None:
@@ -81,12 +88,13 @@ def raw_item(stack: EmulatedStack, owner_uuid: str, group_uuid: str) -> dict | N
     )
 
 
-def new_item(last: int | None, read: int | None, unread: int | None) -> MemberItem:
+def new_item(last: int | None, read: int | None, unread: int | None, version: int | None = None) -> MemberItem:
     return MemberItem(
         owner_uuid=str(uuid.uuid4()),
         group_uuid=str(uuid.uuid4()),
         other_uuid=OTHER.uuid,
         last_message_sk=None if last is None else sort_key(last),
+        last_message_version=version,
         last_read_sk=None if read is None else sort_key(read),
         stored_unread=unread,
     )
@@ -95,7 +103,9 @@ def new_item(last: int | None, read: int | None, unread: int | None) -> MemberIt
 @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 @given(state=items, batch=batches)
 def test_pattern_e_s_one_write_is_rules_after_batch(
-    stack: EmulatedStack, state: tuple[int | None, int | None, int | None], batch: tuple[int, int, int | None, int]
+    stack: EmulatedStack,
+    state: tuple[int | None, int | None, int | None, int | None],
+    batch: tuple[int, int, int | None, int],
 ) -> None:
     before = new_item(*state)
     stored_item(stack, before)
@@ -164,9 +174,41 @@ def test_a_recount_is_written_only_on_the_item_it_was_computed_from(
 
     if now == read:
         assert found is None
-        assert after == replace(read, last_message_sk=sort_key(8), last_read_sk=plan.read_through, stored_unread=3)
+        assert after == replace(
+            read, last_message_sk=sort_key(8), last_message_version=0, last_read_sk=plan.read_through, stored_unread=3
+        )
     else:
         assert found == now == after  # not written; the item as it now is, to settle again
+
+
+# An edit or a deletion (a version) of a message at some position, and whether it is a deletion.
+changes = st.tuples(positions, st.integers(1, 4), st.booleans())
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(state=items, change=changes)
+def test_a_change_s_one_write_shows_it_exactly_when_the_rules_say_it_is_newer(
+    stack: EmulatedStack, state: tuple[int | None, int | None, int | None, int | None], change: tuple[int, int, bool]
+) -> None:
+    before = new_item(*state)
+    stored_item(stack, before)
+    position, version, deleted = change
+    changed = replace(message(before.group_uuid, position, OTHER, before.owner_uuid), text="edited", version=version)
+    if deleted:
+        changed = replace(changed, text=None, deleted_at=at(59))
+    shows = before.last_message_sk == changed.sort_key and rules.shows_newer(before, changed)
+
+    found = store.show_change(before.owner_uuid, changed)
+    after = raw_item(stack, before.owner_uuid, before.group_uuid)
+
+    assert after is not None
+    assert found == store.member_item_of(after)
+    if shows:
+        assert found == replace(before, last_message_version=version)
+        assert after.get("message") == (None if deleted else {"S": "edited"})  # a deletion leaves no text
+    else:
+        assert found == before
+        assert after["message"] == {"S": "first"}
 
 
 def test_the_recount_rules() -> None:
@@ -182,3 +224,9 @@ def test_the_recount_rules() -> None:
     assert rules.is_settled(item, same, 1)
     assert not rules.is_settled(item, same, 2)
     assert not rules.is_settled(replace(item, stored_unread=None), same, 0)
+    # A newer state of the message the item shows is shown; the same or an older one never is.
+    shown = message(item.group_uuid, 6, OTHER, "x")
+    assert rules.recount(item, read_through=None, newest=replace(shown, version=1)).newest is not None
+    versioned = replace(item, last_message_version=2)
+    assert rules.recount(versioned, read_through=None, newest=replace(shown, version=2)).newest is None
+    assert rules.recount(versioned, read_through=None, newest=replace(shown, version=1)).newest is None

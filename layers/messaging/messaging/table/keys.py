@@ -1,5 +1,7 @@
 """Key layout of the single table (docs/architecture.md, "Data"), in one place."""
 
+from datetime import datetime
+
 MESSAGE_PREFIX = "MSG#"
 GROUP_PREFIX = "GRP#"
 PAIR_PREFIX = "PAIR#"
@@ -12,6 +14,18 @@ def messages_pk(group_uuid: str) -> str:
 
 def group_uuid_of_messages_pk(pk: str) -> str:
     return pk.removeprefix(MESSAGE_PREFIX)
+
+
+def message_keys_sent_between(start: datetime, end: datetime) -> tuple[str, str]:
+    """The lowest and the highest message key (UUIDv7) a message sent from ``start`` to before ``end`` can have:
+    a key's first 48 bits are its time in milliseconds, so a time range is a key range (``sk BETWEEN``)."""
+
+    def bound(moment: datetime, rest: str) -> str:
+        milliseconds = f"{int(moment.timestamp() * 1000):012x}"
+        return f"{milliseconds[:8]}-{milliseconds[8:]}-{rest}"
+
+    last = datetime.fromtimestamp((int(end.timestamp() * 1000) - 1) / 1000, tz=end.tzinfo)
+    return bound(start, "0000-0000-000000000000"), bound(last, "ffff-ffff-ffffffffffff")
 
 
 def groups_pk(owner_uuid: str) -> str:
