@@ -1,6 +1,7 @@
 """Edit and unsend: PATCH and DELETE /api/messages/{message_group_uuid}/{message_uuid}, through the functions as
 API Gateway calls them, against moto server and PostgreSQL; the stream's side with real stream records."""
 
+import io
 import json
 import time
 import uuid
@@ -10,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from local.stack import EmulatedStack
+from local.stack import PUSH_FUNCTION, EmulatedStack
+from local.streams.records import stream_batch
 from tests.api_client import ApiClient, ApiResponse
 from tests.conftest import TestUser
 from tests.integration.conftest import Conversation
@@ -355,3 +357,20 @@ def test_redelivered_and_reordered_change_records_never_take_a_preview_back(
     for member in (conversation.starter, conversation.other):
         assert entry(api, member, group)["message"] == "v2"
     assert entry(api, conversation.other, group)["unread_count"] == 2
+
+
+def test_the_stream_consumers_log_no_text_of_a_deleted_message(
+    api: ApiClient,
+    stack: EmulatedStack,
+    conversation: Conversation,
+    log_output: io.StringIO,
+) -> None:
+    group, secret = conversation.group_uuid, f"secret {uuid.uuid4()}"
+    sent = post(api, conversation.starter, group, secret)
+    assert delete(api, conversation.starter, group, sent["uuid"]).status == 200
+    records = [r for r in stream_records(stack) if r["dynamodb"]["Keys"]["pk"]["S"] == f"MSG#{group}"]
+    assert any(r["eventName"] == "MODIFY" and secret in repr(r) for r in records)  # the old image has it
+    assert apply(stack, records) == []
+    stack.functions.invoke(PUSH_FUNCTION, stream_batch(records, ""))
+    assert log_output.getvalue()  # the functions did log
+    assert secret not in log_output.getvalue()

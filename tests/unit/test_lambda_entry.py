@@ -175,3 +175,14 @@ def test_an_error_the_kind_answers_is_its_answer_and_the_served_line_sees_it() -
 
     assert lambda_entry(serve, kind)({}, Context()) == {"statusCode": 503, "why": "busy"}
     assert seen == [{"statusCode": 503, "why": "busy"}]
+
+
+def test_no_function_logs_its_event_whatever_the_environment_says(
+    monkeypatch: pytest.MonkeyPatch, log_output: io.StringIO
+) -> None:
+    # Events carry message texts; a deleted message's must stay in no log, even with Powertools' event logging on.
+    monkeypatch.setenv("POWERTOOLS_LOGGER_LOG_EVENT", "true")
+    handler = http_handler(lambda request: HttpResponse.json(200, {}))
+    event = sample("create_message")
+    handler(event, Context("http-event"))
+    assert json.loads(event["body"])["message"] not in log_output.getvalue()

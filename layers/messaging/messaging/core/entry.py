@@ -38,7 +38,9 @@ def lambda_entry(serve: LambdaHandler, kind: Kind, needs: Iterable[Need] = ()) -
     """``serve`` as a Lambda handler of ``kind``; the environment is checked now, at cold start."""
     settings().require((*kind.needs, *needs))
 
-    @logger.inject_lambda_context(correlation_id_path=kind.correlation_id_path, clear_state=True)
+    # Never the event, whatever POWERTOOLS_LOGGER_LOG_EVENT says: events carry message texts (a deleted message's
+    # among them, in its stream record's old image), and logs must keep no copy of a text.
+    @logger.inject_lambda_context(correlation_id_path=kind.correlation_id_path, clear_state=True, log_event=False)
     @metrics.log_metrics
     @functools.wraps(serve)
     def handler(event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
