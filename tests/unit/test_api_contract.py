@@ -45,6 +45,7 @@ D = "POST /api/message_groups"
 READ = "PUT /api/message_groups/{message_group_uuid}/read"
 EDIT = "PATCH /api/messages/{message_group_uuid}/{message_uuid}"
 DELETE = "DELETE /api/messages/{message_group_uuid}/{message_uuid}"
+REPORT = "POST /api/messages/{message_group_uuid}/{message_uuid}/report"
 
 # The reviewed list: what each route's own code can answer, by status.
 ROUTE_ERRORS: dict[str, dict[int, set[str]]] = {
@@ -95,6 +96,15 @@ ROUTE_ERRORS: dict[str, dict[int, set[str]]] = {
     DELETE: {
         403: {"not_a_member", "not_the_sender", "user_not_registered"},
         404: {"message_not_found"},
+        422: {"validation_error"},
+        429: {"rate_limited"},
+    },
+    REPORT: {
+        400: {"invalid_json"},
+        403: {"not_a_member", "user_not_registered"},
+        404: {"message_not_found"},
+        409: {"already_reported"},
+        413: {"payload_too_large"},
         422: {"validation_error"},
         429: {"rate_limited"},
     },
@@ -428,6 +438,8 @@ MODEL_SCHEMAS: dict[str, type[msgspec.Struct]] = {
     "CreateMessageRequest": models.CreateMessageRequest,
     "CreateMessageGroupRequest": models.CreateMessageGroupRequest,
     "EditMessageRequest": models.EditMessageRequest,
+    "ReportMessageRequest": models.ReportMessageRequest,
+    "Report": models.ReportView,
 }
 
 

@@ -44,6 +44,7 @@ def test_every_route_of_the_contract_has_its_function() -> None:
         "PUT /api/message_groups/{message_group_uuid}/read": "MarkReadFunction",
         "PATCH /api/messages/{message_group_uuid}/{message_uuid}": "EditMessageFunction",
         "DELETE /api/messages/{message_group_uuid}/{message_uuid}": "DeleteMessageFunction",
+        "POST /api/messages/{message_group_uuid}/{message_uuid}/report": "ReportMessageFunction",
     }
 
 

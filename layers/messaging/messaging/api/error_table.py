@@ -3,6 +3,7 @@
 from messaging.api.response import HttpResponse
 from messaging.core.aws import is_transient
 from messaging.core.errors import (
+    AlreadyReported,
     CannotMessageSelf,
     ConversationFull,
     ConversationListFull,
@@ -39,6 +40,7 @@ _STATUS: dict[type[MessagingError], int] = {
     UserNotFound: 404,
     MessageNotFound: 404,
     MessageDeleted: 409,
+    AlreadyReported: 409,
     RequestInProgress: 409,
     # No retry makes room in a full item collection: a 409 the client shows, without Retry-After.
     ConversationFull: 409,

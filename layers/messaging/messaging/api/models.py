@@ -5,7 +5,7 @@ ninety, which is most of a function's cold-start budget. msgspec checks types an
 (trimming, blank text, handles) the ``__post_init__`` hooks check and raise as ``FieldProblem``, naming the field.
 """
 
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 from uuid import UUID
 
 import msgspec
@@ -183,3 +183,29 @@ class StartedMessageGroup(msgspec.Struct, frozen=True):
 
     created: bool
     message: PostedMessageView
+
+
+# --- reports (moderation) ---------------------------------------------------------------------------------------
+
+MAX_REPORT_NOTE_LENGTH = 500
+ReportReason = Literal["spam", "harassment", "other"]
+
+
+class ReportMessageRequest(msgspec.Struct, frozen=True, omit_defaults=True):
+    """Why a member reports a message: a reason, and a note for the moderators if they like."""
+
+    reason: ReportReason
+    note: Annotated[str, msgspec.Meta(max_length=MAX_REPORT_NOTE_LENGTH)] | None = None
+
+    def __post_init__(self) -> None:
+        if self.note is not None:
+            # Stored as written, only trimmed; a note of blanks says nothing, so it is no note.
+            note = text.trim(_unicode_text("note", self.note))
+            force_setattr(self, "note", note if text.has_visible_character(note) else None)
+
+
+class ReportView(msgspec.Struct, frozen=True):
+    """A report as its reporter sees it: its id and that it waits for a moderator."""
+
+    report_id: str
+    status: str

@@ -72,6 +72,12 @@ class EditWindowClosed(MessagingError):
     code = "edit_window_closed"
 
 
+class AlreadyReported(MessagingError):
+    """The caller has reported this message before: one report per message per reporter."""
+
+    code = "already_reported"
+
+
 class IdempotencyKeyReused(MessagingError):
     code = "idempotency_key_reused"
 
