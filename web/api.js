@@ -23,6 +23,11 @@ const PLAIN_WORDS = {
   // Said when a request held back by a limit is given up on (while a send waits, a calm status says so).
   rate_limited: "You are going faster than Cruddur allows. Wait a moment and try again.",
   throttled: "Cruddur is busy right now. Wait a moment and try again.",
+  // Safety controls (issue 24). A block never says who blocked whom, so neither do these words.
+  blocked: "You can't send messages to this person.",
+  not_accepting_messages: "This person is not accepting new conversations.",
+  cannot_block_self: "You cannot block yourself.",
+  already_reported: "You have already reported this message.",
 };
 
 // The words for an error code, for what the page itself refuses before asking (as the server would).
@@ -100,6 +105,30 @@ export class Api {
       { body: { created_at: createdAt, uuid } });
   }
 
+  // Safety controls (issue 24). Block and unblock answer {handle, blocked}; both are idempotent.
+  block(handle) { return this.#call("PUT", blockPath(handle)); }
+
+  unblock(handle) { return this.#call("DELETE", blockPath(handle)); }
+
+  // The people I block, [{handle, display_name, blocked_at}], a page at a time (`nextPath` from the last answer).
+  listBlocks(nextPath = null) { return this.#call("GET", nextPath ?? "/api/blocks?limit=50"); }
+
+  // {new_conversations: "everyone" | "nobody"}: who may start a conversation with me.
+  getSettings() { return this.#call("GET", "/api/settings"); }
+
+  putSettings(settings) { return this.#call("PUT", "/api/settings", { body: settings }); }
+
+  // Answers {uuid, muted}.
+  mute(groupUuid, muted) {
+    return this.#call("PUT", `/api/message_groups/${encodeURIComponent(groupUuid)}/mute`, { body: { muted } });
+  }
+
+  // A message of the other member's, to the moderators: 202 {report_id, status}; 409 already_reported.
+  reportMessage(groupUuid, messageUuid, reason, note) {
+    const body = note ? { reason, note } : { reason };
+    return this.#call("POST", `${messagePath(groupUuid, messageUuid)}/report`, { body });
+  }
+
   async #call(method, path, { body, idempotencyKey, signal } = {}, retried = false) {
     const headers = { Authorization: `Bearer ${await this.#session.accessToken()}` };
     if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -125,6 +154,8 @@ export class Api {
 
 const messagePath = (groupUuid, messageUuid) =>
   `/api/messages/${encodeURIComponent(groupUuid)}/${encodeURIComponent(messageUuid)}`;
+
+const blockPath = (handle) => `/api/blocks/${encodeURIComponent(handle)}`;
 
 function toApiError(status, data, retryAfter) {
   // {"error": "<code>", "message": ...}, or the same with the code inside an object: {"error": {"code", ...}}.

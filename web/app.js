@@ -1,10 +1,13 @@
-// Cruddur Messages web client: sign in, see my conversations, read and write messages, edit and delete mine.
+// Cruddur Messages web client: sign in, see my conversations, read and write messages, edit and delete mine, and
+// the safety controls: block, mute, report a message, and who may start a conversation with me.
 // This module holds the state and the flow; the views, the outbox and the dialogs are modules of their own.
 import { Api, ApiError, newKey, plainWords } from "./api.js";
 import { AuthError, Session } from "./auth.js";
 import { avatar } from "./avatar.js";
+import { BlockDialog } from "./block-dialog.js";
 import { loadConfig } from "./config.js";
 import { ConversationList } from "./conversation-list.js";
+import { ConversationMenu } from "./conversation-menu.js";
 import { DeleteDialog } from "./delete-dialog.js";
 import { $, el } from "./dom.js";
 import { unreadLabel } from "./format.js";
@@ -13,11 +16,14 @@ import { LiveConnection } from "./live.js";
 import { MessagesView, focusKeys } from "./messages-view.js";
 import { NewConversationDialog, handleToSend } from "./new-conversation.js";
 import { GIVE_UP_MS, Outbox, SendLimit, deliver } from "./outbox.js";
+import { ReportDialog } from "./report-dialog.js";
+import { SettingsDialog } from "./settings-dialog.js";
 
 const GROUPS_POLL_MS = 5_000;
 const MESSAGES_POLL_MS = 3_000;
 const COMPOSER_MAX_PX = 160;
-const CATCH_UP_MAX_PAGES = 5;  // missed more than this many pages: the conversation starts again from the newest
+const CATCH_UP_MAX_PAGES = 5;
+const BLOCKS_MAX_PAGES = 20;  // my block list, read whole: 1,000 people is more than anyone blocks  // missed more than this many pages: the conversation starts again from the newest
 const READ_RETRY_MAX_MS = 30_000;  // a read marker refused by its limit is set again after Retry-After, at most this
 // The list (pattern B) trails the messages by the stream processor's batching window and run: read again this long
 // after a (re)connect, for a message written just before the socket was up (pushed to no socket, not yet listed).
@@ -28,7 +34,8 @@ const POLLING = new URLSearchParams(location.search).get("poll") !== "off";
 
 const state = {
   api: null, session: null, websocketUrl: null, account: null, list: new ConversationList(), conversation: null,
-  view: null, dialog: null, deleteDialog: null,
+  view: null, dialog: null, deleteDialog: null, blockDialog: null, reportDialog: null, settings: null, menu: null,
+  reporting: null,  // {account, conversation, message, sending}: the message the report dialog is about
   editWindowMs: 900_000,  // config.json's editWindowSeconds: Edit is offered on my messages younger than this
 };
 
@@ -45,6 +52,10 @@ function newAccount() {
     listStale: false,  // the last read of the list failed: it is read again until one works
     timer: null,
     live: null,
+    blocks: new Set(),  // lowercased handles of the people I block (GET /api/blocks), kept up to date by my changes
+    blocksAsked: 0,
+    reported: new Set(),  // uuids of messages I reported from this page: Report is not offered on them again
+    safetyBusy: false,  // a mute or a block of mine is on its way: the menu's next choice waits for it
   };
   account.outbox = new Outbox(new SendLimit((ms) => { if (state.account === account) showSendStatus(ms); }));
   if (state.websocketUrl) {
@@ -186,6 +197,8 @@ class Conversation {
       createdAt: m.created_at, mine: isMine(m), status: "sent", editable: false, unreadStart: m.uuid === firstUnread,
       deleted: Boolean(m.deleted_at) || m.message === null, editedAt: m.edited_at ?? null,
       canEdit: this.editable(m, now), canDelete: isMine(m) && !m.deleted_at,
+      canReport: !isMine(m) && !m.deleted_at && m.message !== null && !state.account.reported.has(m.uuid),
+      reported: state.account.reported.has(m.uuid),
     }));
     const unsent = this.outbox.entries(this.group.uuid).map((e) => ({
       key: e.key, handle: me, displayName: me, text: e.text, createdAt: null, mine: true, status: e.status,
@@ -256,6 +269,9 @@ function signOutAccount() {
   }
   showSendStatus(0);
   state.deleteDialog?.cancel();
+  state.blockDialog?.cancel();
+  state.reportDialog?.close();
+  state.settings?.close();
   state.account = null;
   closeConversation();
   state.list = new ConversationList();
@@ -272,6 +288,7 @@ function showApp() {
   $("signed-in-as").textContent = `Signed in as ${state.session.username}`;
   showNotice("");
   refreshGroups();
+  loadBlocks();
   if (state.account.live) {
     $("app-view").dataset.live = state.account.live.state;
     state.account.live.start();
@@ -320,6 +337,7 @@ function liveChanged(liveState) {
   syncPolling();
   if (liveState !== "up") return;
   refreshGroups();
+  loadBlocks();  // changed meanwhile, perhaps, from another device
   setTimeout(() => { if (state.account === account) refreshGroups(); }, LIST_SETTLE_MS);
   if (state.conversation) catchUp(state.conversation, { now: true });
 }
@@ -350,7 +368,9 @@ function receiveMessages(messages) {
   const conversation = state.conversation;
   const here = messages.filter((m) => m.message_group_uuid === conversation?.group.uuid);
   const fresh = conversation ? showArrivals(conversation, here.map(({ message_group_uuid: _, ...m }) => m)) : [];
-  const elsewhere = noteInList(messages).filter((m) => m.message_group_uuid !== conversation?.group.uuid && !isMine(m));
+  // A muted conversation is not announced: it updates in the list, silently.
+  const elsewhere = noteInList(messages).filter((m) => m.message_group_uuid !== conversation?.group.uuid
+    && !isMine(m) && !state.list.find(m.message_group_uuid)?.muted);
   announce(fresh.filter((m) => !isMine(m)), elsewhere);
 }
 
@@ -461,6 +481,7 @@ function drawGroups() {
   // The tab says how many are unread, for a person who is in another tab.
   const total = state.account ? state.list.totalUnread() : 0;
   document.title = total ? `(${unreadLabel(total)}) ${TITLE}` : TITLE;
+  showConversationState();
 }
 
 // One conversation (pattern A) ----------------------------------------------------------------------------
@@ -477,6 +498,10 @@ async function openConversation(group) {
   const conversation = new Conversation(group, draftFor(group.uuid), state.account.outbox);
   state.conversation = conversation;
   showHeader(group);
+  state.menu.show(true);
+  showConversationState();
+  // Blocked when last listed: the list is read again, for a block lifted since (no push says so).
+  if (group.blocked) refreshGroups();
   state.view.clear();
   setOlder(conversation, null);
   showDraft(conversation.draft);
@@ -488,7 +513,7 @@ async function openConversation(group) {
   await catchUp(conversation, { now: true });
   if (!conversation.current) return;
   syncPolling();
-  $("composer-text").focus();
+  $("composer-text").focus();  // a blocked conversation's composer is disabled: the focus then stays where it is
 }
 
 // Back to the list (or signed out): the conversation pane is emptied, not left showing someone's messages.
@@ -498,6 +523,8 @@ function closeConversation() {
   $("app-view").classList.remove("showing-conversation");
   $("conversation-title").textContent = "Select a conversation";
   $("conversation-avatar").replaceChildren();
+  state.menu?.show(false);
+  showConversationState();
   $("conversation-empty").hidden = false;
   state.view?.clear();
   $("load-older").hidden = true;
@@ -647,6 +674,12 @@ async function sendEntry(entry, account, deadline) {
     noteInList([{ ...data, message_group_uuid: entry.groupUuid }]);
   } catch (error) {
     if (state.account !== account) return;
+    if (error instanceof ApiError && error.code === "blocked") {
+      // Blocked since the list was read (by either of us: the answer does not say): the composer says so now.
+      state.list.setFlags(entry.groupUuid, { blocked: true });
+      drawGroups();
+      refreshGroups();
+    }
     if (entry.settled) {
       showNotice("");  // it got there after all (the conversation shows it): nothing to report
     } else {
@@ -849,6 +882,151 @@ async function deleteMessage(conversation, message) {
   }
 }
 
+// Safety controls: block, mute, report, who may write to me ---------------------------------------------
+
+// The open conversation as the list has it now (its flags change after it was opened).
+const groupOf = (conversation) => state.list.find(conversation.group.uuid) ?? conversation.group;
+const blocksMe = (account, handle) => account.blocks.has(handle.toLowerCase());
+
+// The header's menu and mute label, and the composer: disabled while either member blocks the other (the list's
+// `blocked`, or my own block list), with the reason said in place of it. The messages stay readable.
+function showConversationState() {
+  const conversation = state.conversation;
+  const group = conversation && state.account ? groupOf(conversation) : null;
+  const blockedByMe = Boolean(group) && blocksMe(state.account, group.handle);
+  const blocked = Boolean(group) && (Boolean(group.blocked) || blockedByMe);
+  const hadFocus = document.activeElement === $("composer-text") || document.activeElement === $("send");
+  $("blocked-note").hidden = !blocked;
+  $("blocked-note").textContent = blockedByMe
+    ? "You can't send messages in this conversation: you blocked this person. Unblock them from the menu (⋯) to write again."
+    : "You can't send messages in this conversation. Its messages stay here to read.";
+  $("composer-text").disabled = blocked;
+  $("send").disabled = blocked;
+  if (blocked && hadFocus) $("blocked-note").focus();  // not left on a control that went away under the keyboard
+  $("conversation-muted").hidden = !group?.muted;
+  if (group) state.menu.set({ muted: Boolean(group.muted), blockedByMe, name: group.display_name });
+}
+
+// My block list, read whole (it is short): it decides whether the menu offers Block or Unblock.
+async function loadBlocks() {
+  const account = state.account;
+  if (!account) return;
+  const asked = ++account.blocksAsked;
+  const handles = new Set();
+  let path = null;
+  try {
+    for (let pages = 0; pages < BLOCKS_MAX_PAGES; pages += 1) {
+      const { data, next } = await state.api.listBlocks(path);
+      for (const entry of data) handles.add(entry.handle.toLowerCase());
+      if (!next) break;
+      path = next;
+    }
+  } catch (error) {
+    if (state.account === account && signedOut(error)) reportError(error);
+    return;  // anything else: the menu offers Block, which is safe to choose again (it is idempotent)
+  }
+  if (state.account !== account || asked !== account.blocksAsked) return;  // a later read, or a change, since
+  account.blocks = handles;
+  showConversationState();
+}
+
+async function toggleMute() {
+  const conversation = state.conversation;
+  const account = state.account;
+  if (!conversation || account.safetyBusy) return;
+  const group = groupOf(conversation);
+  account.safetyBusy = true;
+  try {
+    const { data } = await state.api.mute(group.uuid, !group.muted);
+    if (state.account !== account) return;
+    state.list.setFlags(group.uuid, { muted: data.muted });
+    drawGroups();
+    say(data.muted ? `Muted: no alerts for ${group.display_name}` : `Unmuted ${group.display_name}`);
+  } catch (error) {
+    if (state.account === account) reportError(error);
+  } finally {
+    account.safetyBusy = false;
+  }
+}
+
+async function toggleBlock() {
+  const conversation = state.conversation;
+  const account = state.account;
+  if (!conversation || account.safetyBusy) return;
+  const group = groupOf(conversation);
+  const unblocking = blocksMe(account, group.handle);
+  account.safetyBusy = true;
+  try {
+    if (!unblocking && !(await state.blockDialog.ask(group.display_name))) return;
+    if (state.account !== account || !conversation.current) return;
+    const { data } = await (unblocking ? state.api.unblock(group.handle) : state.api.block(group.handle));
+    if (state.account !== account) return;
+    account.blocksAsked += 1;  // a read of the list still on its way predates this
+    if (data.blocked) account.blocks.add(group.handle.toLowerCase());
+    else account.blocks.delete(group.handle.toLowerCase());
+    // Unblocked: the other member may block me still; the list's next answer says (without saying who).
+    state.list.setFlags(group.uuid, { blocked: data.blocked });
+    drawGroups();
+    say(data.blocked ? `You blocked ${group.display_name}` : `You unblocked ${group.display_name}`);
+    refreshGroups();
+  } catch (error) {
+    if (state.account === account) reportError(error);
+  } finally {
+    account.safetyBusy = false;
+    if (state.account === account && conversation.current) state.menu.focusButton();
+  }
+}
+
+// Report is offered on the other person's messages; the dialog asks why.
+function askReport(uuid) {
+  const conversation = state.conversation;
+  const message = conversation?.current ? conversation.messages.get(uuid) : null;
+  if (!message || isMine(message) || message.deleted_at) return;
+  const reporting = { account: state.account, conversation, message, sending: false };
+  state.reportDialog.show(message.message, () => {
+    if (state.reporting === reporting) state.reporting = null;
+    // Back to where it was asked: the message's Report button, or the message once it is reported.
+    if (conversation.current) state.view.focus(focusKeys.onReportMessage(uuid)) || state.view.focus(uuid);
+  });
+  state.reporting = reporting;
+}
+
+async function sendReport(reason, note) {
+  const reporting = state.reporting;
+  if (!reporting || reporting.sending) return;
+  const { account, conversation, message } = reporting;
+  const dialog = state.reportDialog;
+  const wanted = () => state.account === account && state.reporting === reporting;
+  reporting.sending = true;
+  dialog.busy(true);
+  try {
+    // A report spends the send allowance: a 429 holds it as it holds sends.
+    await deliver(() => state.api.reportMessage(conversation.group.uuid, message.uuid, reason, note), null, {
+      limit: account.outbox.limit,
+      onRetry: (error) => { if (wanted() && !error.limited) dialog.showError(error.message); },
+      stop: () => !wanted(),
+    });
+    if (wanted()) reported(reporting, "Reported. Thank you: the moderators will look at it.");
+  } catch (error) {
+    if (!wanted()) return;
+    reporting.sending = false;
+    if (error instanceof ApiError && error.code === "already_reported") {
+      reported(reporting, error.message);
+      return;
+    }
+    dialog.busy(false);
+    if (signedOut(error)) reportError(error);
+    else dialog.showError(error.message);
+  }
+}
+
+function reported({ account, conversation, message }, words) {
+  account.reported.add(message.uuid);
+  if (conversation.current) conversation.render({ follow: false });
+  state.reportDialog.close();
+  say(words);
+}
+
 // Wiring ----------------------------------------------------------------------------------------------------
 
 async function signIn(event) {
@@ -892,9 +1070,12 @@ function wireComposer() {
 async function main() {
   state.view = new MessagesView({
     scroller: $("messages-scroll"), list: $("messages"), jump: $("jump"), onRetry: retry, onEdit: edit,
-    onEditMessage: (uuid) => startEditing(uuid), onDeleteMessage: askDelete,
+    onEditMessage: (uuid) => startEditing(uuid), onDeleteMessage: askDelete, onReportMessage: askReport,
   });
   state.deleteDialog = new DeleteDialog();
+  state.blockDialog = new BlockDialog();
+  state.reportDialog = new ReportDialog({ onSubmit: sendReport });
+  state.menu = new ConversationMenu({ onMute: toggleMute, onBlock: toggleBlock });
   let config;
   try {
     config = await loadConfig();
@@ -909,6 +1090,9 @@ async function main() {
   state.dialog = new NewConversationDialog({
     onSubmit: startConversation,
     onEdit: () => { if (state.account && !state.account.newConversation.sending) state.account.newConversation.key = null; },
+  });
+  state.settings = new SettingsDialog(() => state.api, {
+    onError: (error) => { if (signedOut(error)) reportError(error); },  // anything else: the dialog says it
   });
   $("sign-in-form").addEventListener("submit", signIn);
   $("sign-out").addEventListener("click", () => showSignIn(""));

@@ -14,8 +14,17 @@ export class ConversationList {
 
   find(uuid) { return this.#groups.find((group) => group.uuid === uuid) ?? null; }
 
+  // What the tab title counts: a muted conversation never does.
   totalUnread() {
-    return this.#groups.reduce((total, group) => total + (Number.isFinite(group.unread_count) ? group.unread_count : 0), 0);
+    return this.#groups.reduce((total, group) =>
+      total + (!group.muted && Number.isFinite(group.unread_count) ? group.unread_count : 0), 0);
+  }
+
+  // What the page learnt before the list could say it (a mute, a block, a send refused as blocked): the list's
+  // next answer has the last word.
+  setFlags(uuid, flags) {
+    const group = this.find(uuid);
+    if (group) this.#put({ ...group, ...flags });
   }
 
   // How far the person has read a conversation, as far as this page knows (null: not known).

@@ -14,10 +14,18 @@ export function focusGroup(list, groupUuid) {
   list.querySelector(`[data-group="${CSS.escape(groupUuid)}"]`)?.focus();
 }
 
+// A bell struck through, and the word for screen readers (and for a pointer, as its title).
+export function mutedMark() {
+  return el("span", { className: "group-muted", attrs: { title: "Muted" } },
+    el("span", { className: "muted-icon", attrs: { "aria-hidden": "true" } }), hiddenText("(muted)"));
+}
+
 function groupButton(group, currentUuid, onOpen, now) {
   // `unread_count` comes with the API's read markers; older answers have none, and then nothing is shown.
   const unread = unreadLabel(group.unread_count);
-  const button = el("button", { className: unread ? "group unread" : "group",
+  // Muted: its count stays on its row, in a quiet badge, but it neither stands out nor counts in the tab title.
+  const classes = ["group", unread && !group.muted ? "unread" : null, group.muted ? "muted" : null];
+  const button = el("button", { className: classes.filter(Boolean).join(" "),
     attrs: { type: "button", "data-group": group.uuid } },
   avatar(group.display_name, group.handle),
   el("span", { className: "group-body" },
@@ -25,6 +33,7 @@ function groupButton(group, currentUuid, onOpen, now) {
       // The space between the spans is a text node so the button's accessible name reads "Name (@handle)".
       el("span", { className: "group-name", text: group.display_name }), " ",
       el("span", { className: "group-handle", text: `(@${group.handle})` }), " ",
+      group.muted ? mutedMark() : null,
       el("time", { className: "group-time", text: relativeTime(group.created_at, now, { short: true }),
         attrs: { datetime: group.created_at, title: exactTime(group.created_at) } })),
     el("span", { className: "group-bottom" },
@@ -32,7 +41,8 @@ function groupButton(group, currentUuid, onOpen, now) {
       typeof group.message === "string"
         ? el("span", { className: "group-preview", text: group.message })
         : el("span", { className: "group-preview deleted", text: "Message deleted" }),
-      unread ? el("span", { className: "unread-badge", text: unread }, hiddenText(" unread")) : null)));
+      unread ? el("span", { className: "unread-badge", text: unread }, hiddenText(" unread")) : null,
+      group.blocked ? el("span", { className: "group-flag", text: "Blocked" }) : null)));
   if (currentUuid === group.uuid) button.setAttribute("aria-current", "true");
   button.addEventListener("click", () => onOpen(group));
   return button;

@@ -12,21 +12,23 @@ export const DELETED_WORDS = "This message was deleted";
 export const focusKeys = {
   onEditMessage: (key) => `edit-message:${key}`,
   onDeleteMessage: (key) => `delete-message:${key}`,
+  onReportMessage: (key) => `report-message:${key}`,
 };
 
 // An entry is what one bubble shows: {key, handle, displayName, text, createdAt (null until the server has it),
 // mine, status ("sending" | "sent" | "failed"), editable (a failed send that may be changed and sent anew),
 // unreadStart (the first message that was unread), deleted (a tombstone), editedAt (null: never edited),
-// canEdit, canDelete (a sent message of mine: Delete always, Edit within the edit window)}.
+// canEdit, canDelete (a sent message of mine: Delete always, Edit within the edit window), canReport (the other
+// person's message, not deleted), reported (reported by me from this page)}.
 export class MessagesView {
   #scroller; #list; #jump; #actions;
   editor = new MessageEditor();
 
-  constructor({ scroller, list, jump, onRetry, onEdit, onEditMessage, onDeleteMessage }) {
+  constructor({ scroller, list, jump, onRetry, onEdit, onEditMessage, onDeleteMessage, onReportMessage }) {
     this.#scroller = scroller;
     this.#list = list;
     this.#jump = jump;
-    this.#actions = { onRetry, onEdit, onEditMessage, onDeleteMessage };
+    this.#actions = { onRetry, onEdit, onEditMessage, onDeleteMessage, onReportMessage };
     scroller.addEventListener("keydown", (event) => this.#moveFocus(event));
     scroller.addEventListener("scroll", () => {
       if (this.nearBottom()) this.#jump.hidden = true;  // the reader got there on their own
@@ -95,6 +97,7 @@ export class MessagesView {
         ? el("span", { className: "message-edited", text: "edited",
           attrs: { title: `Edited ${exactTime(entry.editedAt)}` } })
         : null,
+      entry.reported ? el("span", { className: "message-reported", text: "Reported" }) : null,
       entry.mine && (sayStatus || entry.status !== "sent")
         ? el("span", { className: "message-status", text: STATUS_WORDS[entry.status] })
         : null);
@@ -107,7 +110,7 @@ export class MessagesView {
       // The exact time, shown while the message has the keyboard focus (a title only shows to a mouse).
       entry.createdAt ? el("p", { className: "message-exact", text: exactTime(entry.createdAt) }) : null,
       entry.status === "failed" ? this.#failure(entry) : null,
-      entry.canDelete && !entry.deleted && !editing ? this.#messageActions(entry) : null);
+      (entry.canDelete || entry.canReport) && !entry.deleted && !editing ? this.#messageActions(entry) : null);
   }
 
   #messageActions(entry) {
@@ -120,7 +123,8 @@ export class MessagesView {
     };
     return el("div", { className: "message-actions", attrs: { role: "group", "aria-label": "Message actions" } },
       entry.canEdit ? button("Edit message", "Edit", "onEditMessage") : null,
-      button("Delete message", "Delete", "onDeleteMessage"));
+      entry.canDelete ? button("Delete message", "Delete", "onDeleteMessage") : null,
+      entry.canReport ? button("Report message", "Report", "onReportMessage") : null);
   }
 
   #failure(entry) {
