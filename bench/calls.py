@@ -32,6 +32,7 @@ from tooling.tables import TableDefinition
 _PENDING = "bench.capacity"  # where a call's captured items wait in botocore's request context
 _WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "TransactWriteItems"})
 _READS = frozenset({"GetItem", "Query"})
+_REFUSALS = frozenset({"ConditionalCheckFailedException", "TransactionCanceledException"})
 # What a Query may use to return less than it reads (capacity is billed on what it reads).
 _NARROWING = frozenset({"FilterExpression", "ProjectionExpression", "Select"})
 # Data operations the meter has no rules for: metering one fails loudly rather than billing it as free.
@@ -49,12 +50,15 @@ class Capacity:
 @dataclass
 class CallCounter:
     dynamodb: Counter = field(default_factory=Counter)
+    # Of those, the conditional writes DynamoDB refused: a refused write is billed too, so it is a call that counts.
+    refused: Counter = field(default_factory=Counter)
     postgres: int = 0
     capacity: Capacity = field(default_factory=Capacity)
     metering: bool = False
 
     def reset(self) -> None:
         self.dynamodb.clear()
+        self.refused.clear()
         self.postgres = 0
         self.capacity = Capacity()
 
@@ -119,7 +123,7 @@ class _Meter:
             return
         transactional = pending.operation == "TransactWriteItems"
         error = parsed.get("Error", {}).get("Code")
-        if not succeeded and error not in {"ConditionalCheckFailedException", "TransactionCanceledException"}:
+        if not succeeded and error not in _REFUSALS:
             return  # refused before any item was touched (validation, throttling): nothing consumed
         for table, key, old, attempted in pending.writes:
             if succeeded:
@@ -184,7 +188,9 @@ def counting_calls(tables: Iterable[TableDefinition] = (), reader: Any = None) -
         if meter is not None and counter.metering:
             context[_PENDING] = meter.prepare(model.name, params)
 
-    def settle(http_response: Any, parsed: dict[str, Any], context: dict[str, Any], **_kwargs: Any) -> None:
+    def settle(http_response: Any, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_kwargs: Any) -> None:
+        if parsed.get("Error", {}).get("Code") in _REFUSALS:
+            counter.refused[model.name] += 1
         pending = context.pop(_PENDING, None)
         if meter is not None and pending is not None:
             meter.settle(pending, http_response.status_code < 300, parsed)

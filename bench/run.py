@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.calls import counting_calls
+from bench.changes import calls_text, change_costs, print_changes
 from bench.cold_start import (
     RUNS,
     boto3_target,
@@ -54,7 +55,7 @@ def main() -> int:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="cruddur-bench-") as scratch:
-        routes, stream, push, limit_cost = in_process(Path(scratch) / "in-process", args.requests)
+        routes, stream, changes, push, limit_cost = in_process(Path(scratch) / "in-process", args.requests)
         overrides = tuple(f"{name}={value}" for name, value in UNLIMITED_SENDS.items())
         stack = start_dev_stack(Path(scratch) / "gateway", extra_args=("--parameter-overrides", *overrides))
         try:
@@ -84,6 +85,7 @@ def main() -> int:
             for r in routes
         ],
         "stream": asdict(stream),
+        "stream_changes": [asdict(c) for c in changes],
         "push": {
             "latency": asdict(push_delivery),
             "burst": asdict(push),
@@ -138,6 +140,7 @@ def in_process(state_dir: Path, requests: int):
                 groups=STREAM_GROUPS,
                 messages=STREAM_MESSAGES,
             )
+            changes = change_costs(stack, counter, andrew.sub, lambda count: new_users(stack.connection_url, count))
             limit_cost = send_limit_cost(counter, bench_template())
         # Outside the meter: push's figures are calls and posts, and the burst's writes need not be billed.
         push = push_burst(
@@ -147,7 +150,7 @@ def in_process(state_dir: Path, requests: int):
             groups=STREAM_GROUPS,
             messages=STREAM_MESSAGES,
         )
-        return routes, stream, push, limit_cost
+        return routes, stream, changes, push, limit_cost
     finally:
         stack.stop()
 
@@ -155,21 +158,21 @@ def in_process(state_dir: Path, requests: int):
 def print_table(results: dict) -> None:
     print(f"\nCruddur Messages benchmark, {results['when']} on {results['machine']}\n")
     header = (
-        f"{'route':<40}{'handler p50/p99 ms':>20}{'gateway p50/p99 ms':>20}  "
-        f"{'DynamoDB calls / request':<34}{'PG':>5}{'WCU':>6}{'RCU':>6}"
+        f"{'route':<44}{'handler p50/p99 ms':>20}{'gateway p50/p99 ms':>20}  "
+        f"{'DynamoDB calls / request':<46}{'PG':>5}{'WCU':>6}{'RCU':>6}"
     )
     print(header)
     print("-" * len(header))
     for r in results["routes"]:
-        calls = ", ".join(f"{op} {n:g}" for op, n in r["dynamodb_calls"].items())
+        calls = calls_text(r["dynamodb_calls"], r["refused_calls"])
         gateway = f"{r['gateway_p50_ms']:.1f}/{r['gateway_p99_ms']:.1f}" if r["gateway_p50_ms"] else "-"
         print(
-            f"{r['route']:<40}{r['handler_p50_ms']:>9.1f}/{r['handler_p99_ms']:<10.1f}{gateway:>20}  "
-            f"{calls:<34}{r['postgres_calls']:>5g}{r['write_units']:>6g}{r['read_units']:>6g}"
+            f"{r['route']:<44}{r['handler_p50_ms']:>9.1f}/{r['handler_p99_ms']:<10.1f}{gateway:>20}  "
+            f"{calls:<46}{r['postgres_calls']:>5g}{r['write_units']:>6g}{r['read_units']:>6g}"
         )
     print(
         "WCU/RCU: capacity units per request by AWS's rules (bench/capacity.py: item sizes, indexes touched,\n"
-        "transactions x2)."
+        "transactions x2); refused: conditional writes DynamoDB refused (billed all the same)."
     )
     s = results["stream"]
     print(
@@ -183,6 +186,7 @@ def print_table(results: dict) -> None:
         ("write units per group-item update", "write_units_per_update"),
     ):
         print(f"  {label:<34}{s[key]:>8.3f}")
+    print_changes(results["stream_changes"])
     push = results["push"]
     print_push(push["latency"], push["burst"], push["beside_hoarder"], push["hoarded_sockets"])
     print_limit_cost(results["send_limit"])

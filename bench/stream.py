@@ -53,7 +53,7 @@ def burst(
     timed = _run(stack, counter, sender_sub, new_handles(groups), messages)
     with counter.metered():
         metered = _run(stack, counter, sender_sub, new_handles(groups), messages)
-    _empty_messages_table(stack)  # what runs next on this stack should not pay for moto copying our burst
+    empty_messages_table(stack)  # what runs next on this stack should not pay for moto copying our burst
     records, updates = metered.records, metered.calls.get("UpdateItem", 0) or 1
     capacity = counter.capacity
     return StreamFigures(
@@ -70,7 +70,7 @@ def burst(
 
 
 def _run(stack: EmulatedStack, counter: CallCounter, sender_sub: str, handles: list[str], messages: int) -> _Run:
-    _empty_messages_table(stack)
+    empty_messages_table(stack)
     rng = random.Random(7)  # the same choices in both runs
     groups = [service.start_message_group(sender_sub, handle, "hello")[0].group_uuid for handle in handles]
     for n in range(messages - len(groups)):
@@ -90,7 +90,7 @@ def _run(stack: EmulatedStack, counter: CallCounter, sender_sub: str, handles: l
     return _Run(len(records), len(groups), batch_size, elapsed, dict(counter.dynamodb))
 
 
-def _empty_messages_table(stack: EmulatedStack) -> None:
+def empty_messages_table(stack: EmulatedStack) -> None:
     """Each run starts from an empty table: moto copies the whole table, stream included, on every transaction,
     so a run on a full table would be slower for moto's sake, not ours."""
     client = stack.client("dynamodb")

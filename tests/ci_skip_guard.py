@@ -16,6 +16,7 @@ import os
 import pytest
 
 MARKER = "may_skip_in_ci"
+VAGUE = pytest.StashKey[bool]()  # marked may_skip_in_ci without a reason, on an xdist worker
 
 
 def running_in_ci() -> bool:
@@ -35,7 +36,6 @@ class CiSkipGuard:
         # ((file, line), node id, skip reason) of every skip not marked may_skip_in_ci; a module skipped at
         # collection is line -1 of its file.
         self.refused: list[tuple[tuple[str, int], str, str]] = []
-        self.vague: set[str] = set()  # node ids marked may_skip_in_ci without a reason (xdist workers only)
 
     def pytest_collection_modifyitems(self, session: pytest.Session, items: list[pytest.Item]) -> None:
         for item in items:
@@ -45,10 +45,11 @@ class CiSkipGuard:
             if not hasattr(session.config, "workerinput"):
                 raise pytest.UsageError(_needs_a_reason(item.nodeid))
             # An xdist worker that raises here crashes without a word of why: the test fails at setup instead.
-            self.vague.add(item.nodeid)
+            # (On the item, not by node id: --dist loadgroup renames items after this hook.)
+            item.stash[VAGUE] = True
 
     def pytest_runtest_setup(self, item: pytest.Item) -> None:
-        if item.nodeid in self.vague:
+        if item.stash.get(VAGUE, False):
             raise pytest.UsageError(_needs_a_reason(item.nodeid))
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:

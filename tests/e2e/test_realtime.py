@@ -147,6 +147,8 @@ def test_the_other_member_receives_a_message_within_a_second_of_its_sending(
         "handle": alice.handle,
         "message": "Are you there?",
         "created_at": reply["created_at"],
+        "edited_at": None,
+        "deleted_at": None,
         "message_group_uuid": first["message_group_uuid"],
     }
 

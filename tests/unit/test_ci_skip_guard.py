@@ -49,8 +49,8 @@ def not_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CI", raising=False)
 
 
-# One process, and two xdist workers whose controller judges the run without collecting anything itself.
-@pytest.fixture(params=[(), ("-n", "2")], ids=["one-process", "xdist"])
+# One process, and two xdist workers as make test runs them, whose controller judges the run without collecting.
+@pytest.fixture(params=[(), ("-n", "2", "--dist", "loadgroup")], ids=["one-process", "xdist"])
 def distribution(request: pytest.FixtureRequest) -> tuple[str, ...]:
     return request.param
 
@@ -150,13 +150,16 @@ def test_in_ci_no_tests_collected_stays_a_failure(pytester: pytest.Pytester, dis
 
 @pytest.mark.usefixtures("in_ci")
 def test_a_declaration_without_a_reason_is_refused(pytester: pytest.Pytester, distribution: tuple[str, ...]) -> None:
-    result = run(pytester, "import pytest\n\n@pytest.mark.may_skip_in_ci\ndef test_vague():\n    pass\n", *distribution)
+    # In a group too: --dist loadgroup renames a grouped test after the guard has seen it.
+    source = (
+        "import pytest\n\n@pytest.mark.xdist_group('g')\n@pytest.mark.may_skip_in_ci\ndef test_vague():\n    pass\n"
+    )
+    result = run(pytester, source, *distribution)
 
     # In one process pytest stops before any test runs; an xdist worker fails the test at setup instead.
     assert result.ret == (pytest.ExitCode.TESTS_FAILED if distribution else pytest.ExitCode.USAGE_ERROR)
-    assert "test_sample.py::test_vague: @pytest.mark.may_skip_in_ci needs a reason" in (
-        result.stderr.str() + result.stdout.str()
-    )
+    assert "test_sample.py::test_vague" in (result.stderr.str() + result.stdout.str())
+    assert "@pytest.mark.may_skip_in_ci needs a reason" in (result.stderr.str() + result.stdout.str())
 
 
 @pytest.mark.usefixtures("not_in_ci")
