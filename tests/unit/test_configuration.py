@@ -33,6 +33,12 @@ REQUIRES: dict[str, set[str]] = {
     "MarkReadFunction": _PROFILES | _SENDS,
     "EditMessageFunction": _PROFILES | _SENDS | {"MESSAGE_EDIT_WINDOW_SECONDS"},
     "DeleteMessageFunction": _PROFILES | _SENDS,
+    "BlockUserFunction": _PROFILES | _SENDS,
+    "UnblockUserFunction": _PROFILES | _SENDS,
+    "ListBlocksFunction": _PROFILES,
+    "GetSettingsFunction": _PROFILES,
+    "PutSettingsFunction": _PROFILES | _SENDS,
+    "MuteMessageGroupFunction": _PROFILES | _SENDS,
     "MessageStreamFunction": {"MESSAGES_TABLE"},
     "MessagePushFunction": {"CONNECTIONS_TABLE", "WEBSOCKET_MANAGEMENT_URL"},
     # Checks tokens itself: without its pool it must not start (it would refuse every connection as a 401).

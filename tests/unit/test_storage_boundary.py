@@ -37,6 +37,7 @@ DATA_MODULES = (
     "realtime/connections.py",
     "realtime/management.py",
     "limits/store.py",
+    "safety/store.py",
 )
 # DynamoDB's attribute-value type descriptors.
 ATTRIBUTE_TYPES = frozenset({"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"})
