@@ -85,8 +85,8 @@ def route_scenarios(stack: EmulatedStack, andrew: Caller, requests: int) -> dict
         "C POST /api/messages": lambda: api.post("/api/messages", andrew, post),
         "C with Idempotency-Key": lambda: api.post("/api/messages", andrew, post, headers=once(str(uuid.uuid4()))),
         "C retried (key already answered)": lambda: api.post("/api/messages", andrew, post, headers=once(retried_key)),
-        # After C (their conversation of their own, not the seed's, leaves the markers' page as C left it) and
-        # before the markers' drain, which then applies their changes too, unmeasured.
+        # After C and before the markers, whose drain then applies their changes too, unmeasured. Each in a
+        # conversation of its own, so the seed conversation's page the markers name stays as C left it.
         "Edit PATCH /api/messages/{id}/{message}": lambda: api.request(
             "PATCH", to_edit.next_path(), andrew, body=json.dumps({"message": "bench, edited"}), headers=JSON
         ),

@@ -879,26 +879,25 @@ def data_grants(statements: list[dict[str, Any]]) -> set[tuple[str, str]]:
     }
 
 
-def limits_table() -> str:
-    """The table the functions know as RATE_LIMITS_TABLE (named ``<MessagesTableName>-limits``)."""
-    (name,) = {
-        variables["RATE_LIMITS_TABLE"]["Fn::Sub"]
+def table_known_as(variable: str) -> str:
+    """The table the functions know as the environment variable ``variable``: the one whose TableName is the
+    variable's value, the same intrinsic (RATE_LIMITS_TABLE: ``!Sub <MessagesTableName>-limits``; CONNECTIONS_TABLE:
+    ``!Ref`` of the parameter that names the table). Every function that has the variable gives it one value."""
+    (value,) = {
+        json.dumps(variables[variable], sort_keys=True)
         for lid in FUNCTIONS
-        if "RATE_LIMITS_TABLE" in (variables := function_properties(lid).get("Environment", {}).get("Variables", {}))
+        if variable in (variables := function_properties(lid).get("Environment", {}).get("Variables", {}))
     }
-    (table,) = [lid for lid in TABLES if SOURCE["Resources"][lid]["Properties"]["TableName"] == {"Fn::Sub": name}]
+    (table,) = [lid for lid in TABLES if SOURCE["Resources"][lid]["Properties"]["TableName"] == json.loads(value)]
     return table
+
+
+def limits_table() -> str:
+    return table_known_as("RATE_LIMITS_TABLE")
 
 
 def connections_table() -> str:
-    """The table the functions know as CONNECTIONS_TABLE: named by the same parameter."""
-    (parameter,) = {
-        variables["CONNECTIONS_TABLE"]["Ref"]
-        for lid in FUNCTIONS
-        if "CONNECTIONS_TABLE" in (variables := function_properties(lid).get("Environment", {}).get("Variables", {}))
-    }
-    (table,) = [lid for lid in TABLES if SOURCE["Resources"][lid]["Properties"]["TableName"] == {"Ref": parameter}]
-    return table
+    return table_known_as("CONNECTIONS_TABLE")
 
 
 def test_the_connections_table_is_keyed_by_user_and_connection_and_expires(

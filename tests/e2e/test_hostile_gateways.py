@@ -14,7 +14,13 @@ import pytest
 from tests.dev_process import DevStack
 from tests.e2e.raw_http import RawResponse, connect, exchange, head_bytes, read_response
 from tests.e2e.test_gateway_edges import api_gateway_answer
-from tests.e2e.test_hostile_realtime import HTTP_PROMPT_SECONDS, PROMPT_SECONDS, closed_by_server, timed
+from tests.e2e.test_hostile_realtime import (
+    HTTP_PROMPT_SECONDS,
+    PROMPT_SECONDS,
+    closed_by_server,
+    still_open_after,
+    timed,
+)
 from tooling.http_client import call
 
 HALF_OPEN = 300
@@ -62,9 +68,7 @@ def test_half_open_connections_are_cut_off_while_others_are_served(dev_stack: De
             half_open.append(sock)
         listed, took = timed(lambda: call("GET", f"{dev_stack.api_url}/api/message_groups", token=token))
         assert (listed.status, took < HTTP_PROMPT_SECONDS) == (200, True), took
-        deadline = time.monotonic() + SERVER_TIMEOUT_CEILING
-        still_open = [sock for sock in half_open if not closed_by_server(sock, deadline - time.monotonic())]
-        assert still_open == []
+        assert still_open_after(half_open, SERVER_TIMEOUT_CEILING) == []
     finally:
         for sock in half_open:
             sock.close()
@@ -170,8 +174,7 @@ def test_connections_past_the_bound_are_429_at_once_and_the_bound_frees_up(manag
         assert management_error(answer, 429, "LimitExceededException"), answer
         assert took < PROMPT_SECONDS
         # The idle ones are cut off after the idle timeout; then there is room again.
-        deadline = time.monotonic() + SERVER_TIMEOUT_CEILING
-        assert [sock for sock in held if not closed_by_server(sock, deadline - time.monotonic())] == []
+        assert still_open_after(held, SERVER_TIMEOUT_CEILING) == []
     finally:
         for sock in held:
             sock.close()

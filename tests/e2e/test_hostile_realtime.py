@@ -83,6 +83,12 @@ def closed_by_server(sock: socket.socket, within: float) -> bool:
     return False
 
 
+def still_open_after(socks: list[socket.socket], seconds: float) -> list[socket.socket]:
+    """Those of ``socks`` the server has not closed ``seconds`` from now (one deadline for all of them)."""
+    deadline = time.monotonic() + seconds
+    return [sock for sock in socks if not closed_by_server(sock, deadline - time.monotonic())]
+
+
 def frames_until_closed(socket_: ClientConnection) -> list[dict]:
     """What the server sends until it closes the connection (a recv that times out fails the test)."""
     answers = []
@@ -196,9 +202,7 @@ def test_half_open_handshakes_are_dropped_and_do_not_lock_others_out(
         opened.send(json.dumps({"action": "ping"}))
         assert json.loads(opened.recv(timeout=PROMPT_SECONDS)) == {"type": "pong"}
         assert took < PROMPT_SECONDS
-        deadline = time.monotonic() + SETTLE_SECONDS
-        still_open = [sock for sock in half_open if not closed_by_server(sock, deadline - time.monotonic())]
-        assert still_open == []
+        assert still_open_after(half_open, SETTLE_SECONDS) == []
     finally:
         for sock in half_open:
             sock.close()

@@ -81,6 +81,7 @@ def test_every_script_of_spec_section_7_exists_and_has_help() -> None:
             + [f"bin/ddb/patterns/{n}" for n in ("get-conversation", "list-conversations")]
             + [f"bin/db/{n}" for n in ("create", "drop", "schema-load", "seed", "setup", "update_cognito_user_ids")]
             + [f"bin/cognito/{n}" for n in ("list-users", "token")]
+            + [f"bin/moderation/{n}" for n in ("reports", "resolve")]
         )
         == SCRIPTS
     )

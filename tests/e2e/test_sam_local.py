@@ -102,6 +102,7 @@ def test_the_samples_speak_for_a_seeded_user(dev_stack: DevStack) -> None:
         "mark_read",
         "edit_message",
         "delete_message",
+        "report_message",
     ):
         assert sample(name)["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] == andrew_sub, name
 

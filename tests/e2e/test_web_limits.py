@@ -15,7 +15,6 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -26,15 +25,15 @@ import pytest
 from websockets.sync.client import connect
 
 from tests.dev_process import DevStack
+from tests.e2e import test_web_realtime
 from tests.e2e.test_tokens import moto_signing_key, sign
-from tests.e2e.test_web_client import NEEDS_CHROMIUM, SCREENSHOTS, launch_browser, wait_until
+from tests.e2e.test_web_client import NEEDS_CHROMIUM, SCREENSHOTS, wait_until
 from tests.e2e.test_web_look import SCHEMES, serious_violations
 from tests.e2e.test_web_realtime import (
     PUSH_SECONDS,
     Gate,
     Member,
     listed,
-    new_member,
     open_page,
     send,
     socket_up,
@@ -52,18 +51,10 @@ SLOWED = re.compile(r"^Sending slowed down: retrying in \d+ s$")
 LIFETIME_SECONDS = 65
 RENEWED_WITHIN_SECONDS = LIFETIME_SECONDS - 30  # 20 s, with room for a busy machine
 DRAIN_SECONDS = 5  # the page lets the replaced connection go this long after the new one is up
-RATE_LIMITED = {"type": "error", "error": "rate_limited", "message": "Too many frames. Slow down."}
+RATE_LIMITED = {"type": "error", "error": "rate_limited", "message": "Too many frames; slow down."}  # $default's
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with launch_browser() as chromium:
-        yield chromium
-
-
-@pytest.fixture
-def member(dev_stack: DevStack) -> Callable[[str], Member]:
-    return lambda first_name: new_member(dev_stack, first_name)
+browser, member = test_web_realtime.browser, test_web_realtime.member  # the fixtures, shared
 
 
 def user_uuid(stack: DevStack, who: Member) -> str:

@@ -49,6 +49,25 @@ def message(handle: str, name: str, text: str, created_at: str) -> dict[str, Any
     }
 
 
+def open_seed_conversation(page) -> None:
+    """andrewbrown's conversation with bayko, opened: its newest page, 20 messages, shown."""
+    from playwright.sync_api import expect  # noqa: PLC0415
+
+    page.get_by_role("button", name=BAYKO).click()
+    expect(page.locator("#messages .message")).to_have_count(20)
+
+
+def type_and_send(page, text: str) -> None:
+    page.get_by_label("Message", exact=True).fill(text)
+    page.keyboard.press("Enter")
+
+
+def lose_the_answer(route) -> None:
+    """The message is written, but its answer is lost: the page gets a 503 instead."""
+    route.fetch()
+    route.fulfill(status=503, json={"error": "service_unavailable", "message": "busy"})
+
+
 def page_at(browser, stack: DevStack, username: str, now: str | None = None, **context_options):
     """Signed in, with the page's clock held at `now` (UTC, en-US) when given."""
     context = browser.new_context(timezone_id="UTC", locale="en-US", **context_options)
@@ -132,8 +151,7 @@ def test_my_message_shows_sending_then_sent(browser, dev_stack: DevStack) -> Non
 
     page = signed_in(browser, dev_stack, "andrewbrown")
     held = hold_requests(page, "**/api/messages", lambda request, nth: request.method == "POST")
-    page.get_by_role("button", name=BAYKO).click()
-    expect(page.locator("#messages .message")).to_have_count(20)
+    open_seed_conversation(page)
     text = f"on its way {uuid.uuid4().hex[:6]}"
     box = page.get_by_label("Message", exact=True)
     box.fill(text)
@@ -163,17 +181,14 @@ def test_a_failed_message_is_retried_by_hand_with_the_same_key(browser, dev_stac
 
     def written_but_unanswered(route) -> None:
         keys.append(route.request.headers["idempotency-key"])
-        route.fetch()  # written; the answer is lost
-        route.fulfill(status=503, json={"error": "service_unavailable", "message": "busy"})
+        lose_the_answer(route)
 
     page.route("**/api/messages", written_but_unanswered)
     # The conversation is not read again meanwhile, so only the retry can tell the page the message got there.
     hold_requests(page, f"**/api/messages/{SEED_GROUP_UUID}?*", lambda request, nth: nth > 1)
-    page.get_by_role("button", name=BAYKO).click()
-    expect(page.locator("#messages .message")).to_have_count(20)
+    open_seed_conversation(page)
     text = f"try, try again {uuid.uuid4().hex[:6]}"
-    page.get_by_label("Message", exact=True).fill(text)
-    page.keyboard.press("Enter")
+    type_and_send(page, text)
 
     bubble = page.locator("#messages .message", has_text=text)
     retry = bubble.get_by_role("button", name="Retry")
@@ -203,16 +218,10 @@ def test_a_message_whose_answer_was_lost_shows_as_sent_when_the_conversation_has
 
     page = signed_in(browser, dev_stack, "andrewbrown")
 
-    def written_but_unanswered(route) -> None:
-        route.fetch()
-        route.fulfill(status=503, json={"error": "service_unavailable", "message": "busy"})
-
-    page.route("**/api/messages", written_but_unanswered)
-    page.get_by_role("button", name=BAYKO).click()
-    expect(page.locator("#messages .message")).to_have_count(20)
+    page.route("**/api/messages", lose_the_answer)
+    open_seed_conversation(page)
     text = f"lost and found {uuid.uuid4().hex[:6]}"
-    page.get_by_label("Message", exact=True).fill(text)
-    page.keyboard.press("Enter")
+    type_and_send(page, text)
     # The next read of the conversation brings it: the page shows it delivered, once, and stops retrying.
     bubble = page.locator("#messages .message", has_text=text)
     expect(bubble).to_contain_text("Sent", timeout=10_000)
@@ -246,8 +255,7 @@ def test_new_messages_button_when_scrolled_up(browser, dev_stack: DevStack) -> N
     from playwright.sync_api import expect  # noqa: PLC0415
 
     page = signed_in(browser, dev_stack, "andrewbrown", viewport={"width": 1280, "height": 700})
-    page.get_by_role("button", name=BAYKO).click()
-    expect(page.locator("#messages .message")).to_have_count(20)
+    open_seed_conversation(page)
     jump = page.get_by_role("button", name="New messages")
     wait_until(page, lambda: at_bottom(page), "the conversation to open at its newest message")
 
@@ -286,8 +294,7 @@ def test_other_peoples_new_messages_are_announced(browser, dev_stack: DevStack) 
     from playwright.sync_api import expect  # noqa: PLC0415
 
     page = signed_in(browser, dev_stack, "andrewbrown")
-    page.get_by_role("button", name=BAYKO).click()
-    expect(page.locator("#messages .message")).to_have_count(20)
+    open_seed_conversation(page)
     text = f"say it out loud {uuid.uuid4().hex[:6]}"
     from_bayko(dev_stack, text)
     expect(page.get_by_role("status")).to_have_text(f"Andrew Bayko: {text}", timeout=10_000)
@@ -309,8 +316,7 @@ def test_a_refused_message_can_be_edited_and_sent_anew(browser, dev_stack: DevSt
         "**/api/messages",
         lambda route: route.fulfill(status=422, json=refusal) if route.request.method == "POST" else route.continue_(),
     )
-    page.get_by_role("button", name=BAYKO).click()
-    expect(page.locator("#messages .message")).to_have_count(20)
+    open_seed_conversation(page)
     text = f"first draft {uuid.uuid4().hex[:6]}"
     box = page.get_by_label("Message", exact=True)
     box.fill(text)

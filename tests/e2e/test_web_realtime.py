@@ -17,7 +17,7 @@ import psycopg2
 import pytest
 
 from tests.dev_process import DevStack
-from tests.e2e.test_web_client import NEEDS_CHROMIUM, launch_browser, sign_in
+from tests.e2e.test_web_client import NEEDS_CHROMIUM, launch_browser, sign_in, wait_until
 from tooling.cognito import LOCAL_PASSWORD, ensure_users, sync_cognito_user_ids
 from tooling.http_client import call
 
@@ -151,6 +151,34 @@ def open_behind_gate(browser, stack: DevStack, who: Member):
     return page, gates[0]
 
 
+def cut_off_in_a_new_conversation(browser, stack: DevStack, member: Callable[[str], Member]):
+    """Ben's page behind a gate, his new conversation with Ann open, just after the server dropped its socket (and
+    while it refuses new ones): Ann, the conversation's uuid, the page and its gate.
+
+    The page's reads (the conversation opening, the catch-up when its socket came up) are answered first: one still
+    on its way when the socket drops could bring what is sent after the drop, which the test would take for a
+    push reaching a page that is cut off."""
+    from playwright.sync_api import expect  # noqa: PLC0415
+
+    ann, ben = member("Ann"), member("Ben")
+    group = start(stack, ben, ann, "Hello Ann")["message_group_uuid"]
+    page, gate = open_behind_gate(browser, stack, ben)
+    reading: set[Any] = set()
+    page.on("request", lambda request: reading.add(request) if GET_READS.search(request.url) else None)
+
+    def answered(request) -> None:  # Playwright takes Python functions as listeners, not a set's own method
+        reading.discard(request)
+
+    page.on("requestfinished", answered)
+    page.on("requestfailed", answered)
+    page.get_by_role("button", name=ann.item).click()
+    socket_up(page)
+    wait_until(page, lambda: not reading, "the page's reads to be answered")
+    gate.drop()  # the server ends the connection, and refuses new ones for a while
+    expect(page.locator("#app-view")).to_have_attribute("data-live", "down")
+    return ann, group, page, gate
+
+
 def test_a_pushed_message_shows_at_once_and_its_conversation_moves_to_the_top(browser, dev_stack, member) -> None:
     from playwright.sync_api import expect  # noqa: PLC0415
 
@@ -223,15 +251,8 @@ def test_own_messages_from_another_session_show_in_this_one(browser, dev_stack, 
 def test_a_dropped_socket_reconnects_and_catches_up_without_gaps_or_doubles(browser, dev_stack, member) -> None:
     from playwright.sync_api import expect  # noqa: PLC0415
 
-    ann, ben = member("Ann"), member("Ben")
-    group = start(dev_stack, ben, ann, "Hello Ann")["message_group_uuid"]
-    page, gate = open_behind_gate(browser, dev_stack, ben)
-    page.get_by_role("button", name=ann.item).click()
-    socket_up(page)
+    ann, group, page, gate = cut_off_in_a_new_conversation(browser, dev_stack, member)
     texts = ["Hello Ann"]
-
-    gate.drop()  # the server ends the connection, and refuses new ones for a while
-    expect(page.locator("#app-view")).to_have_attribute("data-live", "down")
     missed = [f"While you were away {n} {uuid.uuid4().hex[:6]}" for n in range(3)]
     sent = [send(dev_stack, ann, group, text) for text in missed]
     texts += missed
@@ -260,14 +281,7 @@ def test_a_dropped_socket_reconnects_and_catches_up_without_gaps_or_doubles(brow
 def test_more_missed_than_a_page_still_leaves_no_gap(browser, dev_stack, member) -> None:
     from playwright.sync_api import expect  # noqa: PLC0415
 
-    ann, ben = member("Ann"), member("Ben")
-    group = start(dev_stack, ben, ann, "Hello Ann")["message_group_uuid"]
-    page, gate = open_behind_gate(browser, dev_stack, ben)
-    page.get_by_role("button", name=ann.item).click()
-    socket_up(page)
-
-    gate.drop()
-    expect(page.locator("#app-view")).to_have_attribute("data-live", "down")
+    ann, group, page, gate = cut_off_in_a_new_conversation(browser, dev_stack, member)
     missed = [f"missed {n:02d}" for n in range(45)]  # more than two of the page's reads of 20
     for text in missed:
         send(dev_stack, ann, group, text)

@@ -7,21 +7,18 @@ Members of their own per test, `?poll=off` pages and the helpers of test_web_rea
 
 import re
 import uuid
-from collections.abc import Callable, Iterator
 
 import pytest
 
-from tests.dev_process import DevStack
+from tests.e2e import test_web_realtime
 from tests.e2e.test_frontend_flow import eventually
-from tests.e2e.test_web_client import NEEDS_CHROMIUM, SCREENSHOTS, launch_browser, wait_until
+from tests.e2e.test_web_client import NEEDS_CHROMIUM, SCREENSHOTS, wait_until
 from tests.e2e.test_web_look import SCHEMES, serious_violations
 from tests.e2e.test_web_realtime import (
     PUSH_SECONDS,
     TITLE,
-    Member,
     group_items,
     listed,
-    new_member,
     open_behind_gate,
     open_page,
     send,
@@ -35,15 +32,7 @@ pytestmark = NEEDS_CHROMIUM
 READ_MARKER = re.compile(r"/api/message_groups/[^/]+/read$")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    with launch_browser() as chromium:
-        yield chromium
-
-
-@pytest.fixture
-def member(dev_stack: DevStack) -> Callable[[str], Member]:
-    return lambda first_name: new_member(dev_stack, first_name)
+browser, member = test_web_realtime.browser, test_web_realtime.member  # the fixtures, shared
 
 
 def unread(stack, who, group_uuid: str) -> int:

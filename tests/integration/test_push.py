@@ -6,6 +6,7 @@ Connections are opened as the WebSocket API opens them ($connect runs with the a
 are sent; the real sockets are proven in tests/e2e/test_realtime.py.
 """
 
+import functools
 import json
 import os
 import time
@@ -112,6 +113,16 @@ def open_connection(stack: EmulatedStack) -> Iterator[Opener]:
     yield open_
     for connection_id in opened:
         stack.connections.remove(connection_id)
+
+
+CAP = 3  # the connection cap the cap tests set, small enough to pass with a few connections
+
+
+@pytest.fixture
+def open_capped(conversation: Conversation, open_connection: Opener, function_environment: SetEnvironment) -> Opener:
+    """Opens connections of the conversation's other member, whose user may hold CAP connections at once."""
+    function_environment(MAX_CONNECTIONS_PER_USER=str(CAP))
+    return functools.partial(open_connection, conversation.other)
 
 
 @pytest.fixture
@@ -346,19 +357,13 @@ def test_connect_without_an_authorized_user_is_refused(stack: EmulatedStack, new
 
 
 def test_a_user_past_the_connection_cap_loses_the_oldest_connections_and_pushes_reach_the_rest(
-    api: ApiClient,
-    stack: EmulatedStack,
-    conversation: Conversation,
-    open_connection: Opener,
-    function_environment: SetEnvironment,
+    api: ApiClient, stack: EmulatedStack, conversation: Conversation, open_capped: Opener
 ) -> None:
-    function_environment(MAX_CONNECTIONS_PER_USER="3")
     stack.stream.drain()
-    other = conversation.other
-    opened = [open_connection(other, connected_at=time.time() - 60 + n) for n in range(5)]
+    opened = [open_capped(connected_at=time.time() - 60 + n) for n in range(5)]
 
     assert [socket.closed for _, socket in opened] == [True, True, False, False, False]
-    assert stored_connections(stack, other) == {connection_id for connection_id, _ in opened[2:]}
+    assert stored_connections(stack, conversation.other) == {connection_id for connection_id, _ in opened[2:]}
     sent = post(api, conversation.starter, conversation.group_uuid, "to the three newest")
     stack.stream.drain()
     assert [socket.message_uuids for _, socket in opened] == [[], [], [sent], [sent], [sent]]
@@ -438,28 +443,18 @@ def test_what_push_cannot_post_in_its_time_is_reported_failed_and_pushed_again_n
 
 
 def test_a_page_renewing_its_connection_at_the_cap_replaces_its_own_not_another_page_s(
-    stack: EmulatedStack,
-    conversation: Conversation,
-    open_connection: Opener,
-    function_environment: SetEnvironment,
+    stack: EmulatedStack, conversation: Conversation, open_capped: Opener
 ) -> None:
-    function_environment(MAX_CONNECTIONS_PER_USER="3")
-    other = conversation.other
-    pages = {name: open_connection(other, session=f"page-{name}") for name in ("a", "b", "c")}
-    renewed = open_connection(other, session="page-b")  # page b's token is about to expire: a new one first
+    pages = {name: open_capped(session=f"page-{name}") for name in ("a", "b", "c")}
+    renewed = open_capped(session="page-b")  # page b's token is about to expire: a new one first
 
     assert [socket.closed for _, socket in pages.values()] == [False, True, False]
-    assert stored_connections(stack, other) == {pages["a"][0], pages["c"][0], renewed[0]}
+    assert stored_connections(stack, conversation.other) == {pages["a"][0], pages["c"][0], renewed[0]}
 
 
 def test_one_session_name_on_many_connections_still_meets_the_cap(
-    stack: EmulatedStack,
-    conversation: Conversation,
-    open_connection: Opener,
-    function_environment: SetEnvironment,
+    stack: EmulatedStack, conversation: Conversation, open_capped: Opener
 ) -> None:
-    function_environment(MAX_CONNECTIONS_PER_USER="3")
-    other = conversation.other
-    opened = [open_connection(other, session="same") for _ in range(6)]
+    opened = [open_capped(session="same") for _ in range(6)]
     assert [socket.closed for _, socket in opened] == [True, True, True, False, False, False]
-    assert stored_connections(stack, other) == {connection_id for connection_id, _ in opened[3:]}
+    assert stored_connections(stack, conversation.other) == {connection_id for connection_id, _ in opened[3:]}

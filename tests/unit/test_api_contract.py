@@ -51,6 +51,7 @@ BLOCKS = "GET /api/blocks"
 SETTINGS = "GET /api/settings"
 PUT_SETTINGS = "PUT /api/settings"
 MUTE = "PUT /api/message_groups/{message_group_uuid}/mute"
+REPORT = "POST /api/messages/{message_group_uuid}/{message_uuid}/report"
 
 # The reviewed list: what each route's own code can answer, by status.
 ROUTE_ERRORS: dict[str, dict[int, set[str]]] = {
@@ -132,6 +133,11 @@ ROUTE_ERRORS: dict[str, dict[int, set[str]]] = {
     MUTE: {
         400: {"invalid_json"},
         403: {"not_a_member", "user_not_registered"},
+    REPORT: {
+        400: {"invalid_json"},
+        403: {"not_a_member", "user_not_registered"},
+        404: {"message_not_found"},
+        409: {"already_reported"},
         413: {"payload_too_large"},
         422: {"validation_error"},
         429: {"rate_limited"},
@@ -471,6 +477,8 @@ MODEL_SCHEMAS: dict[str, type[msgspec.Struct]] = {
     "Settings": models.SettingsBody,
     "MuteRequest": models.MuteRequest,
     "Mute": models.MuteView,
+    "ReportMessageRequest": models.ReportMessageRequest,
+    "Report": models.ReportView,
 }
 
 

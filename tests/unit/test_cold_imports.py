@@ -71,6 +71,8 @@ MUST_NOT_IMPORT: dict[str, tuple[str, ...]] = {
     "GetSettingsFunction": NEVER + TOKENS + IDEMPOTENCY,
     "PutSettingsFunction": NEVER + TOKENS + IDEMPOTENCY,
     "MuteMessageGroupFunction": NEVER + TOKENS + IDEMPOTENCY,
+    # A report is stored once per reporter by its condition, not by an Idempotency-Key.
+    "ReportMessageFunction": NEVER + TOKENS + IDEMPOTENCY,
     "MessageStreamFunction": NEVER + TOKENS + IDEMPOTENCY + HTTP_MODELS + POSTGRES,
     "MessagePushFunction": NEVER + TOKENS + IDEMPOTENCY + POSTGRES,
     # The authorizer only checks the token (PyJWT + cryptography): $connect maps its sub to a user, so the

@@ -39,6 +39,7 @@ REQUIRES: dict[str, set[str]] = {
     "GetSettingsFunction": _PROFILES,
     "PutSettingsFunction": _PROFILES | _SENDS,
     "MuteMessageGroupFunction": _PROFILES | _SENDS,
+    "ReportMessageFunction": _PROFILES | _SENDS | {"REPORTS_TABLE"},
     "MessageStreamFunction": {"MESSAGES_TABLE"},
     "MessagePushFunction": {"CONNECTIONS_TABLE", "WEBSOCKET_MANAGEMENT_URL"},
     # Checks tokens itself: without its pool it must not start (it would refuse every connection as a 401).

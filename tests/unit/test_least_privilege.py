@@ -162,3 +162,29 @@ def test_every_invoke_permission_names_its_source() -> None:
     for lid, permission in permissions.items():
         assert permission["Action"] == "lambda:InvokeFunction", lid
         assert permission.get("SourceArn"), f"{lid}: any {permission['Principal']} resource could invoke"
+
+
+def test_the_report_function_reads_messages_and_only_adds_reports() -> None:
+    # A reporter's function must not change a message, nor read or change other reports (the moderators' store).
+    dynamodb = {
+        (action, resource)
+        for action, resource in grants(function_role("ReportMessageFunction"))
+        if action.startswith("dynamodb:")
+    }
+    assert dynamodb == {
+        ("dynamodb:GetItem", repr({"Fn::GetAtt": ["MessagesTable", "Arn"]})),
+        ("dynamodb:PutItem", repr({"Fn::GetAtt": ["ReportsTable", "Arn"]})),
+        ("dynamodb:GetItem", repr({"Fn::GetAtt": ["RateLimitsTable", "Arn"]})),
+        ("dynamodb:UpdateItem", repr({"Fn::GetAtt": ["RateLimitsTable", "Arn"]})),
+    }
+
+
+def test_nothing_but_the_report_function_touches_the_reports_table() -> None:
+    # The operators resolve reports with their own credentials (bin/moderation/resolve), never through a function.
+    writers = {
+        function
+        for function in of_type("AWS::Lambda::Function")
+        for _, resource in grants(function_role(function))
+        if "ReportsTable" in resource
+    }
+    assert writers == {"ReportMessageFunction"}

@@ -38,6 +38,7 @@ DATA_MODULES = (
     "realtime/management.py",
     "limits/store.py",
     "safety/store.py",
+    "moderation/reports.py",
 )
 # DynamoDB's attribute-value type descriptors.
 ATTRIBUTE_TYPES = frozenset({"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"})

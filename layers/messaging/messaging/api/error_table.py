@@ -5,6 +5,7 @@ from messaging.core.aws import is_transient
 from messaging.core.errors import (
     Blocked,
     CannotBlockSelf,
+    AlreadyReported,
     CannotMessageSelf,
     ConversationFull,
     ConversationListFull,
@@ -44,6 +45,7 @@ _STATUS: dict[type[MessagingError], int] = {
     UserNotFound: 404,
     MessageNotFound: 404,
     MessageDeleted: 409,
+    AlreadyReported: 409,
     RequestInProgress: 409,
     # No retry makes room in a full item collection: a 409 the client shows, without Retry-After.
     ConversationFull: 409,

@@ -225,3 +225,27 @@ class MuteView(msgspec.Struct, frozen=True):
 def handle_of(value: str) -> str:
     """A handle from a path, under the rules of a handle in a body."""
     return _handle(value)
+# --- reports (moderation) ---------------------------------------------------------------------------------------
+
+MAX_REPORT_NOTE_LENGTH = 500
+ReportReason = Literal["spam", "harassment", "other"]
+
+
+class ReportMessageRequest(msgspec.Struct, frozen=True, omit_defaults=True):
+    """Why a member reports a message: a reason, and a note for the moderators if they like."""
+
+    reason: ReportReason
+    note: Annotated[str, msgspec.Meta(max_length=MAX_REPORT_NOTE_LENGTH)] | None = None
+
+    def __post_init__(self) -> None:
+        if self.note is not None:
+            # Stored as written, only trimmed; a note of blanks says nothing, so it is no note.
+            note = text.trim(_unicode_text("note", self.note))
+            force_setattr(self, "note", note if text.has_visible_character(note) else None)
+
+
+class ReportView(msgspec.Struct, frozen=True):
+    """A report as its reporter sees it: its id and that it waits for a moderator."""
+
+    report_id: str
+    status: str

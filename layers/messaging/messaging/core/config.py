@@ -54,6 +54,11 @@ class Settings:
         return _required("CONNECTIONS_TABLE")
 
     @cached_property
+    def reports_table(self) -> str:
+        # The moderation store: the report route writes it, the operator scripts read and resolve it.
+        return _required("REPORTS_TABLE")
+
+    @cached_property
     def rate_limits_table(self) -> str:
         # The sending routes, the read marker and the WebSocket $default route only.
         return _required("RATE_LIMITS_TABLE")
@@ -145,6 +150,7 @@ class Need(Enum):
     CONNECTION_CAP = "the per-user connection cap"
     MANAGEMENT = "the WebSocket API's management endpoint"
     COGNITO = "the Cognito pool whose tokens are checked"
+    REPORTS = "the moderation store (reports table)"
 
 
 # What each need reads: every value on its own, so that one error names all that is wrong.
@@ -163,6 +169,7 @@ _READ: dict[Need, tuple[Callable[[Settings], object], ...]] = {
     Need.CONNECTION_CAP: (lambda config: config.max_connections_per_user,),
     Need.MANAGEMENT: (lambda config: config.websocket_management_url,),
     Need.COGNITO: (lambda config: config.cognito,),
+    Need.REPORTS: (lambda config: config.reports_table,),
 }
 
 
