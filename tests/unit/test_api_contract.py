@@ -133,6 +133,10 @@ ROUTE_ERRORS: dict[str, dict[int, set[str]]] = {
     MUTE: {
         400: {"invalid_json"},
         403: {"not_a_member", "user_not_registered"},
+        413: {"payload_too_large"},
+        422: {"validation_error"},
+        429: {"rate_limited"},
+    },
     REPORT: {
         400: {"invalid_json"},
         403: {"not_a_member", "user_not_registered"},

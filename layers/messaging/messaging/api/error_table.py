@@ -3,9 +3,9 @@
 from messaging.api.response import HttpResponse
 from messaging.core.aws import is_transient
 from messaging.core.errors import (
+    AlreadyReported,
     Blocked,
     CannotBlockSelf,
-    AlreadyReported,
     CannotMessageSelf,
     ConversationFull,
     ConversationListFull,

@@ -225,6 +225,8 @@ class MuteView(msgspec.Struct, frozen=True):
 def handle_of(value: str) -> str:
     """A handle from a path, under the rules of a handle in a body."""
     return _handle(value)
+
+
 # --- reports (moderation) ---------------------------------------------------------------------------------------
 
 MAX_REPORT_NOTE_LENGTH = 500

@@ -86,6 +86,8 @@ class NotAcceptingMessages(MessagingError):
 
 class CannotBlockSelf(MessagingError):
     code = "cannot_block_self"
+
+
 class AlreadyReported(MessagingError):
     """The caller has reported this message before: one report per message per reporter."""
 
