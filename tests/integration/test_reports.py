@@ -10,6 +10,8 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
 from local.stack import EmulatedStack
+from messaging.core.errors import InvalidCursor
+from messaging.moderation.reports import ReportStatus, report_by_id, reports_with_status, resolve
 from tests.api_client import ApiClient, ApiResponse
 from tests.conftest import TestUser
 from tests.integration.conftest import Conversation
@@ -191,3 +193,72 @@ def test_a_sign_in_without_a_profile_is_403(api: ApiClient, conversation: Conver
     stranger = new_user("No Profile", registered=False)
     response = report(api, stranger, conversation.group_uuid, sent["uuid"], {"reason": "spam"})
     assert (response.status, response.error) == (403, "user_not_registered")
+
+
+# --- the moderators' side of the store (what bin/moderation/* call), in-process -----------------------------------
+
+
+def open_report_ids(limit: int) -> tuple[list[str], int]:
+    """Every open report's id, page by page (newest first), and how many pages it took."""
+
+    ids: list[str] = []
+    cursor, pages = None, 0
+    while True:
+        page = reports_with_status(ReportStatus.OPEN, limit, cursor)
+        pages += 1
+        assert len(page.items) <= limit
+        ids += [report.report_id for report in page.items]
+        if page.next_cursor is None:
+            return ids, pages
+        cursor = page.next_cursor
+
+
+def test_open_reports_are_paged_newest_first_and_a_resolved_one_leaves_the_queue(
+    api: ApiClient, conversation: Conversation
+) -> None:
+
+    sent = [post(api, conversation.starter, conversation.group_uuid, f"spam {n}") for n in range(3)]
+    filed = [report(api, conversation.other, conversation.group_uuid, m["uuid"], {"reason": "spam"}) for m in sent]
+    ids = [response.body["report_id"] for response in filed]
+
+    listed, pages = open_report_ids(limit=2)
+    # Other tests' reports may sit between ours (other workers): ours are there once each, newest first.
+    assert [report_id for report_id in listed if report_id in ids] == ids[::-1]
+    assert len(listed) == len(set(listed))
+    assert pages >= 2
+
+    resolved = resolve(ids[1], ReportStatus.DISMISSED, "2026-12-02T00:00:00.000000+00:00", "not spam")
+    assert resolved is not None
+    assert (resolved.status, resolved.resolution_note) == (ReportStatus.DISMISSED, "not spam")
+    assert resolved.snapshot.text == "spam 1"
+    # Resolving again changes nothing: the first resolution stands.
+    assert resolve(ids[1], ReportStatus.USER_DISABLED, "2026-12-02T00:00:01.000000+00:00", None) is None
+    assert report_by_id(ids[1]) == resolved
+    listed, _ = open_report_ids(limit=2)
+    assert [report_id for report_id in listed if report_id in ids] == [ids[2], ids[0]]
+
+
+@pytest.mark.usefixtures("stack")
+def test_a_report_nobody_filed_is_none_and_cannot_be_resolved() -> None:
+
+    unknown = str(uuid.uuid4())
+    assert report_by_id(unknown) is None
+    assert resolve(unknown, ReportStatus.DISMISSED, "2026-12-02T00:00:00.000000+00:00", None) is None
+    assert report_by_id(unknown) is None  # no item was made by the refused update
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "not base64 !",
+        "bm90IGpzb24",
+        "W10",
+        "eyJyZXBvcnRfaWQiOiAiYSJ9",
+        "eyJyZXBvcnRfaWQiOiAiIiwgInJlcG9ydGVkX2F0IjogIngifQ",
+    ],
+)
+@pytest.mark.usefixtures("stack")
+def test_a_cursor_the_listing_did_not_print_is_refused(cursor: str) -> None:
+
+    with pytest.raises(InvalidCursor):
+        reports_with_status(ReportStatus.OPEN, 5, cursor)
