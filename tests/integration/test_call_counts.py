@@ -35,9 +35,10 @@ def test_each_route_makes_its_minimum_dynamodb_calls(
             lambda: api.post("/api/messages", me, {"message_group_uuid": group, "message": "x"}),
             Counter({"GetItem": 1, "PutItem": 1}) + send_limit,
         ),
+        # A new pair also reads the other user's settings: whether they take new conversations.
         (
             lambda: api.post("/api/message_groups", me, {"handle": new_user().handle, "message": "x"}),
-            Counter({"GetItem": 1, "TransactWriteItems": 1}) + send_limit,
+            Counter({"GetItem": 2, "TransactWriteItems": 1}) + send_limit,
         ),
         # Into an existing pair: no transaction at all (a cancelled one is billed for all its items).
         (

@@ -5,7 +5,7 @@ import uuid
 import psycopg2.errors
 import pytest
 
-from messaging.conversations import groups
+from messaging.safety import store as safety_store
 from tests.api_client import ApiClient
 
 PATH = "/api/message_groups"
@@ -69,7 +69,7 @@ def test_a_pair_created_after_the_lookup_still_gets_no_second_conversation(
     me, them = new_user(), new_user()
     first = api.post(PATH, me, {"handle": them.handle, "message": "one"})
     # As if the read came before the racing request's write.
-    monkeypatch.setattr(groups, "pair_group", lambda *_users: None)
+    monkeypatch.setattr(safety_store, "pair", lambda *_users: None)
 
     raced = api.post(PATH, them, {"handle": me.handle, "message": "two"})
 

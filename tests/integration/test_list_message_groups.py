@@ -34,6 +34,8 @@ def test_conversations_come_most_recent_activity_first(api: ApiClient, stack: Em
         "message": "back",
         "created_at": reply.body["created_at"],
         "unread_count": 1,  # the reply; my own first message was read by sending it
+        "muted": False,
+        "blocked": False,
     }
     theirs = api.get(PATH, friends[0]).body
     assert [(g["handle"], g["message"], g["created_at"]) for g in theirs] == [

@@ -45,6 +45,12 @@ D = "POST /api/message_groups"
 READ = "PUT /api/message_groups/{message_group_uuid}/read"
 EDIT = "PATCH /api/messages/{message_group_uuid}/{message_uuid}"
 DELETE = "DELETE /api/messages/{message_group_uuid}/{message_uuid}"
+BLOCK = "PUT /api/blocks/{handle}"
+UNBLOCK = "DELETE /api/blocks/{handle}"
+BLOCKS = "GET /api/blocks"
+SETTINGS = "GET /api/settings"
+PUT_SETTINGS = "PUT /api/settings"
+MUTE = "PUT /api/message_groups/{message_group_uuid}/mute"
 REPORT = "POST /api/messages/{message_group_uuid}/{message_uuid}/report"
 
 # The reviewed list: what each route's own code can answer, by status.
@@ -61,7 +67,7 @@ ROUTE_ERRORS: dict[str, dict[int, set[str]]] = {
     },
     C: {
         400: {"invalid_json"},
-        403: {"not_a_member", "user_not_registered"},
+        403: {"not_a_member", "user_not_registered", "blocked"},
         409: {"request_in_progress", "conversation_full"},
         413: {"payload_too_large"},
         422: {"validation_error", "idempotency_key_reused"},
@@ -69,7 +75,7 @@ ROUTE_ERRORS: dict[str, dict[int, set[str]]] = {
     },
     D: {
         400: {"invalid_json"},
-        403: {"user_not_registered"},
+        403: {"user_not_registered", "blocked", "not_accepting_messages"},
         404: {"user_not_found"},
         409: {"request_in_progress", "conversation_full", "conversation_list_full"},
         413: {"payload_too_large"},
@@ -96,6 +102,38 @@ ROUTE_ERRORS: dict[str, dict[int, set[str]]] = {
     DELETE: {
         403: {"not_a_member", "not_the_sender", "user_not_registered"},
         404: {"message_not_found"},
+        422: {"validation_error"},
+        429: {"rate_limited"},
+    },
+    BLOCK: {
+        403: {"user_not_registered"},
+        404: {"user_not_found"},
+        422: {"validation_error", "cannot_block_self"},
+        429: {"rate_limited"},
+    },
+    UNBLOCK: {
+        403: {"user_not_registered"},
+        404: {"user_not_found"},
+        422: {"validation_error", "cannot_block_self"},
+        429: {"rate_limited"},
+    },
+    BLOCKS: {
+        400: {"invalid_cursor"},
+        403: {"user_not_registered"},
+        422: {"validation_error"},
+    },
+    SETTINGS: {403: {"user_not_registered"}},
+    PUT_SETTINGS: {
+        400: {"invalid_json"},
+        403: {"user_not_registered"},
+        413: {"payload_too_large"},
+        422: {"validation_error"},
+        429: {"rate_limited"},
+    },
+    MUTE: {
+        400: {"invalid_json"},
+        403: {"not_a_member", "user_not_registered"},
+        413: {"payload_too_large"},
         422: {"validation_error"},
         429: {"rate_limited"},
     },
@@ -438,6 +476,11 @@ MODEL_SCHEMAS: dict[str, type[msgspec.Struct]] = {
     "CreateMessageRequest": models.CreateMessageRequest,
     "CreateMessageGroupRequest": models.CreateMessageGroupRequest,
     "EditMessageRequest": models.EditMessageRequest,
+    "Block": models.BlockView,
+    "BlockedUser": models.BlockedUserView,
+    "Settings": models.SettingsBody,
+    "MuteRequest": models.MuteRequest,
+    "Mute": models.MuteView,
     "ReportMessageRequest": models.ReportMessageRequest,
     "Report": models.ReportView,
 }

@@ -65,6 +65,12 @@ MUST_NOT_IMPORT: dict[str, tuple[str, ...]] = {
     # Edits and deletions need no Idempotency-Key: doing either twice ends as doing it once.
     "EditMessageFunction": NEVER + TOKENS + IDEMPOTENCY,
     "DeleteMessageFunction": NEVER + TOKENS + IDEMPOTENCY,
+    "BlockUserFunction": NEVER + TOKENS + IDEMPOTENCY,
+    "UnblockUserFunction": NEVER + TOKENS + IDEMPOTENCY,
+    "ListBlocksFunction": NEVER + TOKENS + IDEMPOTENCY,
+    "GetSettingsFunction": NEVER + TOKENS + IDEMPOTENCY,
+    "PutSettingsFunction": NEVER + TOKENS + IDEMPOTENCY,
+    "MuteMessageGroupFunction": NEVER + TOKENS + IDEMPOTENCY,
     # A report is stored once per reporter by its condition, not by an Idempotency-Key.
     "ReportMessageFunction": NEVER + TOKENS + IDEMPOTENCY,
     "MessageStreamFunction": NEVER + TOKENS + IDEMPOTENCY + HTTP_MODELS + POSTGRES,

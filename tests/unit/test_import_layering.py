@@ -65,6 +65,11 @@ RULES = (
         (*_FEATURES, "messaging.api", "messaging.people", "messaging.limits"),
         "read state is shared by the read marker and pattern E: it knows the table, no feature",
     ),
+    Rule(
+        f"{_LAYER}/safety/**/*.py",
+        _FEATURES,
+        "blocks, settings and mute are kept on the items the features read: shared by them, it knows no feature",
+    ),
     Rule(f"{_LAYER}/api/**/*.py", (*_FEATURES, "messaging.table", "messaging.limits"), "the HTTP edge serves them"),
     Rule(
         f"{_LAYER}/conversations/**/*.py",

@@ -33,7 +33,7 @@ def test_its_examples_are_requests_the_service_accepts_as_written() -> None:
         for operation in item.values()
         if "requestBody" in operation
     ]
-    assert len(bodies) == 5  # C, D, the read marker, an edit and a report
+    assert len(bodies) == 7  # C, D, the read marker, an edit, a report, settings and mute
     for body in bodies:
         model = MODEL_SCHEMAS[body["schema"]["$ref"].rsplit("/", 1)[1]]  # its schema's model
         assert msgspec.to_builtins(msgspec.convert(body["example"], model)) == body["example"]

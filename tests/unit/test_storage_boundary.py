@@ -37,6 +37,7 @@ DATA_MODULES = (
     "realtime/connections.py",
     "realtime/management.py",
     "limits/store.py",
+    "safety/store.py",
     "moderation/reports.py",
 )
 # DynamoDB's attribute-value type descriptors.

@@ -44,6 +44,12 @@ def test_every_route_of_the_contract_has_its_function() -> None:
         "PUT /api/message_groups/{message_group_uuid}/read": "MarkReadFunction",
         "PATCH /api/messages/{message_group_uuid}/{message_uuid}": "EditMessageFunction",
         "DELETE /api/messages/{message_group_uuid}/{message_uuid}": "DeleteMessageFunction",
+        "PUT /api/blocks/{handle}": "BlockUserFunction",
+        "DELETE /api/blocks/{handle}": "UnblockUserFunction",
+        "GET /api/blocks": "ListBlocksFunction",
+        "GET /api/settings": "GetSettingsFunction",
+        "PUT /api/settings": "PutSettingsFunction",
+        "PUT /api/message_groups/{message_group_uuid}/mute": "MuteMessageGroupFunction",
         "POST /api/messages/{message_group_uuid}/{message_uuid}/report": "ReportMessageFunction",
     }
 

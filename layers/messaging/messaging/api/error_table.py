@@ -4,6 +4,8 @@ from messaging.api.response import HttpResponse
 from messaging.core.aws import is_transient
 from messaging.core.errors import (
     AlreadyReported,
+    Blocked,
+    CannotBlockSelf,
     CannotMessageSelf,
     ConversationFull,
     ConversationListFull,
@@ -19,6 +21,7 @@ from messaging.core.errors import (
     MessageNotFound,
     MessageNotInGroup,
     MessagingError,
+    NotAcceptingMessages,
     NotAMember,
     NotTheSender,
     PayloadTooLarge,
@@ -37,6 +40,8 @@ _STATUS: dict[type[MessagingError], int] = {
     UserNotRegistered: 403,
     NotAMember: 403,
     NotTheSender: 403,
+    Blocked: 403,
+    NotAcceptingMessages: 403,
     UserNotFound: 404,
     MessageNotFound: 404,
     MessageDeleted: 409,
@@ -51,6 +56,7 @@ _STATUS: dict[type[MessagingError], int] = {
     MessageNotInGroup: 422,
     IdempotencyKeyReused: 422,
     EditWindowClosed: 422,
+    CannotBlockSelf: 422,
     RateLimited: 429,
     DependencyUnavailable: 503,
     # Stream-only (pattern E): our data or our code at fault, never the client.

@@ -13,6 +13,7 @@ from msgspec.structs import asdict, force_setattr
 
 from messaging.core import text
 from messaging.core.domain import Message, MessageGroup, ReadMarker
+from messaging.safety.state import BlockedUser
 
 MAX_MESSAGE_LENGTH = 1024
 MAX_HANDLE_LENGTH = 100
@@ -155,6 +156,8 @@ class MessageGroupView(_ListEntry, frozen=True):
     """A conversation: its uuid, the other member's names, the last message and its time, and what is unread."""
 
     unread_count: int  # 0-100; 100 stands for "100 or more" (clients show "99+" above 99)
+    muted: bool
+    blocked: bool  # either member blocks the other: neither can post (which one blocked is never said)
 
     @classmethod
     def of(cls, group: MessageGroup) -> Self:
@@ -165,6 +168,8 @@ class MessageGroupView(_ListEntry, frozen=True):
             message=group.last_message,
             created_at=group.last_message_at,
             unread_count=group.unread_count,
+            muted=group.muted,
+            blocked=group.blocked,
         )
 
 
@@ -183,6 +188,43 @@ class StartedMessageGroup(msgspec.Struct, frozen=True):
 
     created: bool
     message: PostedMessageView
+
+
+class BlockView(msgspec.Struct, frozen=True):
+    """PUT and DELETE /api/blocks/{handle}: whether the caller now blocks the user."""
+
+    handle: str
+    blocked: bool
+
+
+class BlockedUserView(msgspec.Struct, frozen=True):
+    handle: str
+    display_name: str
+    blocked_at: str
+
+    @classmethod
+    def of(cls, blocked: BlockedUser) -> Self:
+        return cls(handle=blocked.user.handle, display_name=blocked.user.display_name, blocked_at=blocked.blocked_at)
+
+
+class SettingsBody(msgspec.Struct, frozen=True):
+    """GET and PUT /api/settings: who may start a conversation with the caller."""
+
+    new_conversations: Literal["everyone", "nobody"]
+
+
+class MuteRequest(msgspec.Struct, frozen=True):
+    muted: bool
+
+
+class MuteView(msgspec.Struct, frozen=True):
+    uuid: str  # the message group's
+    muted: bool
+
+
+def handle_of(value: str) -> str:
+    """A handle from a path, under the rules of a handle in a body."""
+    return _handle(value)
 
 
 # --- reports (moderation) ---------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from uuid import UUID
 import msgspec
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from messaging.api.models import FieldProblem, PageQuery
+from messaging.api.models import FieldProblem, PageQuery, handle_of
 from messaging.core.config import settings
 from messaging.core.errors import InvalidJson, InvalidRequest, PayloadTooLarge, Unauthenticated
 from messaging.core.json_input import NotJson, parse_json
@@ -59,6 +59,14 @@ class HttpRequest:
             raise InvalidRequest(
                 f"{name} must be a UUID.", details=[{"field": name, "message": "must be a UUID"}]
             ) from None
+
+    def path_handle(self, name: str) -> str:
+        """A handle in the path (``/api/blocks/{handle}``), under the rules of a handle in a body."""
+        value = (self.event.get("pathParameters") or {}).get(name, "")
+        try:
+            return handle_of(value if isinstance(value, str) else "")
+        except FieldProblem as problem:
+            raise _invalid_field(name, problem.message) from None
 
     @cached_property
     def page_query(self) -> PageQuery:

@@ -28,6 +28,10 @@ class PairExists(Exception):
         self.group_uuid = group_uuid
 
 
+class PairBlocked(Exception):
+    """One of the two blocked the other before they ever talked (the pair item holds only the block)."""
+
+
 def other_member(owner_uuid: str, group_uuid: str) -> str | None:
     """The other member of the owner's message group; None when the owner is not a member (or no such group)."""
     return _string_attribute(keys.group_key(owner_uuid, group_uuid), "user_uuid")
@@ -48,15 +52,6 @@ def recent_message_groups(owner_uuid: str, limit: int, cursor: str | None) -> Pa
         cursor_attributes=_RECENT_CURSOR_ATTRIBUTES,
     )
     return Page([message_group_from_item(item) for item in items], next_cursor)
-
-
-def pair_group(user_a: str, user_b: str) -> str | None:
-    """The message group the two users already share, if any.
-
-    Read before starting a message group because a cancelled transaction is not free: DynamoDB bills it the
-    capacity of all its items, and the pair almost always exists once two people have talked.
-    """
-    return _string_attribute(keys.pair_key(user_a, user_b), "pair_group_uuid")
 
 
 def _string_attribute(key: dict[str, dict[str, str]], name: str) -> str | None:
@@ -81,8 +76,10 @@ def create_message_group(starter: User, other: User, first_message: Message) -> 
     transaction = [
         {
             "Put": {
-                **new_item,
+                "TableName": table,
                 "Item": {**pair, "pair_group_uuid": {"S": first_message.group_uuid}},
+                # A pair item without a conversation holds only a block set before the two ever talked.
+                "ConditionExpression": "attribute_not_exists(pair_group_uuid) AND attribute_not_exists(blocked_by)",
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         },
@@ -99,7 +96,7 @@ def create_message_group(starter: User, other: User, first_message: Message) -> 
             reasons: list[dict[str, Any]] = [dict(reason) for reason in error.response.get("CancellationReasons", [])]
             pair_reason = reasons[0] if reasons else {}
             if pair_reason.get("Code") == "ConditionalCheckFailed":
-                raise PairExists(_existing_pair_group(pair_reason, pair)) from None
+                raise _pair_taken(pair_reason, pair) from None
             full = [index for index, reason in enumerate(reasons) if reason.get("Code") == ITEM_COLLECTION_FULL_REASON]
             if full:  # no retry makes room
                 raise _collection_full(full[0]) from None
@@ -123,8 +120,11 @@ def _collection_full(index: int) -> ConversationFull | ConversationListFull:
     return ConversationFull("This conversation has reached its storage limit and cannot take new messages.")
 
 
-def _existing_pair_group(reason: dict[str, Any], pair: dict[str, dict[str, str]]) -> str:
+def _pair_taken(reason: dict[str, Any], pair: dict[str, dict[str, str]]) -> PairExists | PairBlocked:
+    """Why the pair's condition failed: a conversation exists (it wins the race), or a block holds the pair."""
     item = reason.get("Item")
     if item is None:  # Older servers do not return the item on a cancelled transaction.
         item = dynamodb().get_item(TableName=settings().messages_table, Key=pair, ConsistentRead=True)["Item"]
-    return str(item["pair_group_uuid"]["S"])
+    if "pair_group_uuid" in item:
+        return PairExists(str(item["pair_group_uuid"]["S"]))
+    return PairBlocked()

@@ -22,6 +22,8 @@ from messaging.core.errors import (
 )
 from messaging.core.observability import metrics
 from messaging.people import participants
+from messaging.safety import rules as safety_rules
+from messaging.safety import store as safety_store
 from messaging.unread import member_items
 
 
@@ -39,29 +41,42 @@ def list_message_groups(caller_id: str, limit: int, cursor: str | None) -> Page[
 
 
 def post_message(caller_id: str, group_uuid: str, text: str) -> Message:
-    """Pattern C."""
+    """Pattern C. The membership read brings the conversation's blocks with it: no extra read."""
     caller = participants.caller(caller_id)
-    message = Message.new(group_uuid, caller, _other_member(caller.uuid, group_uuid), text)
+    membership = safety_store.membership(caller.uuid, group_uuid)
+    if membership is None:
+        raise NotAMember("You are not a member of this conversation.")
+    safety_rules.admit_post(membership.blocked)
+    message = Message.new(group_uuid, caller, membership.other_uuid, text)
     messages.put_message(message)
     metrics.add_metric(name="MessagesSent", unit=MetricUnit.Count, value=1)
     return message
 
 
 def start_message_group(caller_id: str, handle: str, text: str) -> tuple[Message, bool]:
-    """Pattern D. Returns the message and whether a new message group was created for it."""
+    """Pattern D. Returns the message and whether a new message group was created for it.
+
+    The pair read brings the pair's blocks with it; only a new pair costs one more read (the other user's
+    settings: whether they accept new conversations).
+    """
     caller = participants.caller(caller_id)
     other = participants.by_handle(handle)
     if other.uuid == caller.uuid:
         raise CannotMessageSelf("You cannot start a conversation with yourself.")
-    existing_group = groups.pair_group(caller.uuid, other.uuid)
+    pair = safety_store.pair(caller.uuid, other.uuid)
+    safety_rules.admit_post(pair is not None and pair.blocked)
+    existing_group = None if pair is None else pair.group_uuid
     message = Message.new(existing_group or uuid4(), caller, other.uuid, text)
     created = existing_group is None
     if created:
+        safety_rules.admit_new_conversation(safety_store.settings_of(other.uuid))
         try:
             groups.create_message_group(caller, other, message)
         except groups.PairExists as raced:
             # Another request created the pair between our read and our transaction.
             message, created = message.in_group(raced.group_uuid), False
+        except groups.PairBlocked:
+            safety_rules.admit_post(blocked=True)
     if created:
         metrics.add_metric(name="MessageGroupsCreated", unit=MetricUnit.Count, value=1)
     else:

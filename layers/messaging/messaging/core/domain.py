@@ -86,6 +86,8 @@ class MessageGroup(msgspec.Struct, frozen=True):
     last_message: str | None  # None when the newest message was deleted
     last_message_at: str
     unread_count: int = 0
+    muted: bool = False  # by its owner: it updates, but never badges nor alerts
+    blocked: bool = False  # either member blocks the other
 
 
 class ReadMarker(msgspec.Struct, frozen=True):

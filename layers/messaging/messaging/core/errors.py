@@ -72,6 +72,22 @@ class EditWindowClosed(MessagingError):
     code = "edit_window_closed"
 
 
+class Blocked(MessagingError):
+    """One of the two members blocks the other (which one is never said)."""
+
+    code = "blocked"
+
+
+class NotAcceptingMessages(MessagingError):
+    """The user accepts no new conversations from people they share none with."""
+
+    code = "not_accepting_messages"
+
+
+class CannotBlockSelf(MessagingError):
+    code = "cannot_block_self"
+
+
 class AlreadyReported(MessagingError):
     """The caller has reported this message before: one report per message per reporter."""
 

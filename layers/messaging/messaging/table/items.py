@@ -89,6 +89,8 @@ def message_group_from_item(item: Mapping[str, Any]) -> MessageGroup:
         last_message=_optional_string(item, "message"),
         last_message_at=item["last_message_at"]["S"],
         unread_count=unread_count_of(item),
+        muted=bool(item.get("muted", {}).get("BOOL")),
+        blocked=bool(item.get("blocked_by", {}).get("SS")),
     )
 
 

@@ -5,6 +5,8 @@ from datetime import datetime
 MESSAGE_PREFIX = "MSG#"
 GROUP_PREFIX = "GRP#"
 PAIR_PREFIX = "PAIR#"
+BLOCKS_PREFIX = "BLOCKS#"
+BLOCK_PREFIX = "BLK#"
 RECENT_GROUPS_INDEX = "last-message-at-index"
 
 
@@ -44,3 +46,16 @@ def pair_key(user_a: str, user_b: str) -> dict[str, dict[str, str]]:
     # Ordered so that both members name the same item, whoever starts the conversation.
     low, high = sorted((user_a, user_b))
     return {"pk": {"S": f"{PAIR_PREFIX}{low}#{high}"}, "sk": {"S": "PAIR"}}
+
+
+def blocks_pk(owner_uuid: str) -> str:
+    """The partition of the users ``owner_uuid`` blocks: one item each (GET /api/blocks)."""
+    return f"{BLOCKS_PREFIX}{owner_uuid}"
+
+
+def block_key(owner_uuid: str, blocked_uuid: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": blocks_pk(owner_uuid)}, "sk": {"S": f"{BLOCK_PREFIX}{blocked_uuid}"}}
+
+
+def settings_key(owner_uuid: str) -> dict[str, dict[str, str]]:
+    return {"pk": {"S": f"SETTINGS#{owner_uuid}"}, "sk": {"S": "SETTINGS"}}

@@ -1,0 +1,179 @@
+"""Safety state in the messages table, read and written as typed values: the one module of ``safety`` that knows
+attribute values and botocore.
+
+Where it lives: a block on the pair item (``blocked_by``, the blockers' uuids), which D reads, and on both members'
+group items (the same set), which C reads; mute on the member's own group item; each blocker's list under
+``BLOCKS#<user>``; settings under ``SETTINGS#<user>``.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from messaging.core.aws import dynamodb
+from messaging.core.config import settings
+from messaging.core.domain import Page, User, utc_timestamp
+from messaging.core.errors import DependencyUnavailable, NotAMember
+from messaging.safety.state import BlockedUser, Membership, NewConversations, Pair, UserSettings
+from messaging.table import keys
+from messaging.table.paging import query_page
+
+_TRANSACTION_ATTEMPTS = 3
+_BLOCK_CURSOR_ATTRIBUTES = ("pk", "sk")
+
+
+def membership(owner_uuid: str, group_uuid: str) -> Membership | None:
+    """The owner's group item as C needs it (one consistent GetItem); None when the owner is not a member."""
+    response = dynamodb().get_item(
+        TableName=settings().messages_table,
+        Key=keys.group_key(owner_uuid, group_uuid),
+        ProjectionExpression="user_uuid, blocked_by",
+        ConsistentRead=True,
+    )
+    item = response.get("Item")
+    return None if item is None else membership_of(item)
+
+
+def membership_of(item: Mapping[str, Any]) -> Membership:
+    return Membership(other_uuid=item["user_uuid"]["S"], blocked=bool(item.get("blocked_by", {}).get("SS")))
+
+
+def pair(user_a: str, user_b: str) -> Pair | None:
+    """The pair item as D needs it (one consistent GetItem); None when the two have neither talked nor blocked."""
+    response = dynamodb().get_item(
+        TableName=settings().messages_table,
+        Key=keys.pair_key(user_a, user_b),
+        ProjectionExpression="pair_group_uuid, blocked_by",
+        ConsistentRead=True,
+    )
+    item = response.get("Item")
+    return None if item is None else pair_of(item)
+
+
+def pair_of(item: Mapping[str, Any]) -> Pair:
+    group = item.get("pair_group_uuid", {}).get("S")
+    return Pair(group_uuid=group, blocked=bool(item.get("blocked_by", {}).get("SS")))
+
+
+# --- settings ----------------------------------------------------------------------------------------------------
+
+
+def settings_of(owner_uuid: str) -> UserSettings:
+    response = dynamodb().get_item(
+        TableName=settings().messages_table, Key=keys.settings_key(owner_uuid), ConsistentRead=True
+    )
+    value = response.get("Item", {}).get("new_conversations", {}).get("S")
+    return UserSettings(NewConversations(value)) if value in NewConversations._value2member_map_ else UserSettings()
+
+
+def put_settings(owner_uuid: str, chosen: UserSettings) -> UserSettings:
+    dynamodb().put_item(
+        TableName=settings().messages_table,
+        Item={**keys.settings_key(owner_uuid), "new_conversations": {"S": chosen.new_conversations.value}},
+    )
+    return chosen
+
+
+# --- blocks ------------------------------------------------------------------------------------------------------
+
+
+def set_block(blocker: User, blocked: User, *, on: bool) -> None:
+    """Adds (or removes) ``blocker`` to the pair's blockers, on the pair item and on both members' group items,
+    with the blocker's list entry, in one transaction. The pair's conversation is read first; if one is created
+    meanwhile, the transaction's condition fails and it runs again with it."""
+    for _ in range(_TRANSACTION_ATTEMPTS):
+        found = pair(blocker.uuid, blocked.uuid)
+        group = None if found is None else found.group_uuid
+        try:
+            dynamodb().transact_write_items(TransactItems=_block_items(blocker, blocked, group, on=on))
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            continue
+        return
+    raise DependencyUnavailable("The conversation kept changing while the block was set; retry shortly.")
+
+
+def _block_items(blocker: User, blocked: User, group: str | None, *, on: bool) -> list[dict[str, Any]]:
+    table = settings().messages_table
+    me = {":me": {"SS": [blocker.uuid]}}
+    change = "ADD blocked_by :me" if on else "DELETE blocked_by :me"
+    pair_condition = "attribute_not_exists(pair_group_uuid)" if group is None else "pair_group_uuid = :group"
+    pair_values = me if group is None else me | {":group": {"S": group}}
+    items: list[dict[str, Any]] = [
+        {
+            "Update": {
+                "TableName": table,
+                "Key": keys.pair_key(blocker.uuid, blocked.uuid),
+                "UpdateExpression": change,
+                # As read: a conversation created since then must get the block on its group items too.
+                "ConditionExpression": pair_condition,
+                "ExpressionAttributeValues": pair_values,
+            }
+        }
+    ]
+    if on:
+        entry = {
+            **keys.block_key(blocker.uuid, blocked.uuid),
+            "user_uuid": {"S": blocked.uuid},
+            "user_display_name": {"S": blocked.display_name},
+            "user_handle": {"S": blocked.handle},
+            "blocked_at": {"S": utc_timestamp()},
+        }
+        items.append({"Put": {"TableName": table, "Item": entry}})
+    else:
+        items.append({"Delete": {"TableName": table, "Key": keys.block_key(blocker.uuid, blocked.uuid)}})
+    if group is not None:
+        for owner in (blocker.uuid, blocked.uuid):
+            items.append(
+                {
+                    "Update": {
+                        "TableName": table,
+                        "Key": keys.group_key(owner, group),
+                        "UpdateExpression": change,
+                        "ConditionExpression": "attribute_exists(pk)",
+                        "ExpressionAttributeValues": me,
+                    }
+                }
+            )
+    return items
+
+
+def blocks(owner_uuid: str, limit: int, cursor: str | None) -> Page[BlockedUser]:
+    partition = keys.blocks_pk(owner_uuid)
+    items, next_cursor = query_page(
+        {
+            "TableName": settings().messages_table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": partition}},
+        },
+        partition=partition,
+        limit=limit,
+        cursor=cursor,
+        cursor_attributes=_BLOCK_CURSOR_ATTRIBUTES,
+    )
+    return Page([_blocked_user(item) for item in items], next_cursor)
+
+
+def _blocked_user(item: Mapping[str, Any]) -> BlockedUser:
+    user = User(item["user_uuid"]["S"], item["user_display_name"]["S"], item["user_handle"]["S"])
+    return BlockedUser(user=user, blocked_at=item["blocked_at"]["S"])
+
+
+# --- mute --------------------------------------------------------------------------------------------------------
+
+
+def set_muted(owner_uuid: str, group_uuid: str, *, muted: bool) -> None:
+    try:
+        dynamodb().update_item(
+            TableName=settings().messages_table,
+            Key=keys.group_key(owner_uuid, group_uuid),
+            UpdateExpression="SET muted = :muted",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":muted": {"BOOL": muted}},
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            raise NotAMember("You are not a member of this conversation.") from None
+        raise
