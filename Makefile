@@ -13,6 +13,12 @@ TRANSFORMED_TEMPLATE := .aws-sam/transformed-template.json
 # [tool.coverage.run]) than this. Measured at 94.95% on a clean clone once the layer was reorganised by
 # feature; 94 leaves room for the property tests' varying paths. Raise it as coverage grows.
 COVERAGE_FLOOR := 94
+# make test runs pytest in this many pytest-xdist workers: most tests wait on servers, sockets, stream pollers and
+# browsers, so four overlap those waits even on 2 cores. Each worker starts its own moto + PostgreSQL and `make dev`
+# stack on free ports under its own basetemp; --dist loadgroup hands tests out one by one but keeps a module with
+# module-scoped fixtures of its own on one worker (tests/conftest.py). TEST_WORKERS=0 runs in one process.
+TEST_WORKERS ?= 4
+XDIST := -n $(TEST_WORKERS) --dist loadgroup
 # sam build needs a real python3.12 first on PATH; the venv's is one.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export SAM_CLI_TELEMETRY := 0
@@ -78,14 +84,14 @@ unit: $(STAMP) ## Unit tests only
 	$(BIN)/pytest -m unit tests/unit
 
 integration: $(STAMP) ## Integration tests (start moto server and PostgreSQL themselves)
-	$(BIN)/pytest -m integration tests/integration
+	$(BIN)/pytest $(XDIST) -m integration tests/integration
 
 # The path as well as -m: only that suite's modules are imported, not every test of the project.
 e2e: $(STAMP) ## End-to-end tests without a browser: the make dev stack over HTTP, operator scripts, sam, fuzzing
-	$(BIN)/pytest -m "e2e and not browser" tests/e2e
+	$(BIN)/pytest $(XDIST) -m "e2e and not browser" tests/e2e
 
 browser: $(STAMP) ## Browser tests of the web client (needs Chromium: apt-get install chromium)
-	$(BIN)/pytest -m browser tests/e2e
+	$(BIN)/pytest $(XDIST) -m browser tests/e2e
 
 # Not part of `make test`: it builds another repository's frontend (npm ci + npm run build, a few minutes).
 frontend-check: $(STAMP) ## The original Cruddur frontend, patched, in Chromium against make dev (FRONTEND_SRC=dir)
@@ -95,7 +101,7 @@ typecheck: $(STAMP) ## mypy --strict on the layer
 	$(BIN)/mypy
 
 test: lint typecheck validate build security ## Everything CI checks: lint, types, template, build, security scan, all tests
-	$(BIN)/pytest --cov --cov-fail-under=$(COVERAGE_FLOOR)
+	$(BIN)/pytest $(XDIST) --cov --cov-fail-under=$(COVERAGE_FLOOR)
 
 clean: ## Remove the venv, build output and local state
 	rm -rf $(VENV) $(CHECKOV_VENV) .aws-sam .local .pytest_cache .ruff_cache .coverage

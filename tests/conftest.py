@@ -7,9 +7,11 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg2
 import pytest
+from xdist.scheduler import LoadGroupScheduling
 
 from local.stack import EmulatedStack
 from messaging.core.config import settings
@@ -45,6 +47,46 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for name in suite_markers(item.path):
             if item.get_closest_marker(name) is None:
                 item.add_marker(name)
+
+
+# Modules whose module-scoped fixtures start something costly of their own: a `make dev` stack with other
+# parameters, or the deploy rehearsal (sam build, package and deploy on two moto servers).
+ONE_WORKER_MODULES = frozenset(
+    f"tests/e2e/{name}.py"
+    for name in (
+        "test_deploy_rehearsal",
+        "test_operator_scripts",
+        "test_original_frontend",
+        "test_send_limit",
+        "test_web_edits",
+    )
+)
+
+
+class OneWorkerModules(LoadGroupScheduling):
+    """`make test`'s scheduling (``-n 4 --dist loadgroup``): every test goes, one at a time, to whichever worker is
+    free, except that each of ONE_WORKER_MODULES runs whole on one worker, so its fixtures start once.
+
+    Chosen by path, because the controller that schedules never collects, and xdist_group marks cannot do it:
+    pytest-xdist 3.8 groups by renaming node ids through an attribute that pytest 9.2 no longer reads.
+    """
+
+    def _split_scope(self, nodeid: str) -> str:
+        module = nodeid.partition("::")[0]
+        return module if module in ONE_WORKER_MODULES else super()._split_scope(nodeid)
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> LoadGroupScheduling | None:
+    return OneWorkerModules(config, log) if config.getvalue("dist") == "loadgroup" else None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # pgserver running as root makes a `pgserver` system user the first time, unlocked: xdist workers starting
+    # their PostgreSQL at once on a fresh machine would race to `useradd` it. The controller makes it first.
+    if not hasattr(config, "workerinput") and getattr(config.option, "numprocesses", None) and os.geteuid() == 0:
+        from pgserver.utils import ensure_user_exists  # noqa: PLC0415 - only for xdist runs as root
+
+        ensure_user_exists("pgserver")
 
 
 type SetEnvironment = Callable[..., None]
