@@ -513,7 +513,9 @@ async function openConversation(group) {
   await catchUp(conversation, { now: true });
   if (!conversation.current) return;
   syncPolling();
-  $("composer-text").focus();  // a blocked conversation's composer is disabled: the focus then stays where it is
+  // Not from under a menu or a dialog opened meanwhile. A blocked conversation's composer is disabled: the focus
+  // then stays where it is.
+  if (!state.menu.isOpen && !document.querySelector("dialog[open]")) $("composer-text").focus();
 }
 
 // Back to the list (or signed out): the conversation pane is emptied, not left showing someone's messages.
