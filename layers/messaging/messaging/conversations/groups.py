@@ -4,12 +4,13 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from messaging.core.aws import ITEM_COLLECTION_FULL_REASON, dynamodb
+from messaging.core.aws import ITEM_COLLECTION_FULL_REASON, dynamodb, store_error
 from messaging.core.config import settings
 from messaging.core.domain import Message, MessageGroup, Page, User
 from messaging.core.errors import (
     ConversationFull,
     ConversationListFull,
+    DependencyUnavailable,
 )
 from messaging.core.observability import logger
 from messaging.table import keys
@@ -92,7 +93,7 @@ def create_message_group(starter: User, other: User, first_message: Message) -> 
             dynamodb().transact_write_items(TransactItems=transaction)
         except ClientError as error:
             if error.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
+                raise store_error("message store", error) from error
             reasons: list[dict[str, Any]] = [dict(reason) for reason in error.response.get("CancellationReasons", [])]
             pair_reason = reasons[0] if reasons else {}
             if pair_reason.get("Code") == "ConditionalCheckFailed":
@@ -102,7 +103,7 @@ def create_message_group(starter: User, other: User, first_message: Message) -> 
                 raise _collection_full(full[0]) from None
             # A concurrent transaction on the same pair: retry, and the next attempt sees the winner's pair.
             if attempt == _TRANSACTION_ATTEMPTS:
-                raise
+                raise DependencyUnavailable("The conversation kept changing; retry shortly.") from error
             logger.info("message group transaction conflicted, retrying", extra={"attempt": attempt})
         else:
             return

@@ -11,7 +11,7 @@ from typing import Any
 import msgspec
 from botocore.exceptions import ClientError
 
-from messaging.core.aws import dynamodb
+from messaging.core.aws import dynamodb, store_error
 from messaging.core.config import settings
 
 
@@ -67,7 +67,7 @@ def claim(
         )
     except ClientError as error:
         if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-            raise
+            raise store_error("idempotency store", error) from error
         # Not in botocore's typed error shape: DynamoDB adds it for ReturnValuesOnConditionCheckFailure.
         item: dict[str, Any] | None = error.response.get("Item")  # type: ignore[assignment]
         if not item:

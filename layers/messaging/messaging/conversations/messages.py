@@ -4,7 +4,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from messaging.core.aws import ITEM_COLLECTION_FULL, dynamodb, error_code
+from messaging.core.aws import ITEM_COLLECTION_FULL, dynamodb, error_code, store_error
 from messaging.core.config import settings
 from messaging.core.domain import Message, Page
 from messaging.core.errors import ConversationFull
@@ -31,7 +31,7 @@ def put_message(message: Message) -> None:
         # DynamoDB may store the item and still answer 5xx; botocore's retry then finds the very item it sent.
         # That is this write succeeding, not a clash.
         if not (_is_condition_failure(error) and error.response.get("Item") == item):
-            raise
+            raise store_error("message store", error) from error
 
 
 def _is_condition_failure(error: ClientError) -> bool:
@@ -127,7 +127,7 @@ def _change(
     except ClientError as error:
         _raise_if_full(error)
         if not _is_condition_failure(error):
-            raise
+            raise store_error("message store", error) from error
         # Not in botocore's typed error shape: DynamoDB adds it for ReturnValuesOnConditionCheckFailure.
         failure: dict[str, Any] = dict(error.response)
         found = failure.get("Item")

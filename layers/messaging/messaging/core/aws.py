@@ -91,21 +91,28 @@ def is_transient(error: BaseException) -> bool:
     return isinstance(error, BotoCoreError)  # connection and timeout errors
 
 
-@contextmanager
-def store_call(store: str, refused: type[Exception]) -> Iterator[None]:
-    """botocore's failures of the calls inside, as what they mean to the store's callers: no botocore type leaves.
+class StoreRefused(Exception):
+    """DynamoDB refused a call (a misconfiguration or a bug: retrying gets the same). Not a ``MessagingError``:
+    where it reaches an answer it is a 500, as any bug is."""
 
-    Busy or unreachable (throttling, a 5xx, a timeout: what is left after botocore's own retries) is
-    ``DependencyUnavailable``, a 503 with Retry-After where it reaches an answer; anything else DynamoDB refuses
-    (a misconfiguration or a bug: retrying gets the same) is ``refused``, a 500 like any bug. ``store`` names the
-    store in the log line and the 503's text. A call that expects a refusal (a failed condition) catches it inside.
-    """
+
+def store_error(store: str, error: ClientError | BotoCoreError, refused: type[Exception] = StoreRefused) -> Exception:
+    """What a botocore failure means to a store's callers: ``DependencyUnavailable`` when busy or unreachable
+    (throttling, a 5xx, a timeout: what is left after botocore's own retries; a 503 with Retry-After where it
+    reaches an answer), ``refused`` otherwise. ``store`` names the store in the log line and the 503's text."""
+    if is_transient(error):
+        logger.warning(
+            "store busy or unreachable", extra={"store": store, "error": type(error).__name__, "detail": str(error)}
+        )
+        return DependencyUnavailable(f"The {store} is busy; retry shortly.")
+    return refused(f"{type(error).__name__}: {error}")
+
+
+@contextmanager
+def store_call(store: str, refused: type[Exception] = StoreRefused) -> Iterator[None]:
+    """botocore's failures of the calls inside, as what they mean to the store's callers (``store_error``): no
+    botocore type leaves. A call that expects a refusal (a failed condition) catches it inside."""
     try:
         yield
     except (ClientError, BotoCoreError) as error:
-        if is_transient(error):
-            logger.warning(
-                "store busy or unreachable", extra={"store": store, "error": type(error).__name__, "detail": str(error)}
-            )
-            raise DependencyUnavailable(f"The {store} is busy; retry shortly.") from error
-        raise refused(f"{type(error).__name__}: {error}") from error
+        raise store_error(store, error, refused) from error

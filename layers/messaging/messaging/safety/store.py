@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from messaging.core.aws import dynamodb
+from messaging.core.aws import dynamodb, store_error
 from messaging.core.config import settings
 from messaging.core.domain import Page, User, utc_timestamp
 from messaging.core.errors import DependencyUnavailable, NotAMember
@@ -89,7 +89,7 @@ def set_block(blocker: User, blocked: User, *, on: bool) -> None:
             dynamodb().transact_write_items(TransactItems=_block_items(blocker, blocked, group, on=on))
         except ClientError as error:
             if error.response["Error"]["Code"] != "TransactionCanceledException":
-                raise
+                raise store_error("message store", error) from error
             continue
         return
     raise DependencyUnavailable("The conversation kept changing while the block was set; retry shortly.")
@@ -176,4 +176,4 @@ def set_muted(owner_uuid: str, group_uuid: str, *, muted: bool) -> None:
     except ClientError as error:
         if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
             raise NotAMember("You are not a member of this conversation.") from None
-        raise
+        raise store_error("message store", error) from error

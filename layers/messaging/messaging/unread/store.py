@@ -3,21 +3,24 @@ knows attribute values and botocore.
 
 Every write is conditional. A failed condition hands back the item as DynamoDB found it (ALL_OLD), typed, so the
 caller can settle it without another read; a full item collection is ``ConversationListFull`` and a missing item
-``MessageGroupItemMissing``. Other errors (throttling, 5xx after botocore's retries) are left as they are: the
-HTTP edge answers them 503 and pattern E fails the member's records for a retry.
+``MessageGroupItemMissing``. Other failures leave as domain errors too (``core.aws.store_error``): busy or
+unreachable after botocore's retries is ``DependencyUnavailable`` (the HTTP edge answers 503, pattern E fails the
+member's records for a retry), anything else ``StoreRefused`` (a bug: 500).
 """
 
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from messaging.core.aws import ITEM_COLLECTION_FULL, dynamodb, error_code
+from messaging.core.aws import ITEM_COLLECTION_FULL, dynamodb, error_code, store_call, store_error
 from messaging.core.config import settings
 from messaging.core.domain import Message
 from messaging.core.errors import ConversationListFull, MessageGroupItemMissing
 from messaging.table import keys
 from messaging.unread.state import MemberActivity, MemberItem, ReadState
+
+_STORE = "message store"
 
 # rules.accounts_before as a condition: the member item exists (never resurrect one), and the batch's oldest
 # message is newer than everything the item accounts for: the last message it shows and the owner's read marker.
@@ -52,6 +55,8 @@ def show_batch(activity: MemberActivity) -> MemberItem | None:
         )
     except ClientError as error:
         return _item_of_failed_condition(error, activity.owner_uuid, activity.newest.group_uuid)
+    except BotoCoreError as error:  # unreachable, timed out
+        raise store_error(_STORE, error) from error
     return None
 
 
@@ -76,6 +81,8 @@ def show_change(owner_uuid: str, change: Message) -> MemberItem:
         )
     except ClientError as error:
         return _item_of_failed_condition(error, owner_uuid, change.group_uuid)
+    except BotoCoreError as error:  # unreachable, timed out
+        raise store_error(_STORE, error) from error
     return member_item_of(response["Attributes"])
 
 
@@ -119,6 +126,8 @@ def mark_newest_read(owner_uuid: str, group_uuid: str, read_sk: str) -> MemberIt
         )
     except ClientError as error:
         return _item_of_failed_condition(error, owner_uuid, group_uuid)
+    except BotoCoreError as error:  # unreachable, timed out
+        raise store_error(_STORE, error) from error
     return None
 
 
@@ -161,6 +170,8 @@ def write_settled(item: MemberItem, state: ReadState, newest: Message | None) ->
         )
     except ClientError as error:
         return _item_of_failed_condition(error, item.owner_uuid, item.group_uuid)
+    except BotoCoreError as error:  # unreachable, timed out
+        raise store_error(_STORE, error) from error
     return None
 
 
@@ -187,10 +198,11 @@ def count_messages_from(group_uuid: str, sender_uuid: str, after_sk: str | None,
         "ConsistentRead": True,
     }
     counted = 0
-    for page in dynamodb().get_paginator("query").paginate(**request):
-        counted += page["Count"]
-        if counted >= cap:
-            break
+    with store_call(_STORE):
+        for page in dynamodb().get_paginator("query").paginate(**request):
+            counted += page["Count"]
+            if counted >= cap:
+                break
     return min(counted, cap)
 
 
@@ -228,7 +240,7 @@ def _item_of_failed_condition(error: ClientError, owner_uuid: str, group_uuid: s
             " cannot change."
         ) from None
     if error_code(error) != "ConditionalCheckFailedException":
-        raise error
+        raise store_error(_STORE, error) from error
     # Not in botocore's typed error shape: DynamoDB adds it for ReturnValuesOnConditionCheckFailure.
     response: dict[str, Any] = dict(error.response)
     if "Item" not in response:
