@@ -49,7 +49,8 @@ def not_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CI", raising=False)
 
 
-# One process, and two xdist workers as make test runs them, whose controller judges the run without collecting.
+# One process, and two xdist workers as make test runs them, whose controller judges the run without collecting
+# (for the tests where that differs: which skips are allowed, how they are listed, a reasonless declaration).
 @pytest.fixture(params=[(), ("-n", "2", "--dist", "loadgroup")], ids=["one-process", "xdist"])
 def distribution(request: pytest.FixtureRequest) -> tuple[str, ...]:
     return request.param
@@ -130,11 +131,10 @@ def test_never_collected():
 
 
 @pytest.mark.usefixtures("in_ci")
-def test_in_ci_a_failing_run_keeps_its_status(pytester: pytest.Pytester, distribution: tuple[str, ...]) -> None:
+def test_in_ci_a_failing_run_keeps_its_status(pytester: pytest.Pytester) -> None:
     result = run(
         pytester,
         "import pytest\n\ndef test_fails():\n    assert False\n\ndef test_skips():\n    pytest.skip()\n",
-        *distribution,
     )
 
     assert result.ret == pytest.ExitCode.TESTS_FAILED
@@ -142,8 +142,8 @@ def test_in_ci_a_failing_run_keeps_its_status(pytester: pytest.Pytester, distrib
 
 
 @pytest.mark.usefixtures("in_ci")
-def test_in_ci_no_tests_collected_stays_a_failure(pytester: pytest.Pytester, distribution: tuple[str, ...]) -> None:
-    result = run(pytester, "def helper():\n    pass\n", *distribution)
+def test_in_ci_no_tests_collected_stays_a_failure(pytester: pytest.Pytester) -> None:
+    result = run(pytester, "def helper():\n    pass\n")
 
     assert result.ret == pytest.ExitCode.NO_TESTS_COLLECTED
 
@@ -163,8 +163,8 @@ def test_a_declaration_without_a_reason_is_refused(pytester: pytest.Pytester, di
 
 
 @pytest.mark.usefixtures("not_in_ci")
-def test_outside_ci_skips_are_allowed_and_counted(pytester: pytest.Pytester, distribution: tuple[str, ...]) -> None:
-    result = run(pytester, SKIPS, "-ra", *distribution)
+def test_outside_ci_skips_are_allowed_and_counted(pytester: pytest.Pytester) -> None:
+    result = run(pytester, SKIPS, "-ra")
 
     result.assert_outcomes(passed=1, skipped=4, xfailed=1)
     assert result.ret == pytest.ExitCode.OK
