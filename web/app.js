@@ -932,6 +932,17 @@ async function loadBlocks() {
   showConversationState();
 }
 
+// A block, an unblock, a mute or a change of settings spends the send allowance (the server counts them with
+// sends): a 429 holds it as it holds sends, and busy or unreachable is tried again, as for every write.
+function write(call) {
+  const account = state.account;
+  return deliver(call, null, {
+    limit: account.outbox.limit,
+    onRetry: (error) => { if (state.account === account && !error.limited) showNotice(error.message); },
+    stop: () => state.account !== account,
+  });
+}
+
 async function toggleMute() {
   const conversation = state.conversation;
   const account = state.account;
@@ -939,8 +950,9 @@ async function toggleMute() {
   const group = groupOf(conversation);
   account.safetyBusy = true;
   try {
-    const { data } = await state.api.mute(group.uuid, !group.muted);
+    const { data } = await write(() => state.api.mute(group.uuid, !group.muted));
     if (state.account !== account) return;
+    showNotice("");
     state.list.setFlags(group.uuid, { muted: data.muted });
     drawGroups();
     say(data.muted ? `Muted: no alerts for ${group.display_name}` : `Unmuted ${group.display_name}`);
@@ -961,8 +973,9 @@ async function toggleBlock() {
   try {
     if (!unblocking && !(await state.blockDialog.ask(group.display_name))) return;
     if (state.account !== account || !conversation.current) return;
-    const { data } = await (unblocking ? state.api.unblock(group.handle) : state.api.block(group.handle));
+    const { data } = await write(() => (unblocking ? state.api.unblock(group.handle) : state.api.block(group.handle)));
     if (state.account !== account) return;
+    showNotice("");
     account.blocksAsked += 1;  // a read of the list still on its way predates this
     if (data.blocked) account.blocks.add(group.handle.toLowerCase());
     else account.blocks.delete(group.handle.toLowerCase());
@@ -1093,7 +1106,9 @@ async function main() {
     onSubmit: startConversation,
     onEdit: () => { if (state.account && !state.account.newConversation.sending) state.account.newConversation.key = null; },
   });
-  state.settings = new SettingsDialog(() => state.api, {
+  state.settings = new SettingsDialog({
+    read: () => state.api.getSettings(),
+    save: (settings) => write(() => state.api.putSettings(settings)),
     onError: (error) => { if (signedOut(error)) reportError(error); },  // anything else: the dialog says it
   });
   $("sign-in-form").addEventListener("submit", signIn);

@@ -7,17 +7,19 @@ export class SettingsDialog {
   #dialog = $("settings");
   #form = $("settings-form");
   #status = $("settings-status");
-  #api;
+  #read; #save;
   #saved = null;  // the value the server has, as far as this page knows
   #asked = 0;  // reads and saves overlap: only the latest one's answer is shown
 
-  constructor(api, { onError }) {
-    this.#api = api;
+  // `read()` and `save(settings)` call the API (the page's save waits out the send limit, which it spends).
+  constructor({ read, save, onError }) {
+    this.#read = read;
+    this.#save = save;
     this.onError = onError;  // a signed-out session is the page's to handle
     $("settings-open").addEventListener("click", () => this.show());
     $("settings-close").addEventListener("click", () => this.close());
     this.#form.addEventListener("submit", (event) => event.preventDefault());
-    this.#form.addEventListener("change", () => this.#save(this.#form.elements.new_conversations.value));
+    this.#form.addEventListener("change", () => this.#choice(this.#form.elements.new_conversations.value));
   }
 
   async show() {
@@ -27,7 +29,7 @@ export class SettingsDialog {
     this.#say("Loading your settings…");
     const asked = ++this.#asked;
     try {
-      const { data } = await this.#api().getSettings();
+      const { data } = await this.#read();
       if (asked !== this.#asked) return;
       this.#saved = data.new_conversations;
       this.#choose(this.#saved);
@@ -47,11 +49,11 @@ export class SettingsDialog {
     if (this.#dialog.open) this.#dialog.close();
   }
 
-  async #save(value) {
+  async #choice(value) {
     const asked = ++this.#asked;
     this.#say("Saving…");
     try {
-      const { data } = await this.#api().putSettings({ new_conversations: value });
+      const { data } = await this.#save({ new_conversations: value });
       if (asked !== this.#asked) return;
       this.#saved = data.new_conversations;
       this.#choose(this.#saved);

@@ -138,6 +138,34 @@ def test_the_menu_works_by_keyboard(browser, dev_stack, member) -> None:
     assert page.errors == []
 
 
+def test_a_mute_held_back_by_the_send_limit_goes_through_after_retry_after(browser, dev_stack, member) -> None:
+    """Muting spends the send allowance: the server's 429 is waited out (its Retry-After), calmly, then sent again."""
+    from playwright.sync_api import expect  # noqa: PLC0415
+
+    ann, ben = member("Ann"), member("Ben")
+    group = start(dev_stack, ben, ann, "Hello Ann")["message_group_uuid"]
+    page = open_page(browser, dev_stack, ann)
+    opened(page, ben)
+    asked: list[str] = []
+
+    def first_one_refused(route) -> None:
+        asked.append(route.request.method)
+        if len(asked) == 1:
+            body = '{"error": "rate_limited", "message": "Too many writes"}'
+            route.fulfill(status=429, headers={"Retry-After": "2", "Content-Type": "application/json"}, body=body)
+        else:
+            route.continue_()
+
+    page.route(re.compile(r"/mute$"), first_one_refused)
+    choose(page, "Mute conversation")
+    expect(page.locator("#send-status")).to_contain_text("Sending slowed down")
+    expect(page.locator("#conversation-muted")).to_be_visible(timeout=10_000)
+    expect(page.locator("#send-status")).to_have_text("")
+    assert asked == ["PUT", "PUT"]
+    assert listed(dev_stack, ann)[group]["muted"] is True
+    assert page.errors == []
+
+
 def refused_as_blocked(page, other: Member) -> None:
     """A page opened before the block learns it when its send is refused: said, and the composer disabled; it never
     says who blocked whom, and its menu offers Block (this member does not block the other)."""
