@@ -7,7 +7,9 @@ import pytest
 from tests.dev_process import DevStack, start_dev_stack
 
 
-@pytest.fixture(scope="session")
+# Package scope: stopped once a run (or an xdist worker, which gets tests/e2e first) moves on to other suites.
+# Idle, a stack's two stream pollers still cost about 15% of a core, taken from the tests that run after.
+@pytest.fixture(scope="package")
 def dev_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
     stack = start_dev_stack(tmp_path_factory.mktemp("dev"))
     yield stack
