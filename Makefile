@@ -13,11 +13,12 @@ TRANSFORMED_TEMPLATE := .aws-sam/transformed-template.json
 # [tool.coverage.run]) than this. Measured at 94.95% on a clean clone once the layer was reorganised by
 # feature; 94 leaves room for the property tests' varying paths. Raise it as coverage grows.
 COVERAGE_FLOOR := 94
-# make test runs pytest in this many pytest-xdist workers: most tests wait on servers, sockets, stream pollers and
-# browsers, so four overlap those waits even on 2 cores. Each worker starts its own moto + PostgreSQL and `make dev`
-# stack on free ports under its own basetemp; --dist loadgroup hands tests out one by one but keeps a module with
-# module-scoped fixtures of its own on one worker (tests/conftest.py). TEST_WORKERS=0 runs in one process.
-TEST_WORKERS ?= 4
+# pytest-xdist workers for make test (and integration, e2e, browser). Each worker starts its own moto + PostgreSQL
+# and `make dev` stack on free ports under its own basetemp; --dist loadgroup hands tests out one by one but keeps
+# a module with module-scoped fixtures of its own on one worker (tests/conftest.py). 0, one process, is the default:
+# on these 2-core machines four workers did not finish sooner (22-25 min against 16-18 in one process, the stacks'
+# polling and Chromium saturate both cores) and their load made timing-bound tests fail. More cores: TEST_WORKERS=4.
+TEST_WORKERS ?= 0
 XDIST := -n $(TEST_WORKERS) --dist loadgroup
 # sam build needs a real python3.12 first on PATH; the venv's is one.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
