@@ -25,13 +25,7 @@ _BLOCK_CURSOR_ATTRIBUTES = ("pk", "sk")
 
 def membership(owner_uuid: str, group_uuid: str) -> Membership | None:
     """The owner's group item as C needs it (one consistent GetItem); None when the owner is not a member."""
-    response = dynamodb().get_item(
-        TableName=settings().messages_table,
-        Key=keys.group_key(owner_uuid, group_uuid),
-        ProjectionExpression="user_uuid, blocked_by",
-        ConsistentRead=True,
-    )
-    item = response.get("Item")
+    item = _projected(keys.group_key(owner_uuid, group_uuid), "user_uuid, blocked_by")
     return None if item is None else membership_of(item)
 
 
@@ -41,14 +35,16 @@ def membership_of(item: Mapping[str, Any]) -> Membership:
 
 def pair(user_a: str, user_b: str) -> Pair | None:
     """The pair item as D needs it (one consistent GetItem); None when the two have neither talked nor blocked."""
-    response = dynamodb().get_item(
-        TableName=settings().messages_table,
-        Key=keys.pair_key(user_a, user_b),
-        ProjectionExpression="pair_group_uuid, blocked_by",
-        ConsistentRead=True,
-    )
-    item = response.get("Item")
+    item = _projected(keys.pair_key(user_a, user_b), "pair_group_uuid, blocked_by")
     return None if item is None else pair_of(item)
+
+
+def _projected(key: dict[str, dict[str, str]], projection: str) -> Mapping[str, Any] | None:
+    response = dynamodb().get_item(
+        TableName=settings().messages_table, Key=key, ProjectionExpression=projection, ConsistentRead=True
+    )
+    item: Mapping[str, Any] | None = response.get("Item")
+    return item
 
 
 def pair_of(item: Mapping[str, Any]) -> Pair:
