@@ -76,7 +76,7 @@ def start_message_group(caller_id: str, handle: str, text: str) -> tuple[Message
             # Another request created the pair between our read and our transaction.
             message, created = message.in_group(raced.group_uuid), False
         except groups.PairBlocked:
-            safety_rules.admit_post(blocked=True)
+            raise safety_rules.blocked_error() from None
     if created:
         metrics.add_metric(name="MessageGroupsCreated", unit=MetricUnit.Count, value=1)
     else:

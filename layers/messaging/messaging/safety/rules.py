@@ -10,7 +10,11 @@ def admit_post(blocked: bool) -> None:
     """Raises when a member may not post into their conversation: while either member blocks the other (the
     answer never says which)."""
     if blocked:
-        raise Blocked(_BLOCKED)
+        raise blocked_error()
+
+
+def blocked_error() -> Blocked:
+    return Blocked(_BLOCKED)
 
 
 def admit_new_conversation(settings: UserSettings) -> None:
