@@ -12,6 +12,7 @@ from messaging.activity.batches import apply_to_members
 from messaging.conversations import groups, messages
 from messaging.core.domain import Message, User
 from messaging.people import profiles
+from messaging.safety import requests
 from tooling.message_keys import fixed_message_uuid
 from tooling.paths import SEED_CONVERSATION
 
@@ -51,6 +52,8 @@ def seed_conversation(until: datetime = SEEDED_UNTIL) -> int:
         groups.create_message_group(first.sender, other, first)
     except groups.PairExists:
         return 0
+    # The seeded conversations are ones both members took part in, not message requests.
+    requests.accept(other.uuid, first.sender.uuid, first.group_uuid)
     for message in rest:
         messages.put_message(message)
     apply_to_members(history)  # both members' items as pattern E leaves them: preview, read markers, unread

@@ -11,4 +11,4 @@ def post_message(request: HttpRequest) -> HttpResponse:
     return HttpResponse.json(201, operations.post_message(request))
 
 
-lambda_handler = http_handler(post_message, Need.IDEMPOTENCY, Need.SEND_LIMITS)
+lambda_handler = http_handler(post_message, Need.IDEMPOTENCY, Need.SEND_LIMITS, Need.REQUEST_LIMIT)

@@ -12,4 +12,4 @@ def start_message_group(request: HttpRequest) -> HttpResponse:
     return HttpResponse.json(201 if started.created else 200, started.message)
 
 
-lambda_handler = http_handler(start_message_group, Need.IDEMPOTENCY, Need.SEND_LIMITS)
+lambda_handler = http_handler(start_message_group, Need.IDEMPOTENCY, Need.SEND_LIMITS, Need.REQUEST_LIMIT)

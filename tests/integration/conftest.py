@@ -20,11 +20,16 @@ class Conversation:
 
 @pytest.fixture
 def start_conversation(api: ApiClient, new_user: Callable[..., TestUser]) -> Callable[..., Conversation]:
-    def start(first_message: str = "hello there") -> Conversation:
+    def start(first_message: str = "hello there", *, accepted: bool = True) -> Conversation:
+        """A new conversation; accepted by the other member unless asked to stay a message request."""
         starter, other = new_user("Starter"), new_user("Other")
         response = api.post("/api/message_groups", starter, {"handle": other.handle, "message": first_message})
         assert response.status == 201, response.body
-        return Conversation(response.body["message_group_uuid"], starter, other)
+        group_uuid = response.body["message_group_uuid"]
+        if accepted:
+            accepting = api.request("PUT", f"/api/message_groups/{group_uuid}/accept", other)
+            assert accepting.status == 200, accepting.body
+        return Conversation(group_uuid, starter, other)
 
     return start
 

@@ -36,6 +36,8 @@ def test_conversations_come_most_recent_activity_first(api: ApiClient, stack: Em
         "unread_count": 1,  # the reply; my own first message was read by sending it
         "muted": False,
         "blocked": False,
+        "request": False,  # the reply accepted my request
+        "awaiting_acceptance": False,
     }
     theirs = api.get(PATH, friends[0]).body
     assert [(g["handle"], g["message"], g["created_at"]) for g in theirs] == [

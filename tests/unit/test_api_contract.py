@@ -51,6 +51,7 @@ BLOCKS = "GET /api/blocks"
 SETTINGS = "GET /api/settings"
 PUT_SETTINGS = "PUT /api/settings"
 MUTE = "PUT /api/message_groups/{message_group_uuid}/mute"
+ACCEPT = "PUT /api/message_groups/{message_group_uuid}/accept"
 REPORT = "POST /api/messages/{message_group_uuid}/{message_uuid}/report"
 
 # The reviewed list: what each route's own code can answer, by status.
@@ -67,7 +68,7 @@ ROUTE_ERRORS: dict[str, dict[int, set[str]]] = {
     },
     C: {
         400: {"invalid_json"},
-        403: {"not_a_member", "user_not_registered", "blocked"},
+        403: {"not_a_member", "user_not_registered", "blocked", "awaiting_acceptance"},
         409: {"request_in_progress", "conversation_full"},
         413: {"payload_too_large"},
         422: {"validation_error", "idempotency_key_reused"},
@@ -75,7 +76,7 @@ ROUTE_ERRORS: dict[str, dict[int, set[str]]] = {
     },
     D: {
         400: {"invalid_json"},
-        403: {"user_not_registered", "blocked", "not_accepting_messages"},
+        403: {"user_not_registered", "blocked", "not_accepting_messages", "awaiting_acceptance"},
         404: {"user_not_found"},
         409: {"request_in_progress", "conversation_full", "conversation_list_full"},
         413: {"payload_too_large"},
@@ -137,6 +138,11 @@ ROUTE_ERRORS: dict[str, dict[int, set[str]]] = {
         422: {"validation_error"},
         429: {"rate_limited"},
     },
+    ACCEPT: {
+        403: {"not_a_member", "user_not_registered"},
+        422: {"validation_error"},
+        429: {"rate_limited"},
+    },
     REPORT: {
         400: {"invalid_json"},
         403: {"not_a_member", "user_not_registered"},
@@ -159,6 +165,9 @@ EXEMPT: dict[str, dict[str, str]] = {
         "conversation_full": "a deletion removes the text: the item only shrinks, so its collection cannot fill",
     },
     EDIT: {},
+    ACCEPT: {
+        "conversation_full": "accepting without a reply only removes attributes from three items: none can grow",
+    },
     READ: {
         "message_group_item_missing": "the read marker recounts (settle) a group item mark_read has just read, and "
         "group items are never deleted; mark_read itself answers a missing item as not_a_member",
@@ -481,6 +490,7 @@ MODEL_SCHEMAS: dict[str, type[msgspec.Struct]] = {
     "Settings": models.SettingsBody,
     "MuteRequest": models.MuteRequest,
     "Mute": models.MuteView,
+    "Accepted": models.RequestView,
     "ReportMessageRequest": models.ReportMessageRequest,
     "Report": models.ReportView,
 }

@@ -71,6 +71,7 @@ MUST_NOT_IMPORT: dict[str, tuple[str, ...]] = {
     "GetSettingsFunction": NEVER + TOKENS + IDEMPOTENCY,
     "PutSettingsFunction": NEVER + TOKENS + IDEMPOTENCY,
     "MuteMessageGroupFunction": NEVER + TOKENS + IDEMPOTENCY,
+    "AcceptMessageGroupFunction": NEVER + TOKENS + IDEMPOTENCY,
     # A report is stored once per reporter by its condition, not by an Idempotency-Key.
     "ReportMessageFunction": NEVER + TOKENS + IDEMPOTENCY,
     "MessageStreamFunction": NEVER + TOKENS + IDEMPOTENCY + HTTP_MODELS + POSTGRES,

@@ -28,8 +28,8 @@ _POOL = {"COGNITO_JWKS_URL", "COGNITO_ISSUER", "COGNITO_CLIENT_ID"}
 REQUIRES: dict[str, set[str]] = {
     "ListMessagesFunction": _PROFILES,
     "ListMessageGroupsFunction": _PROFILES,
-    "CreateMessageFunction": _PROFILES | {"IDEMPOTENCY_TABLE"} | _SENDS,
-    "CreateMessageGroupFunction": _PROFILES | {"IDEMPOTENCY_TABLE"} | _SENDS,
+    "CreateMessageFunction": _PROFILES | {"IDEMPOTENCY_TABLE", "MESSAGE_REQUEST_LIMIT"} | _SENDS,
+    "CreateMessageGroupFunction": _PROFILES | {"IDEMPOTENCY_TABLE", "MESSAGE_REQUEST_LIMIT"} | _SENDS,
     "MarkReadFunction": _PROFILES | _SENDS,
     "EditMessageFunction": _PROFILES | _SENDS | {"MESSAGE_EDIT_WINDOW_SECONDS"},
     "DeleteMessageFunction": _PROFILES | _SENDS,
@@ -39,6 +39,7 @@ REQUIRES: dict[str, set[str]] = {
     "GetSettingsFunction": _PROFILES,
     "PutSettingsFunction": _PROFILES | _SENDS,
     "MuteMessageGroupFunction": _PROFILES | _SENDS,
+    "AcceptMessageGroupFunction": _PROFILES | _SENDS,
     "ReportMessageFunction": _PROFILES | _SENDS | {"REPORTS_TABLE"},
     "MessageStreamFunction": {"MESSAGES_TABLE"},
     "MessagePushFunction": {"CONNECTIONS_TABLE", "WEBSOCKET_MANAGEMENT_URL"},

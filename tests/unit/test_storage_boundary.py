@@ -38,6 +38,7 @@ DATA_MODULES = (
     "realtime/management.py",
     "limits/store.py",
     "safety/store.py",
+    "safety/requests.py",
     "moderation/reports.py",
 )
 # DynamoDB's attribute-value type descriptors.

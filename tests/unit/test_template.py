@@ -50,6 +50,7 @@ def test_every_route_of_the_contract_has_its_function() -> None:
         "GET /api/settings": "GetSettingsFunction",
         "PUT /api/settings": "PutSettingsFunction",
         "PUT /api/message_groups/{message_group_uuid}/mute": "MuteMessageGroupFunction",
+        "PUT /api/message_groups/{message_group_uuid}/accept": "AcceptMessageGroupFunction",
         "POST /api/messages/{message_group_uuid}/{message_uuid}/report": "ReportMessageFunction",
     }
 

@@ -4,6 +4,7 @@ from messaging.api.response import HttpResponse
 from messaging.core.aws import is_transient
 from messaging.core.errors import (
     AlreadyReported,
+    AwaitingAcceptance,
     Blocked,
     CannotBlockSelf,
     CannotMessageSelf,
@@ -42,6 +43,7 @@ _STATUS: dict[type[MessagingError], int] = {
     NotTheSender: 403,
     Blocked: 403,
     NotAcceptingMessages: 403,
+    AwaitingAcceptance: 403,
     UserNotFound: 404,
     MessageNotFound: 404,
     MessageDeleted: 409,

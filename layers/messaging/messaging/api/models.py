@@ -158,6 +158,8 @@ class MessageGroupView(_ListEntry, frozen=True):
     unread_count: int  # 0-100; 100 stands for "100 or more" (clients show "99+" above 99)
     muted: bool
     blocked: bool  # either member blocks the other: neither can post (which one blocked is never said)
+    request: bool  # a message request to the caller: until they reply or accept (it counts in no unread total)
+    awaiting_acceptance: bool  # the caller's request: they may send MessageRequestLimit messages until accepted
 
     @classmethod
     def of(cls, group: MessageGroup) -> Self:
@@ -170,6 +172,8 @@ class MessageGroupView(_ListEntry, frozen=True):
             unread_count=group.unread_count,
             muted=group.muted,
             blocked=group.blocked,
+            request=group.request,
+            awaiting_acceptance=group.awaiting_acceptance,
         )
 
 
@@ -220,6 +224,13 @@ class MuteRequest(msgspec.Struct, frozen=True):
 class MuteView(msgspec.Struct, frozen=True):
     uuid: str  # the message group's
     muted: bool
+
+
+class RequestView(msgspec.Struct, frozen=True):
+    """PUT /api/message_groups/{id}/accept: the conversation is no (longer a) request for the caller."""
+
+    uuid: str  # the message group's
+    request: bool
 
 
 def handle_of(value: str) -> str:

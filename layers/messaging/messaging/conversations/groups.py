@@ -2,23 +2,17 @@
 
 from typing import Any
 
-from botocore.exceptions import ClientError
-
-from messaging.core.aws import ITEM_COLLECTION_FULL_REASON, dynamodb, store_error
+from messaging.core.aws import ITEM_COLLECTION_FULL_REASON, StoreRefused, dynamodb
 from messaging.core.config import settings
 from messaging.core.domain import Message, MessageGroup, Page, User
-from messaging.core.errors import (
-    ConversationFull,
-    ConversationListFull,
-    DependencyUnavailable,
-)
-from messaging.core.observability import logger
+from messaging.core.errors import ConversationFull, ConversationListFull
+from messaging.safety.requests import RECEIVED, SENT_FIRST, requested_by
 from messaging.table import keys
 from messaging.table.items import message_group_from_item, message_group_item, message_item
 from messaging.table.paging import query_page
+from messaging.table.transactions import refused, transact
 
 _RECENT_CURSOR_ATTRIBUTES = ("pk", "sk", "last_message_at")
-_TRANSACTION_ATTEMPTS = 3
 # Where the members' items are in create_message_group's transaction (after the pair, before the message).
 _STARTER_ITEM, _OTHER_ITEM = 1, 2
 
@@ -78,35 +72,26 @@ def create_message_group(starter: User, other: User, first_message: Message) -> 
         {
             "Put": {
                 "TableName": table,
-                "Item": {**pair, "pair_group_uuid": {"S": first_message.group_uuid}},
+                # Every new conversation starts as a request to the other user until they reply or accept.
+                "Item": {**pair, "pair_group_uuid": {"S": first_message.group_uuid}, **requested_by(starter)},
                 # A pair item without a conversation holds only a block set before the two ever talked.
                 "ConditionExpression": "attribute_not_exists(pair_group_uuid) AND attribute_not_exists(blocked_by)",
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }
         },
-        {"Put": {**new_item, "Item": message_group_item(starter, other, first_message)}},
-        {"Put": {**new_item, "Item": message_group_item(other, starter, first_message)}},
+        {"Put": {**new_item, "Item": {**message_group_item(starter, other, first_message), **SENT_FIRST}}},
+        {"Put": {**new_item, "Item": {**message_group_item(other, starter, first_message), **RECEIVED}}},
         {"Put": {**new_item, "Item": message_item(first_message)}},
     ]
-    for attempt in range(1, _TRANSACTION_ATTEMPTS + 1):
-        try:
-            dynamodb().transact_write_items(TransactItems=transaction)
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "TransactionCanceledException":
-                raise store_error("message store", error) from error
-            reasons: list[dict[str, Any]] = [dict(reason) for reason in error.response.get("CancellationReasons", [])]
-            pair_reason = reasons[0] if reasons else {}
-            if pair_reason.get("Code") == "ConditionalCheckFailed":
-                raise _pair_taken(pair_reason, pair) from None
-            full = [index for index, reason in enumerate(reasons) if reason.get("Code") == ITEM_COLLECTION_FULL_REASON]
-            if full:  # no retry makes room
-                raise _collection_full(full[0]) from None
-            # A concurrent transaction on the same pair: retry, and the next attempt sees the winner's pair.
-            if attempt == _TRANSACTION_ATTEMPTS:
-                raise DependencyUnavailable("The conversation kept changing; retry shortly.") from error
-            logger.info("message group transaction conflicted, retrying", extra={"attempt": attempt})
-        else:
-            return
+    reasons = transact(transaction)
+    if reasons is None:
+        return
+    if refused(reasons[0]):
+        raise _pair_taken(reasons[0], pair)
+    full = [index for index, reason in enumerate(reasons) if reason.get("Code") == ITEM_COLLECTION_FULL_REASON]
+    if full:  # no retry makes room
+        raise _collection_full(full[0])
+    raise StoreRefused(f"the conversation's transaction was refused: {reasons}")
 
 
 def _collection_full(index: int) -> ConversationFull | ConversationListFull:
@@ -118,7 +103,7 @@ def _collection_full(index: int) -> ConversationFull | ConversationListFull:
     if index == _OTHER_ITEM:
         return ConversationListFull("This user has reached the limit of conversations and cannot join a new one.")
     # The pair's and the new group's own partitions hold one item each: only a corrupt table gets here.
-    return ConversationFull("This conversation has reached its storage limit and cannot take new messages.")
+    return ConversationFull()
 
 
 def _pair_taken(reason: dict[str, Any], pair: dict[str, dict[str, str]]) -> PairExists | PairBlocked:

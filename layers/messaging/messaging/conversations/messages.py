@@ -149,9 +149,7 @@ def _key(group_uuid: str, message_uuid: str) -> dict[str, dict[str, str]]:
 
 def _raise_if_full(error: ClientError) -> None:
     if error_code(error) == ITEM_COLLECTION_FULL:
-        raise ConversationFull(
-            "This conversation has reached its storage limit and cannot take new messages; its messages stay readable."
-        ) from None
+        raise ConversationFull() from None
 
 
 def message_exists(group_uuid: str, message_uuid: str) -> bool:

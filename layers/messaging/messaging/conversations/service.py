@@ -22,8 +22,10 @@ from messaging.core.errors import (
 )
 from messaging.core.observability import metrics
 from messaging.people import participants
+from messaging.safety import requests
 from messaging.safety import rules as safety_rules
 from messaging.safety import store as safety_store
+from messaging.safety.state import Request
 from messaging.unread import member_items
 
 
@@ -46,11 +48,23 @@ def post_message(caller_id: str, group_uuid: str, text: str) -> Message:
     membership = safety_store.membership(caller.uuid, group_uuid)
     if membership is None:
         raise NotAMember("You are not a member of this conversation.")
-    safety_rules.admit_post(membership.blocked)
+    awaiting = membership.request is Request.SENT
+    limit = settings().message_request_limit if awaiting else None
+    safety_rules.admit_post(membership.blocked, sent_awaiting=membership.sent_awaiting, request_limit=limit)
     message = Message.new(group_uuid, caller, membership.other_uuid, text)
-    messages.put_message(message)
+    _store(message, membership.request)
     metrics.add_metric(name="MessagesSent", unit=MetricUnit.Count, value=1)
     return message
+
+
+def _store(message: Message, request: Request) -> None:
+    """Stores a message into an existing conversation: a reply accepts a request received, a request's starter
+    sends within its limit, and anything else is the one PutItem."""
+    if request is Request.RECEIVED:
+        requests.accept(message.sender.uuid, message.recipient_uuid, message.group_uuid, reply=message)
+        metrics.add_metric(name="MessageRequestsAccepted", unit=MetricUnit.Count, value=1)
+    elif request is not Request.SENT or not requests.post_awaiting(message, settings().message_request_limit):
+        messages.put_message(message)
 
 
 def start_message_group(caller_id: str, handle: str, text: str) -> tuple[Message, bool]:
@@ -64,6 +78,7 @@ def start_message_group(caller_id: str, handle: str, text: str) -> tuple[Message
     if other.uuid == caller.uuid:
         raise CannotMessageSelf("You cannot start a conversation with yourself.")
     pair = safety_store.pair(caller.uuid, other.uuid)
+    # A request's count is on the starter's group item, not read here: its write's condition holds the limit.
     safety_rules.admit_post(pair is not None and pair.blocked)
     existing_group = None if pair is None else pair.group_uuid
     message = Message.new(existing_group or uuid4(), caller, other.uuid, text)
@@ -73,14 +88,15 @@ def start_message_group(caller_id: str, handle: str, text: str) -> tuple[Message
         try:
             groups.create_message_group(caller, other, message)
         except groups.PairExists as raced:
-            # Another request created the pair between our read and our transaction.
+            # Another request created the pair between our read and our transaction: the pair as it now is.
             message, created = message.in_group(raced.group_uuid), False
+            pair = safety_store.pair(caller.uuid, other.uuid)
         except groups.PairBlocked:
             raise safety_rules.blocked_error() from None
     if created:
         metrics.add_metric(name="MessageGroupsCreated", unit=MetricUnit.Count, value=1)
     else:
-        messages.put_message(message)
+        _store(message, Request.NONE if pair is None else pair.request_for(caller.uuid))
     metrics.add_metric(name="MessagesSent", unit=MetricUnit.Count, value=1)
     return message, created
 

@@ -79,6 +79,11 @@ class Settings:
         return _positive_number("MESSAGE_EDIT_WINDOW_SECONDS")
 
     @cached_property
+    def message_request_limit(self) -> int:
+        """Messages the starter of a conversation may send before the other accepts (MessageRequestLimit)."""
+        return int(_positive_number("MESSAGE_REQUEST_LIMIT"))
+
+    @cached_property
     def max_connections_per_user(self) -> int:
         """Open WebSocket connections a user may hold; a newer one closes the oldest (MaxConnectionsPerUser)."""
         return int(_positive_number("MAX_CONNECTIONS_PER_USER"))
@@ -146,6 +151,7 @@ class Need(Enum):
     SEND_LIMITS = "the per-user send limits and their table"
     FRAME_LIMITS = "the limits table (frames per connection)"
     EDIT_WINDOW = "the message edit window"
+    REQUEST_LIMIT = "the message request limit"
     CONNECTIONS = "the connections table"
     CONNECTION_CAP = "the per-user connection cap"
     MANAGEMENT = "the WebSocket API's management endpoint"
@@ -165,6 +171,7 @@ _READ: dict[Need, tuple[Callable[[Settings], object], ...]] = {
     ),
     Need.FRAME_LIMITS: (lambda config: config.rate_limits_table,),
     Need.EDIT_WINDOW: (lambda config: config.message_edit_window_seconds,),
+    Need.REQUEST_LIMIT: (lambda config: config.message_request_limit,),
     Need.CONNECTIONS: (lambda config: config.connections_table,),
     Need.CONNECTION_CAP: (lambda config: config.max_connections_per_user,),
     Need.MANAGEMENT: (lambda config: config.websocket_management_url,),

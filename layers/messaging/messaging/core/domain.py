@@ -88,6 +88,8 @@ class MessageGroup(msgspec.Struct, frozen=True):
     unread_count: int = 0
     muted: bool = False  # by its owner: it updates, but never badges nor alerts
     blocked: bool = False  # either member blocks the other
+    request: bool = False  # the other member started it and its owner has neither replied nor accepted
+    awaiting_acceptance: bool = False  # its owner started it and the other member has not accepted yet
 
 
 class ReadMarker(msgspec.Struct, frozen=True):

@@ -84,6 +84,12 @@ class NotAcceptingMessages(MessagingError):
     code = "not_accepting_messages"
 
 
+class AwaitingAcceptance(MessagingError):
+    """The starter of a message request has sent as many messages as a request may hold before it is accepted."""
+
+    code = "awaiting_acceptance"
+
+
 class CannotBlockSelf(MessagingError):
     code = "cannot_block_self"
 
@@ -116,6 +122,13 @@ class ConversationFull(MessagingError):
     """The conversation's messages fill DynamoDB's 10 GB item collection: no retry makes room."""
 
     code = "conversation_full"
+
+    def __init__(
+        self,
+        message: str = "This conversation has reached its storage limit and cannot take new messages; "
+        "its messages stay readable.",
+    ) -> None:
+        super().__init__(message)
 
 
 class ConversationListFull(MessagingError):

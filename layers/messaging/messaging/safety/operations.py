@@ -1,6 +1,6 @@
 """The safety routes in HTTP terms: path and body in, the answer's model out."""
 
-from messaging.api.models import BlockedUserView, BlockView, MuteRequest, MuteView, SettingsBody
+from messaging.api.models import BlockedUserView, BlockView, MuteRequest, MuteView, RequestView, SettingsBody
 from messaging.api.request import HttpRequest
 from messaging.api.response import HttpResponse
 from messaging.limits import gcra
@@ -39,6 +39,13 @@ def set_muted(request: HttpRequest) -> MuteView:
     muted = request.json_body(MuteRequest).muted
     service.set_muted(request.caller_id, group_uuid, muted=muted)
     return MuteView(uuid=group_uuid, muted=muted)
+
+
+def accept_request(request: HttpRequest) -> RequestView:
+    gcra.check_send(request.caller_id)
+    group_uuid = str(request.path_uuid("message_group_uuid"))
+    service.accept_request(request.caller_id, group_uuid)
+    return RequestView(uuid=group_uuid, request=False)
 
 
 def _view(settings: UserSettings) -> SettingsBody:

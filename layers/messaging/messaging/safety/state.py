@@ -18,11 +18,21 @@ class UserSettings(msgspec.Struct, frozen=True):
     new_conversations: NewConversations = NewConversations.EVERYONE
 
 
+class Request(StrEnum):
+    """Where a conversation stands as a message request, for one of its members."""
+
+    NONE = "none"  # accepted, or never a request
+    RECEIVED = "received"  # the other member started it; this member has neither replied nor accepted
+    SENT = "sent"  # this member started it; the other has not accepted yet
+
+
 class Membership(msgspec.Struct, frozen=True):
-    """A member's group item as pattern C needs it: who the other member is, and whether they may post."""
+    """A member's group item as pattern C needs it: who the other member is, and whether and how they may post."""
 
     other_uuid: str
     blocked: bool  # either member blocks the other
+    request: Request = Request.NONE
+    sent_awaiting: int = 0  # with Request.SENT: the messages this member has sent while awaiting acceptance
 
 
 class Pair(msgspec.Struct, frozen=True):
@@ -30,6 +40,13 @@ class Pair(msgspec.Struct, frozen=True):
 
     group_uuid: str | None  # None: no conversation yet (a block was set before the two ever talked)
     blocked: bool
+    request_from: str | None = None  # the uuid of the member who started it, while it is an unaccepted request
+
+    def request_for(self, member_uuid: str) -> Request:
+        """Where the pair's conversation stands as a request for one of its members."""
+        if self.request_from is None:
+            return Request.NONE
+        return Request.SENT if self.request_from == member_uuid else Request.RECEIVED
 
 
 class BlockedUser(msgspec.Struct, frozen=True):

@@ -15,7 +15,7 @@ from messaging.core.aws import dynamodb, store_error
 from messaging.core.config import settings
 from messaging.core.domain import Page, User, utc_timestamp
 from messaging.core.errors import DependencyUnavailable, NotAMember
-from messaging.safety.state import BlockedUser, Membership, NewConversations, Pair, UserSettings
+from messaging.safety.state import BlockedUser, Membership, NewConversations, Pair, Request, UserSettings
 from messaging.table import keys
 from messaging.table.paging import query_page
 
@@ -25,17 +25,27 @@ _BLOCK_CURSOR_ATTRIBUTES = ("pk", "sk")
 
 def membership(owner_uuid: str, group_uuid: str) -> Membership | None:
     """The owner's group item as C needs it (one consistent GetItem); None when the owner is not a member."""
-    item = _projected(keys.group_key(owner_uuid, group_uuid), "user_uuid, blocked_by")
+    item = _projected(keys.group_key(owner_uuid, group_uuid), "user_uuid, blocked_by, pending_request, awaiting_sent")
     return None if item is None else membership_of(item)
 
 
 def membership_of(item: Mapping[str, Any]) -> Membership:
-    return Membership(other_uuid=item["user_uuid"]["S"], blocked=bool(item.get("blocked_by", {}).get("SS")))
+    sent = item.get("awaiting_sent", {}).get("N")
+    if item.get("pending_request", {}).get("BOOL"):
+        request = Request.RECEIVED
+    else:
+        request = Request.NONE if sent is None else Request.SENT
+    return Membership(
+        other_uuid=item["user_uuid"]["S"],
+        blocked=bool(item.get("blocked_by", {}).get("SS")),
+        request=request,
+        sent_awaiting=int(sent or 0),
+    )
 
 
 def pair(user_a: str, user_b: str) -> Pair | None:
     """The pair item as D needs it (one consistent GetItem); None when the two have neither talked nor blocked."""
-    item = _projected(keys.pair_key(user_a, user_b), "pair_group_uuid, blocked_by")
+    item = _projected(keys.pair_key(user_a, user_b), "pair_group_uuid, blocked_by, request_from")
     return None if item is None else pair_of(item)
 
 
@@ -49,7 +59,8 @@ def _projected(key: dict[str, dict[str, str]], projection: str) -> Mapping[str, 
 
 def pair_of(item: Mapping[str, Any]) -> Pair:
     group = item.get("pair_group_uuid", {}).get("S")
-    return Pair(group_uuid=group, blocked=bool(item.get("blocked_by", {}).get("SS")))
+    blocked = bool(item.get("blocked_by", {}).get("SS"))
+    return Pair(group_uuid=group, blocked=blocked, request_from=item.get("request_from", {}).get("S"))
 
 
 # --- settings ----------------------------------------------------------------------------------------------------

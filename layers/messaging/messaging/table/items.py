@@ -91,6 +91,8 @@ def message_group_from_item(item: Mapping[str, Any]) -> MessageGroup:
         unread_count=unread_count_of(item),
         muted=bool(item.get("muted", {}).get("BOOL")),
         blocked=bool(item.get("blocked_by", {}).get("SS")),
+        request=bool(item.get("pending_request", {}).get("BOOL")),
+        awaiting_acceptance="awaiting_sent" in item,
     )
 
 
