@@ -117,6 +117,9 @@ def conversations(stack: DevStack, tokens: dict[str, str]) -> dict[str, list[tup
                 body={"handle": other, "message": f"hello {other}"},
             )
             group = result.body["message_group_uuid"]
+            if result.status == 201:  # the other accepts: a request's starter may send only a few messages
+                accepted = call("PUT", f"{stack.api_url}/api/message_groups/{group}/accept", token=tokens[other])
+                assert accepted.status == 200, accepted.body
             mine[me].append((group, other))
             mine[other].append((group, me))
     return mine

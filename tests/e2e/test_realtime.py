@@ -22,6 +22,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from tests.dev_process import DevStack
+from tests.e2e.message_requests import accept
 from tests.e2e.test_tokens import moto_signing_key, sign
 from tooling.cognito import LOCAL_PASSWORD, access_token, ensure_user_pool, ensure_users, sync_cognito_user_ids
 from tooling.http_client import call
@@ -80,6 +81,7 @@ def start(dev_stack: DevStack, sender: Member, to: Member, text: str) -> dict:
         body={"handle": to.handle, "message": text},
     )
     assert response.status == 201, response.body
+    accept(dev_stack.api_url, to.token, response.body["message_group_uuid"])  # an ordinary conversation, no request
     return response.body
 
 

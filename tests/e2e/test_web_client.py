@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.dev_process import DevStack
+from tests.e2e.message_requests import accept
 from tooling.http_client import call
 from tooling.paths import PROJECT_ROOT
 from tooling.seed import SEED_GROUP_UUID
@@ -87,6 +88,8 @@ def conversation_with(stack: DevStack, handle: str) -> str:
         body={"handle": handle, "message": f"hello {handle} {uuid.uuid4().hex[:6]}"},
     )
     assert result.status in {200, 201}, result.body
+    if result.status == 201:  # an ordinary conversation, not a message request holding andrewbrown to its limit
+        accept(stack.api_url, stack.token(handle), result.body["message_group_uuid"])
     return result.body["message_group_uuid"]
 
 

@@ -17,6 +17,7 @@ import psycopg2
 import pytest
 
 from tests.dev_process import DevStack
+from tests.e2e.message_requests import accept
 from tests.e2e.test_web_client import NEEDS_CHROMIUM, launch_browser, sign_in, wait_until
 from tooling.cognito import LOCAL_PASSWORD, ensure_users, sync_cognito_user_ids
 from tooling.http_client import call
@@ -74,6 +75,7 @@ def start(stack: DevStack, sender: Member, to: Member, text: str) -> dict[str, A
         "POST", f"{stack.api_url}/api/message_groups", token=sender.token, body={"handle": to.handle, "message": text}
     )
     assert result.status == 201, result.body
+    accept(stack.api_url, to.token, result.body["message_group_uuid"])  # an ordinary conversation, no request
     return result.body
 
 

@@ -40,6 +40,20 @@ def test_a_healthy_conversation_passes_and_each_break_is_named(stack: EmulatedSt
     assert len(stale) == 2
     assert all("newest is 9999#newer" in problem for problem in stale)
 
+    dynamodb.delete_item(TableName=scratch, Key={"pk": newer["pk"], "sk": newer["sk"]})
+    # A request half accepted: the pair and the starter's item still say it is pending, the other's does not.
+    (received,) = [i for i in items if i["pk"]["S"] == f"GRP#{them.uuid}"]
+    assert received["pending_request"] == {"BOOL": True}  # the conversation is a request: not yet accepted
+    dynamodb.put_item(TableName=scratch, Item={k: v for k, v in received.items() if k != "pending_request"})
+    assert table_problems(dynamodb, scratch) == [
+        f"group {group}: request from {me.uuid}, awaiting on {[me.uuid]}, pending on []"
+    ]
+    dynamodb.put_item(TableName=scratch, Item=received)
+    # A pair item holding only a block (the two never talked) names no group, and is no problem.
+    stub = {"pk": {"S": f"PAIR#{new_user().uuid}#{new_user().uuid}"}, "sk": {"S": "PAIR"}, "blocked_by": {"SS": ["x"]}}
+    dynamodb.put_item(TableName=scratch, Item=stub)
+    assert table_problems(dynamodb, scratch) == []
+
     member = next(i for i in items if i["pk"]["S"].startswith("GRP#"))
     dynamodb.delete_item(TableName=scratch, Key={"pk": member["pk"], "sk": member["sk"]})
     assert f"group {group} has 1 member items" in table_problems(dynamodb, scratch)
