@@ -103,6 +103,7 @@ def test_the_samples_speak_for_a_seeded_user(dev_stack: DevStack) -> None:
         "edit_message",
         "delete_message",
         "report_message",
+        "accept_message_group",
     ):
         assert sample(name)["requestContext"]["authorizer"]["jwt"]["claims"]["sub"] == andrew_sub, name
 
@@ -147,6 +148,11 @@ def test_mark_read_sample_reads_the_seeded_conversation_to_its_end(env_file: Pat
     assert (read["uuid"], read["unread_count"]) == (SEED_GROUP_UUID, 0)
     # The marker is the sample's message, or andrewbrown's own later one (create_message's sample): never older.
     assert read["last_read_at"] >= message_time(json.loads(sample("mark_read")["body"])["uuid"])
+
+
+def test_accept_sample_answers_that_the_seeded_conversation_is_no_request(env_file: Path, tmp_path: Path) -> None:
+    result = invoke("AcceptMessageGroupFunction", sample("accept_message_group"), env_file, tmp_path)
+    assert (result["statusCode"], body(result)) == (200, {"uuid": SEED_GROUP_UUID, "request": False})
 
 
 def test_the_stream_sample_fails_only_the_record_of_a_group_without_members(env_file: Path, tmp_path: Path) -> None:
