@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 import threading
+import time
 import warnings
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from local.http_api.gateway import create_gateway
 from local.logs import configure_dev_logging
 from local.servers.snapshot import TableSnapshot
 from local.stack import EmulatedStack
-from local.streams.poller import StreamPoller
+from local.streams.poller import IDLE_POLL_INTERVAL_SECONDS, StreamPoller
 from messaging.core.tokens import AccessTokenVerifier
 from tooling.cognito import LOCAL_PASSWORD, UserPool, ensure_user_pool, ensure_users, sync_cognito_user_ids
 from tooling.paths import LOCAL_STATE_DIR, PROJECT_ROOT
@@ -103,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     finally:
         stop.set()
+        if background:
+            stack.stream.wake()  # poll threads waiting out an idle interval see the stop now
         # Clients leave first: their $disconnect runs while the functions can still reach the tables.
         stack.stop_websocket_gateway()
         for thread in background:
@@ -183,12 +186,20 @@ def _start_background(stack: EmulatedStack, snapshot: TableSnapshot, stop: threa
 
 
 def _poll_forever(poller: StreamPoller, stop: threading.Event) -> None:
+    """Lambda's pace while records flow; idle, longer and longer waits that a write cuts short."""
+    interval = poller.poll_interval
     while not stop.is_set():
+        started = time.monotonic()
+        moved = False
         try:
-            poller.poll_once()
+            _, moved = poller.poll_once()
         except Exception:
             logger.exception("stream poll of %s failed; retrying", poller.function_id)
-        stop.wait(poller.poll_interval)
+        interval = poller.poll_interval if moved else min(interval * 2, IDLE_POLL_INTERVAL_SECONDS)
+        # Never sooner than Lambda polls, however many writes wake it: a busy stack's polls stay at its rate.
+        stop.wait(started + poller.poll_interval - time.monotonic())
+        poller.woken.wait(started + interval - time.monotonic())
+        poller.woken.clear()  # the next poll reads whatever woke it
 
 
 def _snapshot_forever(stack: EmulatedStack, snapshot: TableSnapshot, stop: threading.Event) -> None:

@@ -86,6 +86,7 @@ class EmulatedStack:
             for definition in table_definitions(self.template):
                 ensure_table(self.client("dynamodb"), definition)
             self.stream = StreamPollers(self._stream_pollers())
+            self.functions.after_invocation.append(self.stream.wake)
         except BaseException:
             self.stop()
             raise

@@ -1,7 +1,10 @@
 // Cognito sign-in with its own InitiateAuth API (USER_PASSWORD_AUTH), tokens kept in memory only,
-// refreshed with the refresh token a minute before the access token expires.
+// refreshed with the refresh token config.json's tokenRefreshMarginSeconds (a minute) before the access token
+// expires.
 
-const REFRESH_MARGIN_MS = 60_000;
+import { tokenTimings } from "./config.js";
+
+const refreshMarginMs = () => tokenTimings.tokenRefreshMarginSeconds * 1000;
 
 export class AuthError extends Error {}
 
@@ -32,7 +35,7 @@ export class Session {
   // The access token with its expiry on this device's clock: the WebSocket opens a new connection before it.
   async token() {
     if (!this.#tokens) throw new AuthError("Please sign in.");
-    if (Date.now() > this.#tokens.expiresAt - REFRESH_MARGIN_MS) await this.refresh();
+    if (Date.now() > this.#tokens.expiresAt - refreshMarginMs()) await this.refresh();
     if (!this.#tokens) throw new AuthError("Please sign in.");  // signed out while it was being refreshed
     const { accessToken, expiresAt } = this.#tokens;
     return { accessToken, expiresAt };
@@ -69,7 +72,7 @@ export class Session {
     const expiresAt = Date.now() + lifetimeSeconds * 1000;
     this.#tokens = { accessToken, refreshToken: result.RefreshToken, username, expiresAt };
     clearTimeout(this.#timer);
-    const inMs = Math.max(this.#tokens.expiresAt - Date.now() - REFRESH_MARGIN_MS, 5_000);
+    const inMs = Math.max(this.#tokens.expiresAt - Date.now() - refreshMarginMs(), 5_000);
     // Refreshed in the background, so an open page never meets an expired token; if that fails, say so.
     this.#timer = setTimeout(() => this.refresh().catch(() => this.#onExpired()), inMs);
   }

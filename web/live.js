@@ -5,6 +5,8 @@
 // so the page is told when the socket is up (catch up with the HTTP API, stop polling) and when it is down (poll
 // meanwhile).
 
+import { tokenTimings } from "./config.js";
+
 const PING_MS = 5 * 60_000;  // API Gateway drops a connection after 10 idle minutes
 const PONG_WAIT_MS = 15_000;  // no pong by then: the connection is dead even if the browser has not noticed
 const CONNECT_WAIT_MS = 15_000;  // an upgrade that hangs counts as failed
@@ -12,9 +14,10 @@ const BACKOFF_FIRST_MS = 1_000;
 const BACKOFF_MAX_MS = 30_000;
 const STABLE_MS = 30_000;  // up this long: the next drop starts the backoff from the beginning again
 const CONNECTION_MAX_MS = 2 * 60 * 60_000;  // API Gateway ends every connection after 2 hours, whatever its token
-// A new connection this long before the token expires (or the 2 hours are up): after the session has refreshed
-// the token (60 s before), so the new one carries the fresh token, and well before the old one would be closed.
-const RENEW_MARGIN_MS = 45_000;
+// A new connection config.json's socketRenewMarginSeconds (45 s) before the token expires (or the 2 hours are up):
+// after the session has refreshed the token (tokenRefreshMarginSeconds, 60 s, before), so the new one carries the
+// fresh token, and well before the old one would be closed.
+const renewMarginMs = () => tokenTimings.socketRenewMarginSeconds * 1000;
 const RENEW_MIN_MS = 5_000;  // however soon the token expires, or a replacement failed: not more often than this
 // The replaced connection stays open this long after the new one is up: a push the server had already begun
 // sending to it still arrives (each message shows once, whichever connection brings it).
@@ -178,7 +181,7 @@ export class LiveConnection {
     clearTimeout(this.#renewTimer);
     this.#renewTimer = null;
     if (this.#stopped) return;
-    const due = delay ?? this.#endsAt - RENEW_MARGIN_MS - Date.now();
+    const due = delay ?? this.#endsAt - renewMarginMs() - Date.now();
     this.#renewTimer = setTimeout(() => this.#renew(), Math.max(due, RENEW_MIN_MS));
   }
 
@@ -240,7 +243,7 @@ export class LiveConnection {
   }
 
   #expiring() {
-    return Date.now() > this.#endsAt - RENEW_MARGIN_MS;
+    return Date.now() > this.#endsAt - renewMarginMs();
   }
 
   // The one way the current connection ends, whoever ended it: its timers stop, and a late event of it is ignored

@@ -60,6 +60,8 @@ class LocalFunctions:
         # Layer modules hold per-container state (clients, connection, metrics): one invocation at a time.
         # Re-entrant, so that a caller holding it to freeze the tables (a snapshot) can still drain the stream.
         self.invocation_lock = threading.RLock()
+        # Called after every invocation, once its writes are done (the stream pollers' wake-up).
+        self.after_invocation: list[Callable[[], None]] = []
         environment: dict[str, str] = {}
         for spec in template.functions.values():
             for name, value in spec.environment.items():
@@ -81,7 +83,11 @@ class LocalFunctions:
                 timeout_seconds=spec.timeout_seconds if timeout_seconds is None else timeout_seconds,
             )
             os.environ["AWS_LAMBDA_FUNCTION_NAME"] = logical_id
-            return self._handler(spec)(event, context)
+            try:
+                return self._handler(spec)(event, context)
+            finally:
+                for listener in self.after_invocation:
+                    listener()
 
     def _handler(self, spec: FunctionSpec) -> Handler:
         if spec.logical_id not in self._handlers:

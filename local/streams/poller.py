@@ -27,6 +27,10 @@ logger = logging.getLogger(__name__)
 
 # Lambda reads each shard about four times a second; a batching window makes it wait up to that long for more.
 LAMBDA_POLL_INTERVAL_SECONDS = 0.25
+# A poller that finds nothing waits twice as long each time, up to this: an idle stack's polls (four moto requests
+# each) cost a core little. A function returning wakes it (``StreamPollers.wake``), so writes made through the
+# stack's gateways are read at once; only a write from outside (a script, a test's own client) may wait this long.
+IDLE_POLL_INTERVAL_SECONDS = 2.0
 
 
 @dataclass
@@ -68,6 +72,7 @@ class StreamPoller:
         self.on_failure = on_failure
         self.progress = 0  # polls that moved or retried: a watcher can tell whether anything happened
         self.lock = threading.RLock()
+        self.woken = threading.Event()  # set when something may have written: the poll thread reads at once
 
     def start(self) -> "StreamPoller":
         """Takes the mapping's starting position: LATEST skips what the stream holds already."""
@@ -230,6 +235,11 @@ class StreamPollers:
 
     def skip_to_end(self) -> int:
         return sum(poller.skip_to_end() for poller in self.pollers)
+
+    def wake(self) -> None:
+        """Something may have written to the table: every poll thread waiting out an idle interval polls now."""
+        for poller in self.pollers:
+            poller.woken.set()
 
     @contextlib.contextmanager
     def exclusive(self) -> Iterator[None]:

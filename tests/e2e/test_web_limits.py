@@ -46,10 +46,13 @@ from tooling.template import Template
 pytestmark = NEEDS_CHROMIUM
 
 SLOWED = re.compile(r"^Sending slowed down: retrying in \d+ s$")
-# The page refreshes a token 60 s before it expires and renews its socket 45 s before: a first token of this
-# lifetime is refreshed after 5 s and the socket renewed after 20 s, and it expires after 65 s.
-LIFETIME_SECONDS = 65
-RENEWED_WITHIN_SECONDS = LIFETIME_SECONDS - 30  # 20 s, with room for a busy machine
+# The page refreshes a token config.json's tokenRefreshMarginSeconds before it expires (60 s) and renews its socket
+# socketRenewMarginSeconds before (45 s); these pages are given REFRESH_MARGIN_SECONDS and RENEW_MARGIN_SECONDS: a
+# first token of this lifetime is refreshed after 5 s and the socket renewed after 10 s, and it expires after 30 s.
+LIFETIME_SECONDS = 30
+REFRESH_MARGIN_SECONDS, RENEW_MARGIN_SECONDS = 25, 20
+RENEW_AFTER_SECONDS = LIFETIME_SECONDS - RENEW_MARGIN_SECONDS
+RENEWED_WITHIN_SECONDS = RENEW_AFTER_SECONDS + 15  # 25 s, with room for a busy machine, still before the expiry
 DRAIN_SECONDS = 5  # the page lets the replaced connection go this long after the new one is up
 RATE_LIMITED = {"type": "error", "error": "rate_limited", "message": "Too many frames; slow down."}  # $default's
 
@@ -449,15 +452,36 @@ def test_the_slowed_down_status_passes_the_accessibility_scan(browser, dev_stack
 # -----------------------------------------------------------------------------------------------------------------
 # The WebSocket and its token
 # -----------------------------------------------------------------------------------------------------------------
+def token_margins(page, refresh: int, renew: int) -> None:
+    """The page's config.json, as the stack serves it, with tokenRefreshMarginSeconds `refresh` and
+    socketRenewMarginSeconds `renew`."""
+    margins = {"tokenRefreshMarginSeconds": refresh, "socketRenewMarginSeconds": renew}
+
+    def handle(route) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, json={**response.json(), **margins})
+
+    page.route(re.compile(r"/config\.json$"), handle)
+
+
 def open_with_short_token(
-    browser, stack: DevStack, who: Member, seconds: int = LIFETIME_SECONDS, *, clock: bool = False
+    browser,
+    stack: DevStack,
+    who: Member,
+    seconds: int = LIFETIME_SECONDS,
+    *,
+    clock: bool = False,
+    short_margins: bool = True,
 ) -> tuple[Any, FrameGate, dict[str, Any]]:
     """`who` signed in with a first token that expires in `seconds`, the page's socket behind a FrameGate; with
-    `clock`, the page's clock is Playwright's."""
+    `short_margins`, the token refreshed and the socket renewed REFRESH_MARGIN_SECONDS and RENEW_MARGIN_SECONDS
+    before it expires (else the product's own margins); with `clock`, the page's clock is Playwright's."""
     gates: list[FrameGate] = []
     tokens: list[dict[str, Any]] = []
 
     def prepare(page) -> None:
+        if short_margins:
+            token_margins(page, REFRESH_MARGIN_SECONDS, RENEW_MARGIN_SECONDS)
         if clock:
             page.clock.install()
         gates.append(FrameGate(page))
@@ -486,7 +510,7 @@ def test_the_socket_is_renewed_with_the_fresh_token_before_it_expires_and_no_pus
 
     # Ann writes every half second from a little before the renewal until the old connection has been let go.
     texts = ["Hello Ben"]
-    page.wait_for_timeout(max(0, (signed_in_at + 14 - time.monotonic()) * 1000))
+    page.wait_for_timeout(max(0, (signed_in_at + RENEW_AFTER_SECONDS - 4 - time.monotonic()) * 1000))
     renewed_at = None
     while renewed_at is None or time.monotonic() < renewed_at + DRAIN_SECONDS + 3:
         texts.append(send(dev_stack, ann, group, f"live {len(texts)} {uuid.uuid4().hex[:4]}")["message"])
@@ -575,7 +599,7 @@ def test_a_long_lived_token_s_socket_is_renewed_before_api_gateway_s_two_hours(
     from playwright.sync_api import expect  # noqa: PLC0415
 
     ben = member("Ben")
-    page, gate, tokens = open_with_short_token(browser, dev_stack, ben, 24 * 3600, clock=True)
+    page, gate, tokens = open_with_short_token(browser, dev_stack, ben, 24 * 3600, clock=True, short_margins=False)
     socket_up(page)
     page.clock.fast_forward("01:58:00")
     page.wait_for_timeout(1000)
