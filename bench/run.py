@@ -155,6 +155,16 @@ def in_process(state_dir: Path, requests: int):
         stack.stop()
 
 
+def print_reads(routes: list[dict]) -> None:
+    """What each route reads, per request: the table and the key's prefix of every GetItem and Query. C's and D's
+    rows show the safety rules' cost: C's one group item (its blocked_by with the membership), D's pair item (its
+    blocked_by with the pair's group), the other user's settings only for a new pair."""
+    print("\nReads per request, by item (table, key prefix; RateLimits: the send allowance):")
+    for r in routes:
+        reads = ", ".join(f"{target} {n:g}" for target, n in r["reads"].items()) or "none"
+        print(f"  {r['route']:<44}{reads}")
+
+
 def print_table(results: dict) -> None:
     print(f"\nCruddur Messages benchmark, {results['when']} on {results['machine']}\n")
     header = (
@@ -174,6 +184,7 @@ def print_table(results: dict) -> None:
         "WCU/RCU: capacity units per request by AWS's rules (bench/capacity.py: item sizes, indexes touched,\n"
         "transactions x2); refused: conditional writes DynamoDB refused (billed all the same)."
     )
+    print_reads(results["routes"])
     s = results["stream"]
     print(
         f"\nPattern E: {s['records']} records over {s['groups']} groups in batches of {s['batch_size']}: "
