@@ -129,7 +129,7 @@ def safety_scenarios(stack: EmulatedStack, calls: int) -> dict[str, Callable[[],
     muted = _BackAndForth()
     kind = _BackAndForth()
     refusing = _Refusing(stack, calls)
-    reported = _TheirMessages(stack, me_handle, calls)
+    reported = _TheirMessages(stack, me, calls)
     blocked_by_them = _BlockedBy(stack, me, me_handle)
 
     def block(handle: str) -> ApiResponse:
@@ -203,18 +203,18 @@ class _Conversations:
 
 
 class _TheirMessages:
-    """``count`` messages to ``handle`` from someone in a conversation with them, sent on first use."""
+    """``count`` messages to ``me`` from someone ``me`` started a conversation with, sent on first use (``me``
+    starts it: their settings may refuse new conversations by then)."""
 
-    def __init__(self, stack: EmulatedStack, handle: str, count: int) -> None:
-        self.stack, self.handle, self.count = stack, handle, count
+    def __init__(self, stack: EmulatedStack, me: Caller, count: int) -> None:
+        self.stack, self.me, self.count = stack, me, count
         self.paths: list[str] = []
 
     def next_path(self) -> str:
         if not self.paths:
-            ((_, sender),) = _signed_in_callers(self.stack, 1).items()
-            first, _ = service.start_message_group(sender.sub, self.handle, "bench")
-            group = first.group_uuid
-            sent = [first, *(service.post_message(sender.sub, group, "bench") for _ in range(self.count - 1))]
+            ((handle, sender),) = _signed_in_callers(self.stack, 1).items()
+            group = service.start_message_group(self.me.sub, handle, "bench")[0].group_uuid
+            sent = [service.post_message(sender.sub, group, "bench") for _ in range(self.count)]
             self.paths = [f"/api/messages/{group}/{message.uuid}" for message in sent]
         return self.paths.pop()
 
