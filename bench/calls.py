@@ -55,10 +55,13 @@ class CallCounter:
     postgres: int = 0
     capacity: Capacity = field(default_factory=Capacity)
     metering: bool = False
+    # Reads by what they read: "GetItem Messages PAIR#" (the table, and the key's prefix where it has one).
+    reads: Counter = field(default_factory=Counter)
 
     def reset(self) -> None:
         self.dynamodb.clear()
         self.refused.clear()
+        self.reads.clear()
         self.postgres = 0
         self.capacity = Capacity()
 
@@ -170,6 +173,22 @@ def _unnarrowed(query: Mapping[str, Any]) -> dict[str, Any]:
     return kept
 
 
+def read_target(operation: str, params: Mapping[str, Any], labels: Mapping[str, str]) -> str:
+    """What a read reads, as a reader of the figures names it: ``GetItem Messages GRP#``, ``Query Messages GRP#
+    (last-message-at-index)``, ``GetItem RateLimits``. ``labels``: table name -> its logical id, less "Table"."""
+    table = labels.get(params["TableName"], params["TableName"])
+    if operation == "GetItem":
+        partition = next(iter(params["Key"].values()), {}).get("S", "")
+    else:
+        # The partition key's placeholder is the first value the key condition names.
+        placeholder = re.search(r":\w+", params.get("KeyConditionExpression", ""))
+        values = params.get("ExpressionAttributeValues", {})
+        partition = values.get(placeholder.group(0), {}).get("S", "") if placeholder else ""
+    prefix = partition[: partition.index("#") + 1] if "#" in partition else ""
+    index = f" ({params['IndexName']})" if "IndexName" in params else ""
+    return " ".join(part for part in (operation, table, prefix) if part) + index
+
+
 @contextmanager
 def counting_calls(tables: Iterable[TableDefinition] = (), reader: Any = None) -> Iterator[CallCounter]:
     """Counts calls of the layer's DynamoDB client and PostgreSQL queries while open.
@@ -178,13 +197,17 @@ def counting_calls(tables: Iterable[TableDefinition] = (), reader: Any = None) -
     inside ``counter.metered()`` also add capacity units.
     """
     counter = CallCounter()
+    tables = list(tables)
     meter = _Meter(counter, tables, reader) if reader is not None else None
+    labels = {t.name: t.logical_id.removesuffix("Table") for t in tables}
     events = dynamodb().meta.events
 
     def count_call(model: Any, **_kwargs: Any) -> None:
         counter.dynamodb[model.name] += 1
 
     def capture(params: dict[str, Any], model: Any, context: dict[str, Any], **_kwargs: Any) -> None:
+        if model.name in _READS:
+            counter.reads[read_target(model.name, params, labels)] += 1
         if meter is not None and counter.metering:
             context[_PENDING] = meter.prepare(model.name, params)
 

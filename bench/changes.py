@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bench.calls import CallCounter
+from bench.routes import signed_in
 from bench.stream import empty_messages_table
 from local.stack import STREAM_FUNCTION, EmulatedStack
 from local.streams.filters import passes
@@ -64,7 +65,7 @@ def change_costs(
 ) -> list[ChangeFigures]:
     """``new_handles(n)``: the handles of n new users, none of whom the sender has talked to."""
     empty_messages_table(stack)  # moto copies the whole table on every transaction: start small
-    users = iter(_signed_in(stack, new_handles(GROUPS_PER_CASE * len(CASES))).items())
+    users = iter(signed_in(stack, new_handles(GROUPS_PER_CASE * len(CASES))).items())
     groups = {case: [_conversation(sender_sub, *next(users)) for _ in range(GROUPS_PER_CASE)] for case in CASES}
     stack.stream.drain()  # the messages as E and push leave them: previews, markers, unread counts
     for case, its_groups in groups.items():
@@ -88,19 +89,6 @@ def change_costs(
     ]
     empty_messages_table(stack)  # what runs next should not pay for moto copying these groups
     return figures
-
-
-def _signed_in(stack: EmulatedStack, handles: list[str]) -> dict[str, str]:
-    """Each handle's Cognito sub, linked here: the recipients mark messages read, as signed-in callers."""
-    with stack.postgres_connection() as connection, connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE users SET cognito_user_id = gen_random_uuid()::text WHERE handle = ANY(%s)"
-            " RETURNING handle, cognito_user_id",
-            (handles,),
-        )
-        found = dict(cursor.fetchall())
-    connection.close()
-    return {handle: found[handle] for handle in handles}
 
 
 def _conversation(sender_sub: str, handle: str, recipient_sub: str) -> _Group:

@@ -111,7 +111,7 @@ def push_burst(
     for n in range(messages - len(group_ids)):
         service.post_message(sender_sub, group_ids[n % len(group_ids)], f"burst {n}")
     members = {sender.uuid: sender_sub, **_signed_in(stack, handles)}
-    connection_of = {member: _connect(stack, sub) for member, sub in members.items()}
+    connection_of = {member: connect_in_process(stack, sub) for member, sub in members.items()}
 
     poller = stack.stream.poller(PUSH_FUNCTION)
     table = stack.client("dynamodb").describe_table(TableName=stack.template.table_name("MessagesTable"))["Table"]
@@ -174,7 +174,7 @@ def _signed_in(stack: EmulatedStack, handles: list[str]) -> dict[str, str]:
     return found
 
 
-def _connect(stack: EmulatedStack, sub: str) -> str:
+def connect_in_process(stack: EmulatedStack, sub: str) -> str:
     """A connection as the WebSocket API opens one: the authorizer admitted ``sub``, $connect stores it under its
     user, and the socket is live."""
     connection = Connection(

@@ -14,6 +14,8 @@ import psycopg2
 from bench.calls import CallCounter
 from local.stack import EmulatedStack
 from messaging.conversations import service
+from messaging.safety import service as safety_service
+from messaging.safety.state import NewConversations, UserSettings
 from tests.api_client import ApiClient, ApiResponse
 from tests.dev_process import DevStack
 from tooling.http_client import call
@@ -41,6 +43,18 @@ class RouteFigures:
     # Capacity units per request, by AWS's rules (bench.capacity), over METERED_REQUESTS requests.
     write_units: float
     read_units: float
+    reads: dict[str, float]  # per request, by what they read (bench.calls.read_target)
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A request the route must refuse with ``error``: its row is what that refusal costs."""
+
+    request: Callable[[], ApiResponse]
+    error: str
+
+    def __call__(self) -> ApiResponse:
+        return self.request()
 
 
 def percentile(values: list[float], q: int) -> float:
@@ -53,7 +67,8 @@ def route_scenarios(stack: EmulatedStack, andrew: Caller, requests: int) -> dict
     """One request of each route, as the frontend makes them: D starts a new conversation (its contract's cheapest
     path is the common one) and goes into an existing pair; C and D also with an Idempotency-Key (a new key each
     time, as a client sends it), and C retried with a key already answered. Edit and Delete each change a message
-    of andrew's of their own, sent just before (within the edit window); Delete again deletes a tombstone."""
+    of andrew's of their own, sent just before (within the edit window); Delete again deletes a tombstone. The
+    safety routes and the refusals their rules make (``safety_scenarios``) are another user's."""
     api = ApiClient(stack)
     calls = WARMUP + requests + METERED_REQUESTS
     new_pair, new_pair_once = iter(new_users(stack.connection_url, calls)), iter(new_users(stack.connection_url, calls))
@@ -80,6 +95,8 @@ def route_scenarios(stack: EmulatedStack, andrew: Caller, requests: int) -> dict
         "D POST /api/message_groups (existing)": lambda: api.post(
             "/api/message_groups", andrew, {"handle": "bayko", "message": "bench"}
         ),
+        # Blocking is a transaction too; the safety routes are another user's, so andrew's A and B stay as they were.
+        **safety_scenarios(stack, calls),
         "A GET /api/messages/{id}": lambda: api.get(f"/api/messages/{SEED_GROUP_UUID}", andrew, {"limit": "20"}),
         "B GET /api/message_groups": lambda: api.get("/api/message_groups", andrew),
         "C POST /api/messages": lambda: api.post("/api/messages", andrew, post),
@@ -96,6 +113,158 @@ def route_scenarios(stack: EmulatedStack, andrew: Caller, requests: int) -> dict
         "Read marker (the newest message)": lambda: _mark_read(api, andrew, seen(-1)),
         "Read marker (an older message)": lambda: _mark_read(api, andrew, seen(0)),
     }
+
+
+def safety_scenarios(stack: EmulatedStack, calls: int) -> dict[str, Callable[[], ApiResponse]]:
+    """The safety routes (issue 24), ``calls`` requests each, by a user of their own: blocks of people they talk
+    to (then unblocked) and of people they never talked to, their block list (a full page by then), settings read
+    and changed (back and forth), mute changed (back and forth), a report of each of the other person's messages.
+    And the refusals the rules make: C into a conversation the other person blocked, D to people who take no new
+    conversations."""
+    api = ApiClient(stack)
+    ((me_handle, me),) = (_signed_in_callers(stack, 1)).items()
+    with_conversation = _Conversations(stack, me, calls)
+    blocked: list[str] = []
+    never_talked = iter(new_users(stack.connection_url, calls))
+    muted = _BackAndForth()
+    kind = _BackAndForth()
+    refusing = _Refusing(stack, calls)
+    reported = _TheirMessages(stack, me, calls)
+    blocked_by_them = _BlockedBy(stack, me, me_handle)
+
+    def block(handle: str) -> ApiResponse:
+        blocked.append(handle)
+        return api.request("PUT", f"/api/blocks/{handle}", me)
+
+    def put(path: str, body: dict[str, Any]) -> ApiResponse:
+        return api.request("PUT", path, me, body=json.dumps(body), headers=JSON)
+
+    return {
+        "Block PUT /api/blocks/{handle}": lambda: block(with_conversation.next_handle()),
+        "Block, no conversation yet": lambda: api.request("PUT", f"/api/blocks/{next(never_talked)}", me),
+        # The users blocked above, a conversation each: the transaction's four items again.
+        "Unblock DELETE /api/blocks/{handle}": lambda: api.request("DELETE", f"/api/blocks/{blocked.pop()}", me),
+        "List blocks GET /api/blocks (full page)": lambda: api.get("/api/blocks", me),
+        "Settings GET /api/settings": lambda: api.get("/api/settings", me),
+        "Settings PUT /api/settings": lambda: put(
+            "/api/settings", {"new_conversations": "nobody" if kind.next() else "everyone"}
+        ),
+        "Mute PUT /api/message_groups/{id}/mute": lambda: put(
+            f"/api/message_groups/{with_conversation.first_group()}/mute", {"muted": muted.next()}
+        ),
+        "Report POST /api/messages/{id}/{m}/report": lambda: api.post(
+            f"{reported.next_path()}/report", me, {"reason": "spam", "note": "bench"}
+        ),
+        "C refused: they block me (403)": Refused(
+            lambda: api.post("/api/messages", me, {"message_group_uuid": blocked_by_them.group(), "message": "b"}),
+            "blocked",
+        ),
+        "D new refused: they take none (403)": Refused(
+            lambda: api.post("/api/message_groups", me, {"handle": refusing.next_handle(), "message": "bench"}),
+            "not_accepting_messages",
+        ),
+        # Message requests (issue 24, not built yet): "Accept PUT /api/message_groups/{id}/accept" goes here, on a
+        # request started with this user by someone they never talked to, one request each.
+    }
+
+
+class _BackAndForth:
+    """True, False, True, ...: a setting changed each time, as a person toggles it."""
+
+    def __init__(self) -> None:
+        self.state = False
+
+    def next(self) -> bool:
+        self.state = not self.state
+        return self.state
+
+
+class _Conversations:
+    """``count`` users, each in a conversation ``caller`` started with them, made on first use."""
+
+    def __init__(self, stack: EmulatedStack, caller: Caller, count: int) -> None:
+        self.stack, self.caller, self.count = stack, caller, count
+        self.handles: list[str] = []
+        self.groups: list[str] = []
+
+    def next_handle(self) -> str:
+        self._made()
+        return self.handles.pop()
+
+    def first_group(self) -> str:
+        self._made()
+        return self.groups[0]
+
+    def _made(self) -> None:
+        if not self.groups:
+            self.handles = new_users(self.stack.connection_url, self.count)
+            for handle in self.handles:
+                self.groups.append(service.start_message_group(self.caller.sub, handle, "bench")[0].group_uuid)
+
+
+class _TheirMessages:
+    """``count`` messages to ``me`` from someone ``me`` started a conversation with, sent on first use (``me``
+    starts it: their settings may refuse new conversations by then)."""
+
+    def __init__(self, stack: EmulatedStack, me: Caller, count: int) -> None:
+        self.stack, self.me, self.count = stack, me, count
+        self.paths: list[str] = []
+
+    def next_path(self) -> str:
+        if not self.paths:
+            ((handle, sender),) = _signed_in_callers(self.stack, 1).items()
+            group = service.start_message_group(self.me.sub, handle, "bench")[0].group_uuid
+            sent = [service.post_message(sender.sub, group, "bench") for _ in range(self.count)]
+            self.paths = [f"/api/messages/{group}/{message.uuid}" for message in sent]
+        return self.paths.pop()
+
+
+class _BlockedBy:
+    """A conversation of ``me``'s whose other member blocks ``me``, made on first use."""
+
+    def __init__(self, stack: EmulatedStack, me: Caller, me_handle: str) -> None:
+        self.stack, self.me, self.me_handle = stack, me, me_handle
+        self.group_uuid: str | None = None
+
+    def group(self) -> str:
+        if self.group_uuid is None:
+            ((handle, them),) = _signed_in_callers(self.stack, 1).items()
+            self.group_uuid = service.start_message_group(self.me.sub, handle, "bench")[0].group_uuid
+            safety_service.set_block(them.sub, self.me_handle, blocked=True)
+        return self.group_uuid
+
+
+class _Refusing:
+    """``count`` users who take no new conversations, made on first use."""
+
+    def __init__(self, stack: EmulatedStack, count: int) -> None:
+        self.stack, self.count = stack, count
+        self.handles: list[str] = []
+
+    def next_handle(self) -> str:
+        if not self.handles:
+            for handle, user in _signed_in_callers(self.stack, self.count).items():
+                safety_service.change_settings(user.sub, UserSettings(NewConversations.NOBODY))
+                self.handles.append(handle)
+        return self.handles.pop()
+
+
+def _signed_in_callers(stack: EmulatedStack, count: int) -> dict[str, Caller]:
+    """``count`` new users, each with a Cognito sub of its own, by handle."""
+    return {handle: Caller(sub) for handle, sub in signed_in(stack, new_users(stack.connection_url, count)).items()}
+
+
+def signed_in(stack: EmulatedStack, handles: list[str]) -> dict[str, str]:
+    """Each handle's Cognito sub, linked here, by handle: for users who act themselves, as signed-in callers."""
+    with stack.postgres_connection() as connection, connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE users SET cognito_user_id = gen_random_uuid()::text WHERE handle = ANY(%s)"
+            " RETURNING handle, cognito_user_id",
+            (handles,),
+        )
+        found = dict(cursor.fetchall())
+    connection.close()
+    return {handle: found[handle] for handle in handles}
 
 
 def _seen_messages(stack: EmulatedStack, api: ApiClient, andrew: Caller) -> Callable[[int], dict[str, str]]:
@@ -159,18 +328,20 @@ def measure_in_process(
     figures = []
     for route, request in scenarios.items():
         for _ in range(WARMUP):
-            _expect_success(request())
+            _expect(request, request())
         counter.reset()
         timings = []
         for _ in range(requests):
             started = time.perf_counter()
-            _expect_success(request())
+            response = request()
             timings.append((time.perf_counter() - started) * 1000)
+            _expect(request, response)
         calls, refused, postgres_calls = dict(counter.dynamodb), dict(counter.refused), counter.postgres
+        reads = dict(counter.reads)
         counter.reset()
         with counter.metered():
             for _ in range(METERED_REQUESTS):
-                _expect_success(request())
+                _expect(request, request())
         capacity = counter.capacity
         figures.append(
             RouteFigures(
@@ -183,6 +354,7 @@ def measure_in_process(
                 postgres_calls=postgres_calls / requests,
                 write_units=capacity.write_units / METERED_REQUESTS,
                 read_units=capacity.read_units / METERED_REQUESTS,
+                reads={target: n / requests for target, n in sorted(reads.items())},
             )
         )
     return sorted(figures, key=lambda figure: figure.route)
@@ -205,7 +377,7 @@ def gateway_latency(stack: DevStack, requests: int) -> dict[str, tuple[float, fl
     token = stack.token("andrewbrown")
     url = stack.api_url
     handles = new_users(stack.state["connection_url"], requests + WARMUP)
-    to_edit, to_delete = _sent_over_http(url, token, requests + WARMUP), _sent_over_http(url, token, requests + WARMUP)
+    to_edit, to_delete = (_SentOverHttp(url, token, requests + WARMUP).next_path for _ in range(2))
     routes: dict[str, Callable[[], Any]] = {
         "A GET /api/messages/{id}": lambda: call("GET", f"{url}/api/messages/{SEED_GROUP_UUID}?limit=20", token=token),
         "B GET /api/message_groups": lambda: call("GET", f"{url}/api/message_groups", token=token),
@@ -220,6 +392,7 @@ def gateway_latency(stack: DevStack, requests: int) -> dict[str, tuple[float, fl
             "PATCH", f"{url}{to_edit()}", token=token, body={"message": "b, edited"}
         ),
         "Delete DELETE /api/messages/{id}/{message}": lambda: call("DELETE", f"{url}{to_delete()}", token=token),
+        **_safety_over_http(stack, requests + WARMUP),
     }
     results = {}
     for route, request in routes.items():
@@ -236,26 +409,94 @@ def gateway_latency(stack: DevStack, requests: int) -> dict[str, tuple[float, fl
     return results
 
 
-def _sent_over_http(url: str, token: str, count: int) -> Callable[[], str]:
-    """The paths of ``count`` messages of the caller's into the seed conversation, sent on first use (within the
-    edit window of the requests that change them), one a call."""
-    paths: list[str] = []
+def _safety_over_http(stack: DevStack, count: int) -> dict[str, Callable[[], Any]]:
+    """The safety routes through the gateway, andrew's, ``count`` requests each, as ``safety_scenarios`` makes them
+    in-process; measured after A to D (the reported messages are bayko's, into the seed conversation)."""
+    token, url = stack.token("andrewbrown"), stack.api_url
+    talked_to = _ConversationsOverHttp(url, token, new_users(stack.state["connection_url"], count))
+    never_talked = new_users(stack.state["connection_url"], count)
+    blocked: list[str] = []
+    muted = _BackAndForth()
+    reported = _SentOverHttp(url, stack.token("bayko"), count)
 
-    def next_path() -> str:
-        if not paths:
-            for _ in range(count):
+    def block(handle: str) -> Any:
+        blocked.append(handle)
+        return call("PUT", f"{url}/api/blocks/{handle}", token=token)
+
+    return {
+        "Block PUT /api/blocks/{handle}": lambda: block(talked_to.next_handle()),
+        "Block, no conversation yet": lambda: call("PUT", f"{url}/api/blocks/{never_talked.pop()}", token=token),
+        "List blocks GET /api/blocks (full page)": lambda: call("GET", f"{url}/api/blocks", token=token),
+        "Unblock DELETE /api/blocks/{handle}": lambda: call("DELETE", f"{url}/api/blocks/{blocked.pop()}", token=token),
+        "Settings GET /api/settings": lambda: call("GET", f"{url}/api/settings", token=token),
+        # Always "everyone": andrew stays open to new conversations for what runs next on this stack (a change
+        # costs the same PutItem whichever way it goes).
+        "Settings PUT /api/settings": lambda: call(
+            "PUT", f"{url}/api/settings", token=token, body={"new_conversations": "everyone"}
+        ),
+        "Mute PUT /api/message_groups/{id}/mute": lambda: call(
+            "PUT", f"{url}/api/message_groups/{talked_to.first_group()}/mute", token=token, body={"muted": muted.next()}
+        ),
+        "Report POST /api/messages/{id}/{m}/report": lambda: call(
+            "POST", f"{url}{reported.next_path()}/report", token=token, body={"reason": "spam", "note": "bench"}
+        ),
+    }
+
+
+class _ConversationsOverHttp:
+    """A conversation the token's user starts with each of ``handles``, over HTTP on first use."""
+
+    def __init__(self, url: str, token: str, handles: list[str]) -> None:
+        self.url, self.token, self.handles = url, token, list(handles)
+        self.groups: list[str] = []
+
+    def next_handle(self) -> str:
+        self._made()
+        return self.handles.pop()
+
+    def first_group(self) -> str:
+        self._made()
+        return self.groups[0]
+
+    def _made(self) -> None:
+        if self.groups:
+            return
+        for handle in self.handles:
+            body = {"handle": handle, "message": "b"}
+            started = call("POST", f"{self.url}/api/message_groups", token=self.token, body=body)
+            if started.status >= 400:
+                raise RuntimeError(f"starting a conversation to block: {started.status} {started.body}")
+            self.groups.append(started.body["message_group_uuid"])
+
+
+class _SentOverHttp:
+    """The paths of ``count`` messages of the token's user into the seed conversation, sent on first use."""
+
+    def __init__(self, url: str, token: str, count: int) -> None:
+        self.url, self.token, self.count = url, token, count
+        self.paths: list[str] = []
+
+    def next_path(self) -> str:
+        if not self.paths:
+            for _ in range(self.count):
                 sent = call(
                     "POST",
-                    f"{url}/api/messages",
-                    token=token,
+                    f"{self.url}/api/messages",
+                    token=self.token,
                     body={"message_group_uuid": SEED_GROUP_UUID, "message": "b"},
                 )
                 if sent.status >= 400:
-                    raise RuntimeError(f"sending a message to change: {sent.status} {sent.body}")
-                paths.append(f"/api/messages/{SEED_GROUP_UUID}/{sent.body['uuid']}")
-        return paths.pop()
+                    raise RuntimeError(f"sending a message: {sent.status} {sent.body}")
+                self.paths.append(f"/api/messages/{SEED_GROUP_UUID}/{sent.body['uuid']}")
+        return self.paths.pop()
 
-    return next_path
+
+def _expect(request: Callable[[], ApiResponse], response: ApiResponse) -> None:
+    if isinstance(request, Refused):
+        if response.error != request.error:
+            raise RuntimeError(f"expected {request.error}, got {response.status} {response.body}")
+        return
+    _expect_success(response)
 
 
 def _expect_success(response: ApiResponse) -> None:

@@ -21,6 +21,7 @@ from bench.cold_start import (
     function_targets,
     prepare_runtime,
 )
+from bench.delivery import cost_table, deliver_one_at_a_time, print_cost
 from bench.limits import print_limit_cost, send_limit_cost
 from bench.push import print_push, push_burst, push_latency, push_latency_beside_a_hoarder
 from bench.routes import Caller, gateway_latency, measure_in_process, new_users, route_scenarios
@@ -55,7 +56,7 @@ def main() -> int:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="cruddur-bench-") as scratch:
-        routes, stream, changes, push, limit_cost = in_process(Path(scratch) / "in-process", args.requests)
+        routes, stream, changes, push, limit_cost, delivery = in_process(Path(scratch) / "in-process", args.requests)
         overrides = tuple(f"{name}={value}" for name, value in UNLIMITED_SENDS.items())
         stack = start_dev_stack(Path(scratch) / "gateway", extra_args=("--parameter-overrides", *overrides))
         try:
@@ -67,6 +68,10 @@ def main() -> int:
 
     layer_deps, runtime = prepare_runtime()
     template = bench_template()
+    functions = template.functions.values()
+    message_cost = cost_table(
+        delivery, {f.logical_id: f.memory_mb for f in functions}, {f.logical_id: f.architecture for f in functions}
+    )
     sizes = build_sizes(template)
     cold = cold_imports(function_targets(template), layer_deps, runtime, reference=boto3_target(runtime))
     boto3 = cold.pop("boto3")
@@ -93,6 +98,7 @@ def main() -> int:
             "hoarded_sockets": HOARDED_SOCKETS,
         },
         "send_limit": asdict(limit_cost),
+        "message_cost": message_cost,
         "cold_start": {
             "import_boto3_ms": boto3_ms,
             "import_boto3_cpu_ms": boto3_cpu_ms,
@@ -142,6 +148,9 @@ def in_process(state_dir: Path, requests: int):
             )
             changes = change_costs(stack, counter, andrew.sub, lambda count: new_users(stack.connection_url, count))
             limit_cost = send_limit_cost(counter, bench_template())
+            delivery = deliver_one_at_a_time(
+                stack, counter, lambda count: new_users(stack.connection_url, count), messages=requests
+            )
         # Outside the meter: push's figures are calls and posts, and the burst's writes need not be billed.
         push = push_burst(
             stack,
@@ -150,9 +159,19 @@ def in_process(state_dir: Path, requests: int):
             groups=STREAM_GROUPS,
             messages=STREAM_MESSAGES,
         )
-        return routes, stream, changes, push, limit_cost
+        return routes, stream, changes, push, limit_cost, delivery
     finally:
         stack.stop()
+
+
+def print_reads(routes: list[dict]) -> None:
+    """What each route reads, per request: the table and the key's prefix of every GetItem and Query. C's and D's
+    rows show the safety rules' cost: C's one group item (its blocked_by with the membership), D's pair item (its
+    blocked_by with the pair's group), the other user's settings only for a new pair."""
+    print("\nReads per request, by item (table, key prefix; RateLimits: the send allowance):")
+    for r in routes:
+        reads = ", ".join(f"{target} {n:g}" for target, n in r["reads"].items()) or "none"
+        print(f"  {r['route']:<44}{reads}")
 
 
 def print_table(results: dict) -> None:
@@ -174,6 +193,7 @@ def print_table(results: dict) -> None:
         "WCU/RCU: capacity units per request by AWS's rules (bench/capacity.py: item sizes, indexes touched,\n"
         "transactions x2); refused: conditional writes DynamoDB refused (billed all the same)."
     )
+    print_reads(results["routes"])
     s = results["stream"]
     print(
         f"\nPattern E: {s['records']} records over {s['groups']} groups in batches of {s['batch_size']}: "
@@ -190,6 +210,7 @@ def print_table(results: dict) -> None:
     push = results["push"]
     print_push(push["latency"], push["burst"], push["beside_hoarder"], push["hoarded_sockets"])
     print_limit_cost(results["send_limit"])
+    print_cost(results["message_cost"])
     cold = results["cold_start"]
     print(
         f"\nCold start: median import of the handler module over {RUNS} rounds, each right after an `import boto3`"

@@ -64,6 +64,12 @@ class FunctionSpec:
     http_routes: tuple[HttpRoute, ...]
     stream_events: tuple[dict[str, Any], ...]
     timeout_seconds: float = 3.0  # Lambda's default, when neither the function nor Globals set one
+    memory_mb: int = 128  # likewise
+    architecture: str = "x86_64"  # likewise (Architectures holds one)
+
+
+def _architecture(architectures: list[str] | None) -> str:
+    return architectures[0] if architectures else "x86_64"  # Lambda's default
 
 
 class Template:
@@ -126,6 +132,8 @@ class Template:
                 ),
                 stream_events=tuple(self.resolve(e["Properties"]) for e in events if e["Type"] == "DynamoDB"),
                 timeout_seconds=float(self.resolve(props.get("Timeout", globals_.get("Timeout", 3)))),
+                memory_mb=int(self.resolve(props.get("MemorySize", globals_.get("MemorySize", 128)))),
+                architecture=_architecture(self.resolve(props.get("Architectures", globals_.get("Architectures")))),
             )
         return specs
 

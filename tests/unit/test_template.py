@@ -1,5 +1,7 @@
 """template.yaml is the one definition of tables and functions; the local stack reads it correctly."""
 
+from pathlib import Path
+
 from tooling.tables import table_definitions
 from tooling.template import Template
 
@@ -72,3 +74,19 @@ def test_the_stream_mapping_follows_spec_section_5() -> None:
     assert event["MaximumRetryAttempts"] > 0
     assert "MaximumBatchingWindowInSeconds" in event
     assert event["DestinationConfig"]["OnFailure"]["Type"] == "SQS"
+
+
+def test_each_function_has_the_memory_and_architecture_it_is_billed_for(tmp_path: Path) -> None:
+    # What `make bench` prices a message's Lambda duration with: Globals, a function's own setting over them, and
+    # Lambda's defaults (128 MB, x86_64) where neither says.
+    assert {(f.memory_mb, f.architecture) for f in TEMPLATE.functions.values()} == {(256, "arm64")}
+    path = tmp_path / "template.yaml"
+    path.write_text(
+        "Resources:\n"
+        "  Plain:\n    Type: AWS::Serverless::Function\n    Properties: {CodeUri: a/, Handler: app.h}\n"
+        "  Own:\n    Type: AWS::Serverless::Function\n"
+        "    Properties: {CodeUri: b/, Handler: app.h, MemorySize: 1024, Architectures: [arm64]}\n"
+    )
+    functions = Template(path=path).functions
+    assert (functions["Plain"].memory_mb, functions["Plain"].architecture) == (128, "x86_64")
+    assert (functions["Own"].memory_mb, functions["Own"].architecture) == (1024, "arm64")
