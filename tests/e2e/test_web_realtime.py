@@ -68,13 +68,24 @@ def member(dev_stack: DevStack) -> Callable[[str], Member]:
     return lambda first_name: new_member(dev_stack, first_name)
 
 
-def start(stack: DevStack, sender: Member, to: Member, text: str) -> dict[str, Any]:
-    """A new conversation (pattern D); returns the message with its message_group_uuid."""
+def start(stack: DevStack, sender: Member, to: Member, text: str, *, accepted: bool = True) -> dict[str, Any]:
+    """A new conversation (pattern D); returns the message with its message_group_uuid. `accepted`: `to` accepts it
+    at once, so it is an ordinary conversation for both (what these tests are about); False leaves it a message
+    request to `to` (test_web_requests.py)."""
     result = call(
         "POST", f"{stack.api_url}/api/message_groups", token=sender.token, body={"handle": to.handle, "message": text}
     )
     assert result.status == 201, result.body
+    if accepted:
+        accept(stack, to, result.body["message_group_uuid"])
     return result.body
+
+
+def accept(stack: DevStack, who: Member, group_uuid: str) -> None:
+    """`who` accepts the message request of `group_uuid` (PUT .../accept)."""
+    result = call("PUT", f"{stack.api_url}/api/message_groups/{group_uuid}/accept", token=who.token)
+    assert result.status == 200, result.body
+    assert result.body == {"uuid": group_uuid, "request": False}
 
 
 def send(stack: DevStack, sender: Member, group_uuid: str, text: str) -> dict[str, Any]:
