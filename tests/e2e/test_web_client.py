@@ -79,7 +79,9 @@ def sign_in(page, username: str) -> None:
 
 
 def conversation_with(stack: DevStack, handle: str) -> str:
-    """andrewbrown's conversation with `handle` (started if new), one message longer; returns its uuid."""
+    """andrewbrown's conversation with `handle` (started if new), one message longer; returns its uuid. `handle`
+    accepts it (again: that changes nothing), so it is an ordinary conversation, never a message request that holds
+    andrewbrown's messages after a few."""
     result = call(
         "POST",
         f"{stack.api_url}/api/message_groups",
@@ -87,7 +89,10 @@ def conversation_with(stack: DevStack, handle: str) -> str:
         body={"handle": handle, "message": f"hello {handle} {uuid.uuid4().hex[:6]}"},
     )
     assert result.status in {200, 201}, result.body
-    return result.body["message_group_uuid"]
+    group_uuid = result.body["message_group_uuid"]
+    accepted = call("PUT", f"{stack.api_url}/api/message_groups/{group_uuid}/accept", token=stack.token(handle))
+    assert accepted.status == 200, accepted.body
+    return group_uuid
 
 
 def message_ids(stack: DevStack, group_uuid: str) -> list[str]:
