@@ -29,7 +29,7 @@ const PLAIN_WORDS = {
   cannot_block_self: "You cannot block yourself.",
   already_reported: "You have already reported this message.",
   // Message requests: the server's own words are said instead (they name its limit); these if it gave none.
-  awaiting_acceptance: "They have not accepted your message request yet: you can write again once they reply or accept.",
+  awaiting_acceptance: "They have not accepted your message request yet: write again once they reply or accept.",
 };
 
 // Refusals whose server message is said as it is: it carries what only the server knows (a limit's number).

@@ -1191,7 +1191,9 @@ async function main() {
   state.blockDialog = new BlockDialog();
   state.reportDialog = new ReportDialog({ onSubmit: sendReport });
   state.menu = new ConversationMenu({ onMute: toggleMute, onBlock: toggleBlock });
-  $("request-accept").addEventListener("click", () => { if (state.conversation) acceptRequest(groupOf(state.conversation)); });
+  $("request-accept").addEventListener("click", () => {
+    if (state.conversation) acceptRequest(groupOf(state.conversation));
+  });
   $("request-block").addEventListener("click", blockFromBanner);
   let config;
   try {
@@ -1227,7 +1229,8 @@ async function main() {
     const left = state.conversation?.group.uuid;
     closeConversation();
     drawGroups();
-    if (left) focusGroup($("groups"), left);  // the back button is gone: keyboard users carry on where they were
+    // The back button is gone: keyboard users carry on where they were, in the conversations or the requests.
+    if (left && !focusGroup($("groups"), left)) focusGroup($("requests"), left);
   });
   showSignIn();
 }

@@ -141,6 +141,23 @@ def test_accept_by_keyboard_moves_the_request_to_the_conversations(browser, dev_
     assert page.errors == fresh.errors == []
 
 
+def test_on_a_phone_back_from_a_request_returns_to_its_row(browser, dev_stack, member) -> None:
+    from playwright.sync_api import expect  # noqa: PLC0415
+
+    ann, ben = member("Ann"), member("Ben")
+    request_from(dev_stack, ben, ann, "Hello Ann")
+    page = open_page(browser, dev_stack, ann, viewport={"width": 360, "height": 740})
+    row = request_items(page).first.get_by_role("button", name=ben.item)
+    row.focus()
+    page.keyboard.press("Enter")
+    expect(banner(page)).to_be_visible()
+    page.screenshot(path=SCREENSHOTS / "requests-banner-360.png")
+    page.get_by_role("button", name="Back to conversations").click()
+    expect(row).to_be_focused()
+    page.screenshot(path=SCREENSHOTS / "requests-section-360.png")
+    assert page.errors == []
+
+
 def test_an_open_request_shows_a_banner_and_a_reply_accepts_it(browser, dev_stack, member) -> None:
     from playwright.sync_api import expect  # noqa: PLC0415
 
