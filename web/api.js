@@ -28,7 +28,12 @@ const PLAIN_WORDS = {
   not_accepting_messages: "This person is not accepting new conversations.",
   cannot_block_self: "You cannot block yourself.",
   already_reported: "You have already reported this message.",
+  // Message requests: the server's own words are said instead (they name its limit); these if it gave none.
+  awaiting_acceptance: "They have not accepted your message request yet: write again once they reply or accept.",
 };
+
+// Refusals whose server message is said as it is: it carries what only the server knows (a limit's number).
+const SERVER_WORDS = new Set(["awaiting_acceptance"]);
 
 // The words for an error code, for what the page itself refuses before asking (as the server would).
 export const plainWords = (code) => PLAIN_WORDS[code];
@@ -123,6 +128,11 @@ export class Api {
     return this.#call("PUT", `/api/message_groups/${encodeURIComponent(groupUuid)}/mute`, { body: { muted } });
   }
 
+  // A message request I received, accepted (no body): answers {uuid, request: false}.
+  accept(groupUuid) {
+    return this.#call("PUT", `/api/message_groups/${encodeURIComponent(groupUuid)}/accept`);
+  }
+
   // A message of the other member's, to the moderators: 202 {report_id, status}; 409 already_reported.
   reportMessage(groupUuid, messageUuid, reason, note) {
     const body = note ? { reason, note } : { reason };
@@ -162,7 +172,9 @@ function toApiError(status, data, retryAfter) {
   const given = typeof data?.error === "object" && data.error !== null ? data.error.code : data?.error;
   const code = given ?? (status === 401 ? "unauthorized" : status === 429 ? "throttled" : "error");
   let words = PLAIN_WORDS[code];
-  if (code === "validation_error") {
+  if (SERVER_WORDS.has(code) && typeof data?.message === "string" && data.message) {
+    words = data.message;
+  } else if (code === "validation_error") {
     const details = data.details ?? data.error?.details ?? [];
     const reasons = details.map((d) => `${d.field.replace(/_/g, " ")}: ${d.message}`);
     words = `Please check what you typed. ${reasons.join("; ") || data.message || data.error?.message}`;

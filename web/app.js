@@ -1,5 +1,5 @@
 // Cruddur Messages web client: sign in, see my conversations, read and write messages, edit and delete mine, and
-// the safety controls: block, mute, report a message, and who may start a conversation with me.
+// the safety controls: block, mute, report a message, who may start a conversation with me, and message requests.
 // This module holds the state and the flow; the views, the outbox and the dialogs are modules of their own.
 import { Api, ApiError, newKey, plainWords } from "./api.js";
 import { AuthError, Session } from "./auth.js";
@@ -11,7 +11,7 @@ import { ConversationMenu } from "./conversation-menu.js";
 import { DeleteDialog } from "./delete-dialog.js";
 import { $, el } from "./dom.js";
 import { unreadLabel } from "./format.js";
-import { focusGroup, renderGroups } from "./groups-view.js";
+import { focusGroup, renderGroups, renderRequests } from "./groups-view.js";
 import { LiveConnection } from "./live.js";
 import { MessagesView, focusKeys } from "./messages-view.js";
 import { NewConversationDialog, handleToSend } from "./new-conversation.js";
@@ -56,6 +56,7 @@ function newAccount() {
     blocksAsked: 0,
     reported: new Set(),  // uuids of messages I reported from this page: Report is not offered on them again
     safetyBusy: false,  // a mute or a block of mine is on its way: the menu's next choice waits for it
+    accepting: new Set(),  // uuids of the message requests whose acceptance is on its way
   };
   account.outbox = new Outbox(new SendLimit((ms) => { if (state.account === account) showSendStatus(ms); }));
   if (state.websocketUrl) {
@@ -368,9 +369,9 @@ function receiveMessages(messages) {
   const conversation = state.conversation;
   const here = messages.filter((m) => m.message_group_uuid === conversation?.group.uuid);
   const fresh = conversation ? showArrivals(conversation, here.map(({ message_group_uuid: _, ...m }) => m)) : [];
-  // A muted conversation is not announced: it updates in the list, silently.
+  // Neither a muted conversation nor a message request is announced: it updates in the list, silently.
   const elsewhere = noteInList(messages).filter((m) => m.message_group_uuid !== conversation?.group.uuid
-    && !isMine(m) && !state.list.find(m.message_group_uuid)?.muted);
+    && !isMine(m) && !state.list.quiet(m.message_group_uuid));
   announce(fresh.filter((m) => !isMine(m)), elsewhere);
 }
 
@@ -475,9 +476,21 @@ export async function refreshGroups() {
 }
 
 function drawGroups() {
-  const groups = state.list.groups;
-  renderGroups($("groups"), groups, { currentUuid: state.conversation?.group.uuid, onOpen: openConversation });
-  $("groups-empty").hidden = groups.length > 0 || !state.account;
+  const { conversations, requests } = state.list;
+  const currentUuid = state.conversation?.group.uuid;
+  const pane = $("groups-pane");
+  const focused = pane.contains(document.activeElement) ? document.activeElement.dataset.group : null;
+  renderGroups($("groups"), conversations, { currentUuid, onOpen: openConversation });
+  renderRequests($("requests"), requests, {
+    currentUuid, onOpen: openConversation, onAccept: (group) => acceptRequest(group), onBlock: blockRequest,
+  });
+  // A row that moved from one list to the other (an acceptance) keeps the keyboard focus.
+  if (focused && !pane.contains(document.activeElement)) {
+    if (!focusGroup($("groups"), focused)) focusGroup($("requests"), focused);
+  }
+  $("requests-section").hidden = requests.length === 0;
+  $("requests-count").textContent = requests.length ? `(${requests.length})` : "";
+  $("groups-empty").hidden = conversations.length > 0 || !state.account;
   // The tab says how many are unread, for a person who is in another tab.
   const total = state.account ? state.list.totalUnread() : 0;
   document.title = total ? `(${unreadLabel(total)}) ${TITLE}` : TITLE;
@@ -500,8 +513,9 @@ async function openConversation(group) {
   showHeader(group);
   state.menu.show(true);
   showConversationState();
-  // Blocked when last listed: the list is read again, for a block lifted since (no push says so).
-  if (group.blocked) refreshGroups();
+  // Blocked, or my request waiting, when last listed: the list is read again, for a block lifted or my request
+  // accepted since (no push says either).
+  if (group.blocked || group.awaiting_acceptance) refreshGroups();
   state.view.clear();
   setOlder(conversation, null);
   showDraft(conversation.draft);
@@ -682,7 +696,14 @@ async function sendEntry(entry, account, deadline) {
       drawGroups();
       refreshGroups();
     }
-    if (entry.settled) {
+    if (error instanceof ApiError && error.code === "awaiting_acceptance" && !entry.settled) {
+      // My request holds all it may until they reply or accept: nothing was stored and no retry would help. The
+      // text goes back into the composer, to send once they accept, and the server's words say why.
+      giveBack(account, entry);
+      state.list.setFlags(entry.groupUuid, { awaiting_acceptance: true });
+      drawGroups();
+      reportError(error);
+    } else if (entry.settled) {
       showNotice("");  // it got there after all (the conversation shows it): nothing to report
     } else {
       entry.status = "failed";
@@ -692,6 +713,18 @@ async function sendEntry(entry, account, deadline) {
     }
   }
   onScreen(entry.groupUuid)?.render();
+}
+
+// Refused for good before it was stored: this message and those written after it in its conversation (they would
+// be refused the same) leave the outbox, and their text goes back in front of the draft, in the order written.
+function giveBack(account, entry) {
+  const entries = account.outbox.entries(entry.groupUuid);
+  const back = entries.slice(entries.indexOf(entry));
+  for (const refused of back) account.outbox.settle(refused);  // those still queued find it and are not sent
+  const draft = draftFor(entry.groupUuid);
+  draft.text = [...back.map((refused) => refused.text), draft.text].filter(Boolean).join("\n");
+  const conversation = onScreen(entry.groupUuid);
+  if (conversation) showDraft(conversation.draft);
 }
 
 function retry(key) {
@@ -891,12 +924,26 @@ const groupOf = (conversation) => state.list.find(conversation.group.uuid) ?? co
 const blocksMe = (account, handle) => account.blocks.has(handle.toLowerCase());
 
 // The header's menu and mute label, and the composer: disabled while either member blocks the other (the list's
-// `blocked`, or my own block list), with the reason said in place of it. The messages stay readable.
+// `blocked`, or my own block list), with the reason said in place of it. The messages stay readable. Above the
+// composer, a message request's banner (Accept, Block) or, on my own request, a quiet note that it waits.
 function showConversationState() {
   const conversation = state.conversation;
   const group = conversation && state.account ? groupOf(conversation) : null;
   const blockedByMe = Boolean(group) && blocksMe(state.account, group.handle);
   const blocked = Boolean(group) && (Boolean(group.blocked) || blockedByMe);
+  const inBanner = $("request-banner").contains(document.activeElement);
+  const request = Boolean(group?.request) && !blocked;
+  $("request-banner").hidden = !request;
+  $("request-banner-text").textContent = request
+    ? `${group.display_name} wants to message you. Replying accepts their message request.` : "";
+  const awaiting = Boolean(group?.awaiting_acceptance) && !blocked;
+  $("awaiting-note").hidden = !awaiting;
+  $("awaiting-note").textContent = awaiting ? `Waiting for ${group.display_name} to accept your message request` : "";
+  // Said with the composer too, for a screen reader that goes straight to it.
+  $("composer-text").setAttribute("aria-describedby", ["composer-hint", request ? "request-banner-text" : null,
+    awaiting ? "awaiting-note" : null].filter(Boolean).join(" "));
+  // Accepted or blocked from the banner (or elsewhere): not left on a control that went away under the keyboard.
+  if (inBanner && !request) (blocked ? $("blocked-note") : $("composer-text")).focus();
   const hadFocus = document.activeElement === $("composer-text") || document.activeElement === $("send");
   $("blocked-note").hidden = !blocked;
   $("blocked-note").textContent = blockedByMe
@@ -963,16 +1010,48 @@ async function toggleMute() {
   }
 }
 
-async function toggleBlock() {
+// From the open conversation's menu: the focus goes back to the menu's button.
+function toggleBlock() {
   const conversation = state.conversation;
+  if (!conversation) return;
+  changeBlock(groupOf(conversation), {
+    wanted: () => conversation.current,
+    refocus: () => { if (conversation.current) state.menu.focusButton(); },
+  });
+}
+
+// Block on a message request's row: the focus stays on its row (or, cancelled, on its Block button).
+function blockRequest(group) {
+  changeBlock(state.list.find(group.uuid) ?? group, {
+    wanted: () => true,
+    refocus: (done) => {
+      if (!focusGroup($("requests"), group.uuid, done ? undefined : "block")) focusGroup($("groups"), group.uuid);
+    },
+  });
+}
+
+// Block on the open request's banner: the banner goes, and the focus with it onto the note that replaces the
+// composer (cancelled: back on Block).
+function blockFromBanner() {
+  const conversation = state.conversation;
+  if (!conversation) return;
+  changeBlock(groupOf(conversation), {
+    wanted: () => conversation.current,
+    refocus: (done) => { if (conversation.current) (done ? $("blocked-note") : $("request-block")).focus(); },
+  });
+}
+
+// Blocks the other member of `group` (asking first in the block dialog) or, if I block them, unblocks them.
+// `wanted()`: still to be done once the dialog is answered; `refocus(done)`: the keyboard's place afterwards.
+async function changeBlock(group, { wanted, refocus }) {
   const account = state.account;
-  if (!conversation || account.safetyBusy) return;
-  const group = groupOf(conversation);
+  if (!account || account.safetyBusy) return;
   const unblocking = blocksMe(account, group.handle);
   account.safetyBusy = true;
+  let done = false;
   try {
     if (!unblocking && !(await state.blockDialog.ask(group.display_name))) return;
-    if (state.account !== account || !conversation.current) return;
+    if (state.account !== account || !wanted()) return;
     const { data } = await write(() => (unblocking ? state.api.unblock(group.handle) : state.api.block(group.handle)));
     if (state.account !== account) return;
     showNotice("");
@@ -983,12 +1062,33 @@ async function toggleBlock() {
     state.list.setFlags(group.uuid, { blocked: data.blocked });
     drawGroups();
     say(data.blocked ? `You blocked ${group.display_name}` : `You unblocked ${group.display_name}`);
+    done = true;
     refreshGroups();
   } catch (error) {
     if (state.account === account) reportError(error);
   } finally {
     account.safetyBusy = false;
-    if (state.account === account && conversation.current) state.menu.focusButton();
+    if (state.account === account) refocus(done);
+  }
+}
+
+// A message request accepted (from its row or the banner): it moves to the conversations at once, from the
+// answer; the list's next answer has the last word. Its starter may then write freely.
+async function acceptRequest(group) {
+  const account = state.account;
+  if (!account || account.accepting.has(group.uuid)) return;
+  account.accepting.add(group.uuid);
+  try {
+    const { data } = await write(() => state.api.accept(group.uuid));
+    if (state.account !== account) return;
+    showNotice("");
+    state.list.setFlags(group.uuid, { request: data.request });
+    drawGroups();
+    say(`Accepted: ${group.display_name} is in your conversations now`);
+  } catch (error) {
+    if (state.account === account) reportError(error);
+  } finally {
+    account.accepting.delete(group.uuid);
   }
 }
 
@@ -1091,6 +1191,10 @@ async function main() {
   state.blockDialog = new BlockDialog();
   state.reportDialog = new ReportDialog({ onSubmit: sendReport });
   state.menu = new ConversationMenu({ onMute: toggleMute, onBlock: toggleBlock });
+  $("request-accept").addEventListener("click", () => {
+    if (state.conversation) acceptRequest(groupOf(state.conversation));
+  });
+  $("request-block").addEventListener("click", blockFromBanner);
   let config;
   try {
     config = await loadConfig();
@@ -1125,7 +1229,8 @@ async function main() {
     const left = state.conversation?.group.uuid;
     closeConversation();
     drawGroups();
-    if (left) focusGroup($("groups"), left);  // the back button is gone: keyboard users carry on where they were
+    // The back button is gone: keyboard users carry on where they were, in the conversations or the requests.
+    if (left && !focusGroup($("groups"), left)) focusGroup($("requests"), left);
   });
   showSignIn();
 }

@@ -14,14 +14,25 @@ export class ConversationList {
 
   find(uuid) { return this.#groups.find((group) => group.uuid === uuid) ?? null; }
 
-  // What the tab title counts: a muted conversation never does.
+  // Message requests (someone I do not talk to yet wrote first) are listed apart from the conversations.
+  get requests() { return this.#groups.filter((group) => group.request); }
+
+  get conversations() { return this.#groups.filter((group) => !group.request); }
+
+  // What the tab title counts: neither a muted conversation nor a message request ever does.
   totalUnread() {
-    return this.#groups.reduce((total, group) =>
+    return this.conversations.reduce((total, group) =>
       total + (!group.muted && Number.isFinite(group.unread_count) ? group.unread_count : 0), 0);
   }
 
-  // What the page learnt before the list could say it (a mute, a block, a send refused as blocked): the list's
-  // next answer has the last word.
+  // Whether the person should be alerted to a new message of this conversation.
+  quiet(uuid) {
+    const group = this.find(uuid);
+    return Boolean(group?.muted || group?.request);
+  }
+
+  // What the page learnt before the list could say it (a mute, a block, an acceptance, a send refused as blocked
+  // or as awaiting acceptance): the list's next answer has the last word.
   setFlags(uuid, flags) {
     const group = this.find(uuid);
     if (group) this.#put({ ...group, ...flags });
@@ -51,13 +62,19 @@ export class ConversationList {
     const news = [];
     for (const message of messages) {
       const uuid = message.message_group_uuid;
-      const group = this.find(uuid);
+      let group = this.find(uuid);
       if (!group) {
         unknown.add(uuid);
         continue;
       }
       const mine = isMine(message);
       if (mine) this.#raise(uuid, message.created_at);  // sending moves one's own read marker to the message
+      // A reply accepts a message request (the server does it with the message): mine to one I received, or the
+      // other member's to mine.
+      if (mine ? group.request : group.awaiting_acceptance) {
+        group = { ...group, request: false, awaiting_acceptance: false };
+        this.#put(group);
+      }
       if (message.created_at <= group.created_at) continue;  // pushed again, or the list already has newer
       let unread = group.unread_count;
       if (mine) unread = 0;

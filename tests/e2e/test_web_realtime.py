@@ -17,7 +17,7 @@ import psycopg2
 import pytest
 
 from tests.dev_process import DevStack
-from tests.e2e.message_requests import accept
+from tests.e2e import message_requests
 from tests.e2e.test_web_client import NEEDS_CHROMIUM, launch_browser, sign_in, wait_until
 from tooling.cognito import LOCAL_PASSWORD, ensure_users, sync_cognito_user_ids
 from tooling.http_client import call
@@ -69,14 +69,22 @@ def member(dev_stack: DevStack) -> Callable[[str], Member]:
     return lambda first_name: new_member(dev_stack, first_name)
 
 
-def start(stack: DevStack, sender: Member, to: Member, text: str) -> dict[str, Any]:
-    """A new conversation (pattern D); returns the message with its message_group_uuid."""
+def start(stack: DevStack, sender: Member, to: Member, text: str, *, accepted: bool = True) -> dict[str, Any]:
+    """A new conversation (pattern D); returns the message with its message_group_uuid. `accepted`: `to` accepts it
+    at once, so it is an ordinary conversation for both (what these tests are about); False leaves it a message
+    request to `to` (test_web_requests.py)."""
     result = call(
         "POST", f"{stack.api_url}/api/message_groups", token=sender.token, body={"handle": to.handle, "message": text}
     )
     assert result.status == 201, result.body
-    accept(stack.api_url, to.token, result.body["message_group_uuid"])  # an ordinary conversation, no request
+    if accepted:
+        accept(stack, to, result.body["message_group_uuid"])
     return result.body
+
+
+def accept(stack: DevStack, who: Member, group_uuid: str) -> None:
+    """`who` accepts the message request of `group_uuid` (PUT .../accept)."""
+    message_requests.accept(stack.api_url, who.token, group_uuid)
 
 
 def send(stack: DevStack, sender: Member, group_uuid: str, text: str) -> dict[str, Any]:
