@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from websockets.sync.client import ClientConnection, connect
 
-from bench.routes import WARMUP, percentile
+from bench.routes import WARMUP, percentile, signed_in
 from local.stack import PUSH_FUNCTION, EmulatedStack
 from local.streams.filters import passes
 from local.streams.records import stream_batch
@@ -110,7 +110,9 @@ def push_burst(
     group_ids = [service.start_message_group(sender_sub, handle, "hello")[0].group_uuid for handle in handles]
     for n in range(messages - len(group_ids)):
         service.post_message(sender_sub, group_ids[n % len(group_ids)], f"burst {n}")
-    members = {sender.uuid: sender_sub, **_signed_in(stack, handles)}
+    # By user uuid: $connect maps a sub to its user.
+    subs = signed_in(stack, handles)
+    members = {sender.uuid: sender_sub, **{participants.by_handle(h).uuid: sub for h, sub in subs.items()}}
     connection_of = {member: connect_in_process(stack, sub) for member, sub in members.items()}
 
     poller = stack.stream.poller(PUSH_FUNCTION)
@@ -159,19 +161,6 @@ def push_burst(
         most_posts_to_one_connection_in_a_batch=max(counts),
         connection_queries_per_member_per_batch=len(queries) / reached_members,
     )
-
-
-def _signed_in(stack: EmulatedStack, handles: list[str]) -> dict[str, str]:
-    """The users' uuids, each with a Cognito sub of its own (linked here): $connect maps a sub to its user."""
-    with stack.postgres_connection() as connection, connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE users SET cognito_user_id = gen_random_uuid()::text WHERE handle = ANY(%s)"
-            " RETURNING uuid::text, cognito_user_id",
-            (handles,),
-        )
-        found = dict(cursor.fetchall())
-    connection.close()
-    return found
 
 
 def connect_in_process(stack: EmulatedStack, sub: str) -> str:

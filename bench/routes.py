@@ -123,7 +123,10 @@ def safety_scenarios(stack: EmulatedStack, calls: int) -> dict[str, Callable[[],
     conversations."""
     api = ApiClient(stack)
     ((me_handle, me),) = (_signed_in_callers(stack, 1)).items()
-    with_conversation = _Conversations(stack, me, calls)
+    with_conversation = _Conversations(
+        lambda: new_users(stack.connection_url, calls),
+        lambda handle: service.start_message_group(me.sub, handle, "bench")[0].group_uuid,
+    )
     blocked: list[str] = []
     never_talked = iter(new_users(stack.connection_url, calls))
     muted = _BackAndForth()
@@ -180,10 +183,11 @@ class _BackAndForth:
 
 
 class _Conversations:
-    """``count`` users, each in a conversation ``caller`` started with them, made on first use."""
+    """A conversation started with each of the users ``handles()`` makes, all on first use; ``start(handle)``
+    starts one and answers its group's uuid."""
 
-    def __init__(self, stack: EmulatedStack, caller: Caller, count: int) -> None:
-        self.stack, self.caller, self.count = stack, caller, count
+    def __init__(self, handles: Callable[[], list[str]], start: Callable[[str], str]) -> None:
+        self.make_handles, self.start = handles, start
         self.handles: list[str] = []
         self.groups: list[str] = []
 
@@ -197,9 +201,8 @@ class _Conversations:
 
     def _made(self) -> None:
         if not self.groups:
-            self.handles = new_users(self.stack.connection_url, self.count)
-            for handle in self.handles:
-                self.groups.append(service.start_message_group(self.caller.sub, handle, "bench")[0].group_uuid)
+            self.handles = self.make_handles()
+            self.groups = [self.start(handle) for handle in self.handles]
 
 
 class _TheirMessages:
@@ -413,7 +416,8 @@ def _safety_over_http(stack: DevStack, count: int) -> dict[str, Callable[[], Any
     """The safety routes through the gateway, andrew's, ``count`` requests each, as ``safety_scenarios`` makes them
     in-process; measured after A to D (the reported messages are bayko's, into the seed conversation)."""
     token, url = stack.token("andrewbrown"), stack.api_url
-    talked_to = _ConversationsOverHttp(url, token, new_users(stack.state["connection_url"], count))
+    handles = new_users(stack.state["connection_url"], count)
+    talked_to = _Conversations(lambda: handles, _started_over_http(url, token))
     never_talked = new_users(stack.state["connection_url"], count)
     blocked: list[str] = []
     muted = _BackAndForth()
@@ -443,30 +447,14 @@ def _safety_over_http(stack: DevStack, count: int) -> dict[str, Callable[[], Any
     }
 
 
-class _ConversationsOverHttp:
-    """A conversation the token's user starts with each of ``handles``, over HTTP on first use."""
+def _started_over_http(url: str, token: str) -> Callable[[str], str]:
+    def start(handle: str) -> str:
+        started = call("POST", f"{url}/api/message_groups", token=token, body={"handle": handle, "message": "b"})
+        if started.status >= 400:
+            raise RuntimeError(f"starting a conversation: {started.status} {started.body}")
+        return started.body["message_group_uuid"]
 
-    def __init__(self, url: str, token: str, handles: list[str]) -> None:
-        self.url, self.token, self.handles = url, token, list(handles)
-        self.groups: list[str] = []
-
-    def next_handle(self) -> str:
-        self._made()
-        return self.handles.pop()
-
-    def first_group(self) -> str:
-        self._made()
-        return self.groups[0]
-
-    def _made(self) -> None:
-        if self.groups:
-            return
-        for handle in self.handles:
-            body = {"handle": handle, "message": "b"}
-            started = call("POST", f"{self.url}/api/message_groups", token=self.token, body=body)
-            if started.status >= 400:
-                raise RuntimeError(f"starting a conversation to block: {started.status} {started.body}")
-            self.groups.append(started.body["message_group_uuid"])
+    return start
 
 
 class _SentOverHttp:
