@@ -200,8 +200,18 @@ def test_unread_counts_are_shown_when_the_api_gives_them(browser, dev_stack: Dev
         expect(page.locator(".group", has_text=f"(@{quiet.lower()})").locator(".unread-badge")).to_have_count(0)
 
     def weight(handle: str) -> int:
-        name = page.locator(".group", has_text=f"(@{handle})").locator(".group-name")
-        return int(name.evaluate("(n) => getComputedStyle(n).fontWeight"))
+        # Found and measured in one evaluation: the list is redrawn whole at each refresh, and a row located first
+        # could be detached (no computed style) by the time it is measured.
+        return int(
+            page.evaluate(
+                """(handle) => {
+                    const row = [...document.querySelectorAll(".group")]
+                        .find((group) => group.textContent.includes(`(@${handle})`));
+                    return getComputedStyle(row.querySelector(".group-name")).fontWeight;
+                }""",
+                handle,
+            )
+        )
 
     assert weight("bayko") >= 700
     assert weight("londo") >= 700
