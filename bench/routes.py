@@ -134,6 +134,13 @@ def safety_scenarios(stack: EmulatedStack, calls: int) -> dict[str, Callable[[],
     refusing = _Refusing(stack, calls)
     reported = _TheirMessages(stack, me, calls)
     blocked_by_them = _BlockedBy(stack, me, me_handle)
+    requests_to_me = _Requests(lambda: _started_by_others(stack, me_handle, calls))
+    my_requests = _Requests(
+        lambda: [
+            service.start_message_group(me.sub, handle, "bench")[0].group_uuid
+            for handle in new_users(stack.connection_url, calls)
+        ]
+    )
 
     def block(handle: str) -> ApiResponse:
         blocked.append(handle)
@@ -148,6 +155,15 @@ def safety_scenarios(stack: EmulatedStack, calls: int) -> dict[str, Callable[[],
         # The users blocked above, a conversation each: the transaction's four items again.
         "Unblock DELETE /api/blocks/{handle}": lambda: api.request("DELETE", f"/api/blocks/{blocked.pop()}", me),
         "List blocks GET /api/blocks (full page)": lambda: api.get("/api/blocks", me),
+        # Message requests, before the settings change below ("nobody" would refuse the requests to this user):
+        # each accept takes a request someone new started with this user; each C goes into a request this user
+        # started (one message each, so none meets MessageRequestLimit).
+        "Accept PUT /api/message_groups/{id}/accept": lambda: api.request(
+            "PUT", f"/api/message_groups/{requests_to_me.next_group()}/accept", me
+        ),
+        "C into my request (awaiting acceptance)": lambda: api.post(
+            "/api/messages", me, {"message_group_uuid": my_requests.next_group(), "message": "bench"}
+        ),
         "Settings GET /api/settings": lambda: api.get("/api/settings", me),
         "Settings PUT /api/settings": lambda: put(
             "/api/settings", {"new_conversations": "nobody" if kind.next() else "everyone"}
@@ -166,8 +182,6 @@ def safety_scenarios(stack: EmulatedStack, calls: int) -> dict[str, Callable[[],
             lambda: api.post("/api/message_groups", me, {"handle": refusing.next_handle(), "message": "bench"}),
             "not_accepting_messages",
         ),
-        # Message requests (issue 24, not built yet): "Accept PUT /api/message_groups/{id}/accept" goes here, on a
-        # request started with this user by someone they never talked to, one request each.
     }
 
 
@@ -235,6 +249,25 @@ class _BlockedBy:
             self.group_uuid = service.start_message_group(self.me.sub, handle, "bench")[0].group_uuid
             safety_service.set_block(them.sub, self.me_handle, blocked=True)
         return self.group_uuid
+
+
+class _Requests:
+    """Message requests not accepted yet, one group each, all made on first use by ``start()``."""
+
+    def __init__(self, start: Callable[[], list[str]]) -> None:
+        self.start = start
+        self.groups: list[str] | None = None
+
+    def next_group(self) -> str:
+        if self.groups is None:
+            self.groups = self.start()
+        return self.groups.pop()
+
+
+def _started_by_others(stack: EmulatedStack, me_handle: str, count: int) -> list[str]:
+    """``count`` requests to ``me_handle``, each from a new user."""
+    callers = _signed_in_callers(stack, count).values()
+    return [service.start_message_group(them.sub, me_handle, "bench")[0].group_uuid for them in callers]
 
 
 class _Refusing:
