@@ -102,7 +102,8 @@ typecheck: $(STAMP) ## mypy --strict on the layer
 	$(BIN)/mypy
 
 test: lint typecheck validate build security ## Everything CI checks: lint, types, template, build, security scan, all tests
-	$(BIN)/pytest $(XDIST) --cov --cov-fail-under=$(COVERAGE_FLOOR)
+	@# The 40 slowest tests in the log: where the suite's time goes, run after run (issue 22's budget).
+	$(BIN)/pytest $(XDIST) --durations=40 --cov --cov-fail-under=$(COVERAGE_FLOOR)
 
 clean: ## Remove the venv, build output and local state
 	rm -rf $(VENV) $(CHECKOV_VENV) .aws-sam .local .pytest_cache .ruff_cache .coverage
