@@ -30,8 +30,9 @@ type PushReadMarkers = Callable[[Iterable[tuple[str, ReadMarker]], Deadline], Pu
 _RESERVE_SECONDS = MANAGEMENT_CALL_SECONDS + 1.0
 
 
-# Its own stream consumer: the connections it posts to, through the WebSocket API's management endpoint.
-PUSH = Kind(correlation_id_path=None, needs=(Need.CONNECTIONS, Need.MANAGEMENT))
+# Its own stream consumer: the connections it posts to, through the WebSocket API's management endpoint; the
+# messages table for what a push must not cross (a block on the group items).
+PUSH = Kind(correlation_id_path=None, needs=(Need.CONNECTIONS, Need.MANAGEMENT, Need.MESSAGES))
 
 
 def push_handler(push: Push, push_read_markers: PushReadMarkers) -> LambdaHandler:
