@@ -14,13 +14,13 @@ shard's other users). A connection whose token has expired is closed and forgott
 """
 
 import time
-from collections.abc import Callable, Iterable, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import msgspec
 
 from messaging.core.aws import MANAGEMENT_POOL_SIZE
-from messaging.core.domain import Message, ReadMarker
+from messaging.core.domain import Message, ReadMarker, ReadReceipt
 from messaging.core.observability import logger
 from messaging.realtime import connections, lifecycle, management
 from messaging.realtime.connections import OpenConnection
@@ -39,6 +39,9 @@ type FrameMaker = Callable[[Sequence[Message], Set[str]], Frames]
 type ReadFrameMaker = Callable[[ReadMarker], bytes]
 # Whether the conversation is blocked (either way), as the member's own group item says: (member, group) -> bool.
 type BlockCheck = Callable[[str, str], bool]
+type ReceiptFrameMaker = Callable[[ReadReceipt], bytes]
+# Whether each user shows (and sees) read receipts: one read for all of a batch's users.
+type ReceiptSettings = Callable[[Iterable[str]], Mapping[str, bool]]
 
 
 class Deadline(msgspec.Struct, frozen=True):
@@ -179,6 +182,51 @@ def push_read_markers(
         ],
         deadline,
     )
+
+
+def push_read_receipts(
+    receipts: Iterable[ReadReceipt],
+    deadline: Deadline,
+    frame_of: ReceiptFrameMaker,
+    receipts_on: ReceiptSettings | None = None,
+) -> PushReport:
+    """Tells the other member's connections where the reader has now read the conversation up to ("Seen").
+
+    Only while both show read receipts (off works both ways): their settings are read once per batch, for all its
+    readers and others together, side by side with the connection lookups. Blocked conversations and unaccepted
+    message requests never get here (``table.records.read_receipt_of``). Only the reader's latest marker per group
+    goes; a failed settings read fails the receipts' records (retried), never sends them unchecked.
+    """
+    shown = safety_store.read_receipts_of if receipts_on is None else receipts_on
+    latest: dict[tuple[str, str], ReadReceipt] = {}
+    for receipt in receipts:
+        current = latest.get((receipt.other_uuid, receipt.group_uuid))
+        if current is None or current.last_read_uuid <= receipt.last_read_uuid:
+            latest[(receipt.other_uuid, receipt.group_uuid)] = receipt
+    if not latest:
+        return PushReport()
+    users = {user for receipt in latest.values() for user in (receipt.reader_uuid, receipt.other_uuid)}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        settings = pool.submit(shown, users)
+        return deliver(
+            [
+                MemberPush(receipt.other_uuid, _receipt_frames(frame_of, receipt, settings), [receipt.group_uuid])
+                for receipt in latest.values()
+            ],
+            deadline,
+        )
+
+
+def _receipt_frames(
+    frame_of: ReceiptFrameMaker, receipt: ReadReceipt, settings: Future[Mapping[str, bool]]
+) -> Callable[[], Frames]:
+    def make() -> Frames:
+        on = settings.result()
+        if not (on.get(receipt.reader_uuid, True) and on.get(receipt.other_uuid, True)):
+            return []
+        return [(frame_of(receipt), [])]
+
+    return make
 
 
 def _frames_for(
