@@ -15,7 +15,7 @@ from bench.calls import CallCounter
 from local.stack import EmulatedStack
 from messaging.conversations import service
 from messaging.safety import service as safety_service
-from messaging.safety.state import NewConversations, UserSettings
+from messaging.safety.state import NewConversations, SettingsChange
 from tests.api_client import ApiClient, ApiResponse
 from tests.dev_process import DevStack
 from tooling.http_client import call
@@ -280,7 +280,7 @@ class _Refusing:
     def next_handle(self) -> str:
         if not self.handles:
             for handle, user in _signed_in_callers(self.stack, self.count).items():
-                safety_service.change_settings(user.sub, UserSettings(NewConversations.NOBODY))
+                safety_service.change_settings(user.sub, SettingsChange(new_conversations=NewConversations.NOBODY))
                 self.handles.append(handle)
         return self.handles.pop()
 

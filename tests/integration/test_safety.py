@@ -164,10 +164,10 @@ def test_settings_default_to_everyone_and_nobody_refuses_only_new_conversations(
     api: ApiClient, conversation: Conversation, new_user: Callable[..., TestUser]
 ) -> None:
     me = conversation.other
-    assert api.get("/api/settings", me).body == {"new_conversations": "everyone"}
+    assert api.get("/api/settings", me).body == {"new_conversations": "everyone", "read_receipts": True}
     changed = put(api, me, "/api/settings", {"new_conversations": "nobody"})
-    assert (changed.status, changed.body) == (200, {"new_conversations": "nobody"})
-    assert api.get("/api/settings", me).body == {"new_conversations": "nobody"}
+    assert (changed.status, changed.body) == (200, {"new_conversations": "nobody", "read_receipts": True})
+    assert api.get("/api/settings", me).body == {"new_conversations": "nobody", "read_receipts": True}
 
     refused = start(api, new_user("Newcomer"), me.handle)
     assert (refused.status, refused.error) == (403, "not_accepting_messages")
@@ -180,14 +180,35 @@ def test_settings_default_to_everyone_and_nobody_refuses_only_new_conversations(
     assert start(api, new_user("Later"), me.handle).status == 201
 
 
-@pytest.mark.parametrize("body", [{}, {"new_conversations": "friends"}, {"new_conversations": True}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"new_conversations": "friends"},
+        {"new_conversations": True},
+        {"read_receipts": "no"},
+        {"read_receipts": None},
+        {"new_conversations": "nobody", "read_receipts": 0},
+    ],
+)
 def test_an_unknown_setting_is_422_and_changes_nothing(
     api: ApiClient, new_user: Callable[..., TestUser], body: dict
 ) -> None:
     me = new_user()
     answer = put(api, me, "/api/settings", body)
     assert (answer.status, answer.error) == (422, "validation_error")
-    assert api.get("/api/settings", me).body == {"new_conversations": "everyone"}
+    assert api.get("/api/settings", me).body == {"new_conversations": "everyone", "read_receipts": True}
+
+
+def test_a_put_changes_only_the_settings_it_names(api: ApiClient, new_user: Callable[..., TestUser]) -> None:
+    me = new_user()
+    off = put(api, me, "/api/settings", {"read_receipts": False})
+    assert (off.status, off.body) == (200, {"new_conversations": "everyone", "read_receipts": False})
+    nobody = put(api, me, "/api/settings", {"new_conversations": "nobody"})
+    assert nobody.body == {"new_conversations": "nobody", "read_receipts": False}  # receipts stay off
+    both = put(api, me, "/api/settings", {"new_conversations": "everyone", "read_receipts": True})
+    assert both.body == {"new_conversations": "everyone", "read_receipts": True}
+    assert api.get("/api/settings", me).body == both.body
 
 
 # --- mute --------------------------------------------------------------------------------------------------------

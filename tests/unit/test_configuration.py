@@ -42,7 +42,7 @@ REQUIRES: dict[str, set[str]] = {
     "AcceptMessageGroupFunction": _PROFILES | _SENDS,
     "ReportMessageFunction": _PROFILES | _SENDS | {"REPORTS_TABLE"},
     "MessageStreamFunction": {"MESSAGES_TABLE"},
-    "MessagePushFunction": {"CONNECTIONS_TABLE", "WEBSOCKET_MANAGEMENT_URL"},
+    "MessagePushFunction": {"CONNECTIONS_TABLE", "WEBSOCKET_MANAGEMENT_URL", "MESSAGES_TABLE"},
     # Checks tokens itself: without its pool it must not start (it would refuse every connection as a 401).
     "WebSocketAuthorizerFunction": _POOL,
     "WebSocketConnectFunction": {

@@ -212,9 +212,21 @@ class BlockedUserView(msgspec.Struct, frozen=True):
 
 
 class SettingsBody(msgspec.Struct, frozen=True):
-    """GET and PUT /api/settings: who may start a conversation with the caller."""
+    """GET and PUT /api/settings' answer: who may start a conversation with the caller, and read receipts."""
 
     new_conversations: Literal["everyone", "nobody"]
+    read_receipts: bool
+
+
+class SettingsChangeBody(msgspec.Struct, frozen=True):
+    """PUT /api/settings: the settings to change, at least one; those not named stay as they were."""
+
+    new_conversations: Literal["everyone", "nobody"] | msgspec.UnsetType = msgspec.UNSET
+    read_receipts: bool | msgspec.UnsetType = msgspec.UNSET
+
+    def __post_init__(self) -> None:
+        if self.new_conversations is msgspec.UNSET and self.read_receipts is msgspec.UNSET:
+            raise FieldProblem("body", "must name a setting: new_conversations or read_receipts")
 
 
 class MuteRequest(msgspec.Struct, frozen=True):

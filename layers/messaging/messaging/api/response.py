@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from messaging.api.request import HttpRequest
-    from messaging.core.domain import Page
+    from messaging.core.domain import Page, ReadReceipt
 
 
 class HttpResponse(msgspec.Struct, frozen=True):
@@ -35,9 +35,20 @@ class HttpResponse(msgspec.Struct, frozen=True):
             headers["link"] = f'<{request.path}?{query}>; rel="next"'
         return cls(200, body, headers)
 
+    def with_headers(self, headers: dict[str, str]) -> Self:
+        return msgspec.structs.replace(self, headers={**self.headers, **headers})
+
     def to_lambda(self) -> dict[str, Any]:
         return {
             "statusCode": self.status,
             "headers": {"content-type": "application/json", **self.headers},
             "body": json.dumps(self.body, ensure_ascii=False, separators=(",", ":")),
         }
+
+
+def read_receipt_headers(receipt: ReadReceipt | None) -> dict[str, str]:
+    """Pattern A's "Seen": the other member's read marker, in headers because the answer's body is the messages'
+    array (docs/openapi.yaml); none when it may not be shown."""
+    if receipt is None:
+        return {}
+    return {"other-last-read-uuid": receipt.last_read_uuid, "other-last-read-at": receipt.last_read_at}

@@ -4,8 +4,9 @@ from typing import Any
 
 from messaging.core.aws import ITEM_COLLECTION_FULL_REASON, StoreRefused, dynamodb
 from messaging.core.config import settings
-from messaging.core.domain import Message, MessageGroup, Page, User
+from messaging.core.domain import Message, MessageGroup, Page, ReadReceipt, User
 from messaging.core.errors import ConversationFull, ConversationListFull
+from messaging.safety import store as safety_store
 from messaging.safety.requests import RECEIVED, SENT_FIRST, requested_by
 from messaging.table import keys
 from messaging.table.items import message_group_from_item, message_group_item, message_item
@@ -30,6 +31,26 @@ class PairBlocked(Exception):
 def other_member(owner_uuid: str, group_uuid: str) -> str | None:
     """The other member of the owner's message group; None when the owner is not a member (or no such group)."""
     return _string_attribute(keys.group_key(owner_uuid, group_uuid), "user_uuid")
+
+
+def read_receipt_for(caller_uuid: str, other_uuid: str, group_uuid: str) -> ReadReceipt | None:
+    """Where the other member has read the group up to, as the caller may see it ("Seen"): None unless both show
+    read receipts and the other member has a marker. One consistent BatchGetItem of three small items: the other
+    member's group item (their marker) and both members' settings."""
+    found = safety_store.batch_get(
+        [keys.group_key(other_uuid, group_uuid), keys.settings_key(caller_uuid), keys.settings_key(other_uuid)],
+        "pk, last_read_sk, read_receipts",
+    )
+    marker: str | None = None
+    for item in found:
+        if item["pk"]["S"].startswith(keys.SETTINGS_PREFIX):
+            if not safety_store.settings_from_item(item).read_receipts:
+                return None
+        else:
+            marker = item.get("last_read_sk", {}).get("S")
+    if marker is None:
+        return None
+    return ReadReceipt(group_uuid=group_uuid, reader_uuid=other_uuid, other_uuid=caller_uuid, last_read_uuid=marker)
 
 
 def recent_message_groups(owner_uuid: str, limit: int, cursor: str | None) -> Page[MessageGroup]:

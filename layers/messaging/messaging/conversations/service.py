@@ -3,6 +3,7 @@
 Plain values in, domain objects out: the HTTP edge (``messaging.api``) parses requests and shapes answers.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
@@ -10,7 +11,16 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from messaging.conversations import groups, messages
 from messaging.core.config import settings
-from messaging.core.domain import Message, MessageGroup, Page, ReadMarker, User, message_time, utc_timestamp
+from messaging.core.domain import (
+    Message,
+    MessageGroup,
+    Page,
+    ReadMarker,
+    ReadReceipt,
+    User,
+    message_time,
+    utc_timestamp,
+)
 from messaging.core.errors import (
     CannotMessageSelf,
     EditWindowClosed,
@@ -29,11 +39,24 @@ from messaging.safety.state import Request
 from messaging.unread import member_items
 
 
-def list_messages(caller_id: str, group_uuid: str, limit: int, cursor: str | None) -> Page[Message]:
-    """Pattern A."""
+def list_messages(
+    caller_id: str, group_uuid: str, limit: int, cursor: str | None
+) -> tuple[Page[Message], ReadReceipt | None]:
+    """Pattern A, and on its first page the other member's read marker ("Seen") where the caller may see it.
+
+    The membership read says whether the conversation is blocked or an unaccepted request (no marker then, and
+    nothing more read); otherwise the marker and both members' settings are one BatchGetItem beside the Query.
+    """
     caller = participants.caller(caller_id)
-    _other_member(caller.uuid, group_uuid)
-    return messages.newest_messages(group_uuid, limit, cursor)
+    membership = safety_store.membership(caller.uuid, group_uuid)
+    if membership is None:
+        raise NotAMember("You are not a member of this conversation.")
+    if cursor is not None or membership.blocked or membership.request is not Request.NONE:
+        return messages.newest_messages(group_uuid, limit, cursor), None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        seen = pool.submit(groups.read_receipt_for, caller.uuid, membership.other_uuid, group_uuid)
+        page = messages.newest_messages(group_uuid, limit, cursor)
+        return page, seen.result()
 
 
 def list_message_groups(caller_id: str, limit: int, cursor: str | None) -> Page[MessageGroup]:

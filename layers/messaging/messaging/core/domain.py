@@ -100,6 +100,20 @@ class ReadMarker(msgspec.Struct, frozen=True):
     unread_count: int
 
 
+class ReadReceipt(msgspec.Struct, frozen=True):
+    """Where a member has read a conversation up to, as its other member may see it ("Seen"): the marker's
+    message (its uuid is its sort key) and when that message was sent."""
+
+    group_uuid: str
+    reader_uuid: str
+    other_uuid: str  # who may see it
+    last_read_uuid: str
+
+    @property
+    def last_read_at(self) -> str:
+        return message_time(self.last_read_uuid)
+
+
 class Page[T](msgspec.Struct, frozen=True):
     items: list[T]
     next_cursor: str | None

@@ -1,8 +1,9 @@
 """Push frames, the WebSocket API's format: ``{"type": "messages", "messages": [...]}``, each message as pattern A
 returns it plus its ``message_group_uuid``, split only where a frame would pass API Gateway's 128 KB;
 ``{"type": "message_updated", "message": {...}}`` for an edit or a deletion (the message as pattern A returns it,
-tombstones included); and ``{"type": "unread", "message_group_uuid", "unread_count", "last_read_at"}`` when a
-member's read marker moved."""
+tombstones included); ``{"type": "unread", "message_group_uuid", "unread_count", "last_read_at"}`` when a
+member's read marker moved, to that member; and ``{"type": "read", "message_group_uuid", "last_read_at",
+"last_read_uuid"}`` to the other member ("Seen"), where both show read receipts."""
 
 import json
 from collections.abc import Sequence, Set
@@ -10,7 +11,7 @@ from collections.abc import Sequence, Set
 import msgspec
 
 from messaging.api.models import PostedMessageView
-from messaging.core.domain import Message, ReadMarker
+from messaging.core.domain import Message, ReadMarker, ReadReceipt
 from messaging.realtime.management import MAX_POST_BYTES
 
 _FRAME_START = b'{"type":"messages","messages":['
@@ -68,5 +69,15 @@ def read_frame_of(marker: ReadMarker) -> bytes:
         "message_group_uuid": marker.group_uuid,
         "unread_count": marker.unread_count,
         "last_read_at": marker.last_read_at,
+    }
+    return json.dumps(frame, separators=(",", ":")).encode()
+
+
+def receipt_frame_of(receipt: ReadReceipt) -> bytes:
+    frame = {
+        "type": "read",
+        "message_group_uuid": receipt.group_uuid,
+        "last_read_at": receipt.last_read_at,
+        "last_read_uuid": receipt.last_read_uuid,
     }
     return json.dumps(frame, separators=(",", ":")).encode()

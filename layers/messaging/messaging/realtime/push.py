@@ -14,26 +14,34 @@ shard's other users). A connection whose token has expired is closed and forgott
 """
 
 import time
-from collections.abc import Callable, Iterable, Sequence, Set
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping, Sequence, Set
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import msgspec
 
 from messaging.core.aws import MANAGEMENT_POOL_SIZE
-from messaging.core.domain import Message, ReadMarker
+from messaging.core.domain import Message, ReadMarker, ReadReceipt
 from messaging.core.observability import logger
 from messaging.realtime import connections, lifecycle, management
 from messaging.realtime.connections import OpenConnection
 from messaging.realtime.management import Delivery
+from messaging.safety import store as safety_store
 
 _MEMBER_WORKERS = 8  # below botocore's DynamoDB connection pool (10), so no worker waits for a connection
 _POST_WORKERS = MANAGEMENT_POOL_SIZE
+# Block reads run beside the connection lookups: together still within botocore's pool of 10.
+_BLOCK_WORKERS = 2
 
 # Frames in the WebSocket edge's format: the bytes to post, and the uuids of the messages each carries.
 type Frames = list[tuple[bytes, list[str]]]
 # The member's messages of the batch, and the uuids of those sent in it (the others were edited or deleted).
 type FrameMaker = Callable[[Sequence[Message], Set[str]], Frames]
 type ReadFrameMaker = Callable[[ReadMarker], bytes]
+# Whether the conversation is blocked (either way), as the member's own group item says: (member, group) -> bool.
+type BlockCheck = Callable[[str, str], bool]
+type ReceiptFrameMaker = Callable[[ReadReceipt], bytes]
+# Whether each user shows (and sees) read receipts: one read for all of a batch's users.
+type ReceiptSettings = Callable[[Iterable[str]], Mapping[str, bool]]
 
 
 class Deadline(msgspec.Struct, frozen=True):
@@ -78,25 +86,67 @@ class MemberPush(msgspec.Struct, frozen=True):
     retry_ids: list[str]
 
 
-def push_messages(messages: Iterable[Message], deadline: Deadline, frames_of: FrameMaker) -> PushReport:
+def push_messages(
+    messages: Iterable[Message], deadline: Deadline, frames_of: FrameMaker, is_blocked: BlockCheck | None = None
+) -> PushReport:
     """Posts each member's new messages to each of the member's connections.
 
     ``frames_of`` packs messages into frames: the wire format is the WebSocket edge's, not the logic's.
+
+    Nothing crosses a block: no message can be sent into a blocked conversation, but an earlier one can still be
+    edited or deleted. Such a change (not sent in this batch) goes to its sender's connections only while the
+    conversation is blocked, either way: the recipient's group item says so (``blocked_by``), read once per group
+    per batch and only for groups with a change, side by side with the connection lookups.
     """
+    blocked_for = _conversation_blocked if is_blocked is None else is_blocked
     messages = list(messages)
     sent = {message.uuid for message in messages if message.version == 0}
     inbox = messages_per_member(messages)
-    return deliver(
-        [
-            MemberPush(
-                member,
-                _frames_for(frames_of, member_messages, sent),
-                [message.uuid for message in member_messages],
-            )
-            for member, member_messages in inbox.items()
-        ],
-        deadline,
-    )
+    checks = {
+        (message.recipient_uuid, message.group_uuid)
+        for member_messages in inbox.values()
+        for message in member_messages
+        if _is_change(message, sent)
+    }
+    with ThreadPoolExecutor(max_workers=_BLOCK_WORKERS) as pool:
+        blocked = {check: pool.submit(blocked_for, *check) for check in checks}
+        return deliver(
+            [
+                MemberPush(
+                    member,
+                    _frames_for(frames_of, member_messages, sent, _BlockedFor(member, blocked)),
+                    [message.uuid for message in member_messages],
+                )
+                for member, member_messages in inbox.items()
+            ],
+            deadline,
+        )
+
+
+def _is_change(message: Message, sent: Set[str]) -> bool:
+    """An edit or a deletion of a message sent before this batch (one sent in it goes as new)."""
+    return message.version > 0 and message.uuid not in sent
+
+
+def _conversation_blocked(member_uuid: str, group_uuid: str) -> bool:
+    membership = safety_store.membership(member_uuid, group_uuid)
+    # No item: nothing says the member may see the conversation, so nothing is pushed to them.
+    return membership is None or membership.blocked
+
+
+class _BlockedFor:
+    """Which of a member's changes stay away from them: another's change in a blocked conversation. Waits for the
+    block reads only when the member has connections to post to (a failed read fails this member's push: retried,
+    never posted across a block)."""
+
+    def __init__(self, member_uuid: str, blocked: dict[tuple[str, str], Future[bool]]) -> None:
+        self.member_uuid = member_uuid
+        self.blocked = blocked
+
+    def withheld(self, message: Message, sent: Set[str]) -> bool:
+        if message.sender.uuid == self.member_uuid or not _is_change(message, sent):
+            return False
+        return self.blocked[(self.member_uuid, message.group_uuid)].result()
 
 
 def messages_per_member(messages: Iterable[Message]) -> dict[str, list[Message]]:
@@ -134,8 +184,59 @@ def push_read_markers(
     )
 
 
-def _frames_for(frames_of: FrameMaker, messages: Sequence[Message], sent: Set[str]) -> Callable[[], Frames]:
-    return lambda: frames_of(messages, sent)
+def push_read_receipts(
+    receipts: Iterable[ReadReceipt],
+    deadline: Deadline,
+    frame_of: ReceiptFrameMaker,
+    receipts_on: ReceiptSettings | None = None,
+) -> PushReport:
+    """Tells the other member's connections where the reader has now read the conversation up to ("Seen").
+
+    Only while both show read receipts (off works both ways): their settings are read once per batch, for all its
+    readers and others together, side by side with the connection lookups. Blocked conversations and unaccepted
+    message requests never get here (``table.records.read_receipt_of``). Only the reader's latest marker per group
+    goes; a failed settings read fails the receipts' records (retried), never sends them unchecked.
+    """
+    shown = safety_store.read_receipts_of if receipts_on is None else receipts_on
+    latest: dict[tuple[str, str], ReadReceipt] = {}
+    for receipt in receipts:
+        current = latest.get((receipt.other_uuid, receipt.group_uuid))
+        if current is None or current.last_read_uuid <= receipt.last_read_uuid:
+            latest[(receipt.other_uuid, receipt.group_uuid)] = receipt
+    if not latest:
+        return PushReport()
+    users = {user for receipt in latest.values() for user in (receipt.reader_uuid, receipt.other_uuid)}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        settings = pool.submit(shown, users)
+        return deliver(
+            [
+                MemberPush(receipt.other_uuid, _receipt_frames(frame_of, receipt, settings), [receipt.group_uuid])
+                for receipt in latest.values()
+            ],
+            deadline,
+        )
+
+
+def _receipt_frames(
+    frame_of: ReceiptFrameMaker, receipt: ReadReceipt, settings: Future[Mapping[str, bool]]
+) -> Callable[[], Frames]:
+    def make() -> Frames:
+        on = settings.result()
+        if not (on.get(receipt.reader_uuid, True) and on.get(receipt.other_uuid, True)):
+            return []
+        return [(frame_of(receipt), [])]
+
+    return make
+
+
+def _frames_for(
+    frames_of: FrameMaker, messages: Sequence[Message], sent: Set[str], blocked: _BlockedFor
+) -> Callable[[], Frames]:
+    def make() -> Frames:
+        visible = [message for message in messages if not blocked.withheld(message, sent)]
+        return frames_of(visible, sent) if visible else []
+
+    return make
 
 
 def _read_frames(frame_of: ReadFrameMaker, marker: ReadMarker) -> Callable[[], Frames]:
@@ -161,6 +262,8 @@ def deliver(pushes: Sequence[MemberPush], deadline: Deadline) -> PushReport:
             logger.exception("push frames not made", extra={"member": push.member_uuid})
             report.retry.update(push.retry_ids)
             continue
+        if not frames:
+            continue  # everything for this member was withheld (a block)
         posts += [(push, frames, connection) for connection in member_connections]
     if not posts:
         return report

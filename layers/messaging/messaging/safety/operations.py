@@ -1,11 +1,19 @@
 """The safety routes in HTTP terms: path and body in, the answer's model out."""
 
-from messaging.api.models import BlockedUserView, BlockView, MuteRequest, MuteView, RequestView, SettingsBody
+from messaging.api.models import (
+    BlockedUserView,
+    BlockView,
+    MuteRequest,
+    MuteView,
+    RequestView,
+    SettingsBody,
+    SettingsChangeBody,
+)
 from messaging.api.request import HttpRequest
 from messaging.api.response import HttpResponse
 from messaging.limits import gcra
 from messaging.safety import service
-from messaging.safety.state import NewConversations, UserSettings
+from messaging.safety.state import NewConversations, SettingsChange, UserSettings
 
 
 def set_block(request: HttpRequest, *, blocked: bool) -> BlockView:
@@ -28,9 +36,13 @@ def user_settings(request: HttpRequest) -> SettingsBody:
 
 def change_settings(request: HttpRequest) -> SettingsBody:
     gcra.check_send(request.caller_id)
-    chosen = request.json_body(SettingsBody)
-    settings = UserSettings(NewConversations(chosen.new_conversations))
-    return _view(service.change_settings(request.caller_id, settings))
+    chosen = request.json_body(SettingsChangeBody)
+    wanted, receipts = chosen.new_conversations, chosen.read_receipts
+    change = SettingsChange(
+        new_conversations=NewConversations(wanted) if isinstance(wanted, str) else None,
+        read_receipts=receipts if isinstance(receipts, bool) else None,
+    )
+    return _view(service.change_settings(request.caller_id, change))
 
 
 def set_muted(request: HttpRequest) -> MuteView:
@@ -49,4 +61,4 @@ def accept_request(request: HttpRequest) -> RequestView:
 
 
 def _view(settings: UserSettings) -> SettingsBody:
-    return SettingsBody(new_conversations=settings.new_conversations.value)
+    return SettingsBody(new_conversations=settings.new_conversations.value, read_receipts=settings.read_receipts)

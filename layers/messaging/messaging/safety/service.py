@@ -12,7 +12,7 @@ from messaging.core.errors import CannotBlockSelf, NotAMember
 from messaging.core.observability import metrics
 from messaging.people import participants
 from messaging.safety import requests, store
-from messaging.safety.state import BlockedUser, Request, UserSettings
+from messaging.safety.state import BlockedUser, Request, SettingsChange, UserSettings
 
 
 def set_block(caller_id: str, handle: str, *, blocked: bool) -> User:
@@ -34,8 +34,8 @@ def user_settings(caller_id: str) -> UserSettings:
     return store.settings_of(participants.caller(caller_id).uuid)
 
 
-def change_settings(caller_id: str, chosen: UserSettings) -> UserSettings:
-    return store.put_settings(participants.caller(caller_id).uuid, chosen)
+def change_settings(caller_id: str, change: SettingsChange) -> UserSettings:
+    return store.put_settings(participants.caller(caller_id).uuid, change)
 
 
 def set_muted(caller_id: str, group_uuid: str, *, muted: bool) -> None:

@@ -16,6 +16,15 @@ class NewConversations(StrEnum):
 
 class UserSettings(msgspec.Struct, frozen=True):
     new_conversations: NewConversations = NewConversations.EVERYONE
+    # Off works both ways, as in Signal and X: nobody sees this user's reads, and they see nobody's.
+    read_receipts: bool = True
+
+
+class SettingsChange(msgspec.Struct, frozen=True):
+    """What a PUT of the settings changes: only the settings it names; the others stay as they were."""
+
+    new_conversations: NewConversations | None = None
+    read_receipts: bool | None = None
 
 
 class Request(StrEnum):

@@ -6,20 +6,30 @@ group items (the same set), which C reads; mute on the member's own group item; 
 ``BLOCKS#<user>``; settings under ``SETTINGS#<user>``.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from messaging.core.aws import dynamodb, store_error
+from messaging.core.aws import dynamodb, store_call, store_error
 from messaging.core.config import settings
 from messaging.core.domain import Page, User, utc_timestamp
 from messaging.core.errors import DependencyUnavailable, NotAMember
-from messaging.safety.state import BlockedUser, Membership, NewConversations, Pair, Request, UserSettings
+from messaging.safety.state import (
+    BlockedUser,
+    Membership,
+    NewConversations,
+    Pair,
+    Request,
+    SettingsChange,
+    UserSettings,
+)
 from messaging.table import keys
 from messaging.table.paging import query_page
 
 _TRANSACTION_ATTEMPTS = 3
+_BATCH_GET_KEYS = 100  # BatchGetItem's most
+_BATCH_GET_ATTEMPTS = 4
 _BLOCK_CURSOR_ATTRIBUTES = ("pk", "sk")
 
 
@@ -70,16 +80,69 @@ def settings_of(owner_uuid: str) -> UserSettings:
     response = dynamodb().get_item(
         TableName=settings().messages_table, Key=keys.settings_key(owner_uuid), ConsistentRead=True
     )
-    value = response.get("Item", {}).get("new_conversations", {}).get("S")
-    return UserSettings(NewConversations(value)) if value in NewConversations._value2member_map_ else UserSettings()
+    return settings_from_item(response.get("Item", {}))
 
 
-def put_settings(owner_uuid: str, chosen: UserSettings) -> UserSettings:
-    dynamodb().put_item(
+def settings_from_item(item: Mapping[str, Any]) -> UserSettings:
+    """A settings item as stored (absent attributes, or no item at all: the defaults)."""
+    value = item.get("new_conversations", {}).get("S")
+    chosen = NewConversations(value) if value in NewConversations._value2member_map_ else NewConversations.EVERYONE
+    receipts = item.get("read_receipts", {}).get("BOOL")
+    return UserSettings(chosen, read_receipts=True if receipts is None else bool(receipts))
+
+
+def put_settings(owner_uuid: str, change: SettingsChange) -> UserSettings:
+    """Changes the settings ``change`` names (one UpdateItem, the others untouched); returns them all as now stored."""
+    sets: list[str] = []
+    values: dict[str, Any] = {}
+    if change.new_conversations is not None:
+        sets.append("new_conversations = :new_conversations")
+        values[":new_conversations"] = {"S": change.new_conversations.value}
+    if change.read_receipts is not None:
+        sets.append("read_receipts = :read_receipts")
+        values[":read_receipts"] = {"BOOL": change.read_receipts}
+    if not sets:
+        return settings_of(owner_uuid)
+    response = dynamodb().update_item(
         TableName=settings().messages_table,
-        Item={**keys.settings_key(owner_uuid), "new_conversations": {"S": chosen.new_conversations.value}},
+        Key=keys.settings_key(owner_uuid),
+        UpdateExpression="SET " + ", ".join(sets),
+        ExpressionAttributeValues=values,
+        ReturnValues="ALL_NEW",
     )
-    return chosen
+    return settings_from_item(response["Attributes"])
+
+
+def owner_of_settings(item: Mapping[str, Any]) -> str:
+    return str(item["pk"]["S"]).removeprefix(keys.SETTINGS_PREFIX)
+
+
+def read_receipts_of(user_uuids: Iterable[str]) -> dict[str, bool]:
+    """Whether each user shows (and sees) read receipts: one consistent BatchGetItem per 100 users, absent items
+    being the default (on)."""
+    wanted = sorted(set(user_uuids))
+    found = dict.fromkeys(wanted, True)
+    for start in range(0, len(wanted), _BATCH_GET_KEYS):
+        chunk = [keys.settings_key(user) for user in wanted[start : start + _BATCH_GET_KEYS]]
+        for item in batch_get(chunk, "pk, read_receipts"):
+            found[owner_of_settings(item)] = settings_from_item(item).read_receipts
+    return found
+
+
+def batch_get(item_keys: list[dict[str, dict[str, str]]], projection: str) -> list[Mapping[str, Any]]:
+    """The items of the messages table at ``item_keys`` (at most 100) that exist, read consistently; keys DynamoDB
+    left unprocessed (throttling) are asked again, a few times, then the read is ``DependencyUnavailable``."""
+    table = settings().messages_table
+    request: dict[str, Any] = {table: {"Keys": item_keys, "ProjectionExpression": projection, "ConsistentRead": True}}
+    items: list[Mapping[str, Any]] = []
+    for _ in range(_BATCH_GET_ATTEMPTS):
+        with store_call("message store"):
+            response = dynamodb().batch_get_item(RequestItems=request)
+        items += response.get("Responses", {}).get(table, [])
+        request = response.get("UnprocessedKeys") or {}
+        if not request:
+            return items
+    raise DependencyUnavailable("The message store is busy; retry shortly.")
 
 
 # --- blocks ------------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ GROUP_PREFIX = "GRP#"
 PAIR_PREFIX = "PAIR#"
 BLOCKS_PREFIX = "BLOCKS#"
 BLOCK_PREFIX = "BLK#"
+SETTINGS_PREFIX = "SETTINGS#"
 RECENT_GROUPS_INDEX = "last-message-at-index"
 
 
@@ -58,4 +59,4 @@ def block_key(owner_uuid: str, blocked_uuid: str) -> dict[str, dict[str, str]]:
 
 
 def settings_key(owner_uuid: str) -> dict[str, dict[str, str]]:
-    return {"pk": {"S": f"SETTINGS#{owner_uuid}"}, "sk": {"S": "SETTINGS"}}
+    return {"pk": {"S": f"{SETTINGS_PREFIX}{owner_uuid}"}, "sk": {"S": "SETTINGS"}}

@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
-from messaging.core.domain import Message, ReadMarker, message_time
+from messaging.core.domain import Message, ReadMarker, ReadReceipt, message_time
 from messaging.core.errors import MalformedStreamRecord
 from messaging.table import keys
 from messaging.table.items import message_from_item, unread_count_of
@@ -53,3 +53,31 @@ def read_marker_moved(record: Mapping[str, Any]) -> tuple[str, ReadMarker] | Non
     except (KeyError, TypeError):
         return None  # not a member item as pattern E writes them: nothing to tell anyone
     return pk.removeprefix(keys.GROUP_PREFIX), marker
+
+
+def read_receipt_of(record: Mapping[str, Any]) -> ReadReceipt | None:
+    """The reader's moved marker as the other member may see it, when a group item's read marker moved without a
+    new message (the read marker route, or a recount that moved it), and the conversation is neither blocked nor
+    an unaccepted message request: the item itself says so (``blocked_by``; ``pending_request`` on the
+    recipient's item, ``awaiting_sent`` on the starter's), so nothing is read to know it. Whether both members
+    show read receipts is their settings', not the record's."""
+    change = record.get("dynamodb", {})
+    old, new = change.get("OldImage"), change.get("NewImage")
+    if record.get("eventName") != "MODIFY" or not old or not new:
+        return None
+    pk = change.get("Keys", {}).get("pk", {}).get("S", "")
+    if not pk.startswith(keys.GROUP_PREFIX) or old.get("last_message_sk") != new.get("last_message_sk"):
+        return None
+    if old.get("last_read_sk") == new.get("last_read_sk"):
+        return None
+    if new.get("blocked_by", {}).get("SS") or new.get("pending_request", {}).get("BOOL") or "awaiting_sent" in new:
+        return None
+    try:
+        return ReadReceipt(
+            group_uuid=new["message_group_uuid"]["S"],
+            reader_uuid=pk.removeprefix(keys.GROUP_PREFIX),
+            other_uuid=new["user_uuid"]["S"],
+            last_read_uuid=new["last_read_sk"]["S"],
+        )
+    except (KeyError, TypeError):
+        return None  # not a member item as pattern E writes them
