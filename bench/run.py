@@ -22,6 +22,7 @@ from bench.cold_start import (
     prepare_runtime,
 )
 from bench.delivery import cost_table, deliver_one_at_a_time, print_cost
+from bench.direct import direct_and_stream, print_direct
 from bench.limits import print_limit_cost, send_limit_cost
 from bench.push import print_push, push_burst, push_latency, push_latency_beside_a_hoarder
 from bench.routes import Caller, gateway_latency, measure_in_process, new_users, route_scenarios
@@ -53,11 +54,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=100, help="measured requests per route (default 100)")
     parser.add_argument("--compare", metavar="GIT_REV", help="also measure cold imports of GIT_REV, as ratios")
+    parser.add_argument(
+        "--only-direct-push",
+        action="store_true",
+        help="only the direct push beside the stream's (two make dev stacks, a few minutes); printed, not written",
+    )
     args = parser.parse_args()
+    overrides = tuple(f"{name}={value}" for name, value in UNLIMITED_SENDS.items())
+    if args.only_direct_push:
+        with tempfile.TemporaryDirectory(prefix="cruddur-bench-") as scratch:
+            print_direct([asdict(p) for p in direct_and_stream(Path(scratch), args.requests, overrides)])
+        return 0
 
     with tempfile.TemporaryDirectory(prefix="cruddur-bench-") as scratch:
         routes, stream, changes, push, limit_cost, delivery = in_process(Path(scratch) / "in-process", args.requests)
-        overrides = tuple(f"{name}={value}" for name, value in UNLIMITED_SENDS.items())
         stack = start_dev_stack(Path(scratch) / "gateway", extra_args=("--parameter-overrides", *overrides))
         try:
             latency = gateway_latency(stack, args.requests)
@@ -65,6 +75,7 @@ def main() -> int:
             push_beside_hoarder = push_latency_beside_a_hoarder(stack, args.requests, HOARDED_SOCKETS)
         finally:
             stack.stop()
+        direct_push = direct_and_stream(Path(scratch), args.requests, overrides)
 
     layer_deps, runtime = prepare_runtime()
     template = bench_template()
@@ -96,6 +107,7 @@ def main() -> int:
             "burst": asdict(push),
             "beside_hoarder": asdict(push_beside_hoarder),
             "hoarded_sockets": HOARDED_SOCKETS,
+            "direct_and_stream": [asdict(p) for p in direct_push],
         },
         "send_limit": asdict(limit_cost),
         "message_cost": message_cost,
@@ -209,6 +221,7 @@ def print_table(results: dict) -> None:
     print_changes(results["stream_changes"])
     push = results["push"]
     print_push(push["latency"], push["burst"], push["beside_hoarder"], push["hoarded_sockets"])
+    print_direct(push["direct_and_stream"])
     print_limit_cost(results["send_limit"])
     print_cost(results["message_cost"])
     cold = results["cold_start"]

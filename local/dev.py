@@ -20,6 +20,7 @@ from local.logs import configure_dev_logging
 from local.servers.snapshot import TableSnapshot
 from local.stack import EmulatedStack
 from local.streams.poller import IDLE_POLL_INTERVAL_SECONDS, StreamPoller
+from local.websocket.faulty_management import FAULTS
 from messaging.core.tokens import AccessTokenVerifier
 from tooling.cognito import LOCAL_PASSWORD, UserPool, ensure_user_pool, ensure_users, sync_cognito_user_ids
 from tooling.paths import LOCAL_STATE_DIR, PROJECT_ROOT
@@ -60,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
         host=args.host,
         postgres_tcp_port=args.postgres_port,
         parameter_overrides=dict(args.parameter_overrides),
+        stream_push=not args.no_stream_push,
+        direct_push_fault=args.direct_push_fault,
     )
     stop = threading.Event()
     background: list[threading.Thread] = []
@@ -285,6 +288,19 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
         metavar="NAME=VALUE",
         type=_parameter,
         help="template parameters, as sam deploy takes them (e.g. SendRateLimit=2 MaxConnectionsPerUser=5)",
+    )
+    parser.add_argument(
+        "--no-stream-push",
+        action="store_true",
+        help="test switch: no poller for MessagePushFunction, so new messages reach sockets only by C and D's "
+        "direct push (edits, deletions and read markers not at all)",
+    )
+    parser.add_argument(
+        "--direct-push-fault",
+        choices=FAULTS,
+        default=None,
+        help="test switch: C and D's direct push gets a management endpoint that answers 500 at once (refuse) or "
+        "never answers (hang); the stream's push keeps the working one",
     )
     parser.add_argument(
         "--fresh",

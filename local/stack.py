@@ -21,6 +21,7 @@ from local.servers.tcp_forwarder import TcpToUnixForwarder
 from local.streams.poller import StreamPoller, StreamPollers
 from local.websocket.api import websocket_api
 from local.websocket.connections import ConnectionRegistry
+from local.websocket.faulty_management import FaultyManagementApi
 from local.websocket.gateway import WebSocketGateway
 from local.websocket.management_api import ManagementApi
 from tooling.cognito import UserPool
@@ -48,6 +49,8 @@ class EmulatedStack:
         host: str = "127.0.0.1",
         parameter_overrides: dict[str, str] | None = None,
         postgres_tcp_port: int | None = None,
+        stream_push: bool = True,
+        direct_push_fault: str | None = None,
     ) -> None:
         self.region = region
         self.state_dir = state_dir
@@ -66,6 +69,12 @@ class EmulatedStack:
         self.management: ManagementApi | None = None
         self.websocket: WebSocketGateway | None = None
         self._queue_urls: dict[str, str] = {}
+        # Test switches of the local stack only (README, "Local stack"): without the stream's push, only C and
+        # D's direct push delivers; with a fault, the direct push meets a failing endpoint and the stream's
+        # push delivers alone.
+        self.stream_push = stream_push
+        self.direct_push_fault = direct_push_fault
+        self.faulty_management: FaultyManagementApi | None = None
 
     def start(self) -> Self:
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -82,6 +91,9 @@ class EmulatedStack:
             # Before the functions: the push function's environment names its endpoint.
             self.management = ManagementApi(self.connections, websocket_api(self.template).stage, host=self.host)
             self.management.start()
+            if self.direct_push_fault is not None:
+                stage = websocket_api(self.template).stage
+                self.faulty_management = FaultyManagementApi(self.direct_push_fault, stage, host=self.host).start()
             self.functions = LocalFunctions(self.template, self.environment)
             for definition in table_definitions(self.template):
                 ensure_table(self.client("dynamodb"), definition)
@@ -96,6 +108,8 @@ class EmulatedStack:
         """One poller per DynamoDB event of each function, in template order, each at its starting position."""
         pollers = []
         for function_id, spec in self.template.functions.items():
+            if function_id == PUSH_FUNCTION and not self.stream_push:
+                continue
             for event in spec.stream_events:
                 poller = StreamPoller(
                     self.functions,
@@ -170,6 +184,9 @@ class EmulatedStack:
         if self.management is not None:
             self.management.stop()
             self.management = None
+        if self.faulty_management is not None:
+            self.faulty_management.stop()
+            self.faulty_management = None
         if self._postgres_tcp is not None:
             self._postgres_tcp.stop()
             self._postgres_tcp = None
@@ -190,7 +207,15 @@ class EmulatedStack:
             "CONNECTION_URL_PARAMETER": "",
             "POWERTOOLS_TRACE_DISABLED": "true",
             "WEBSOCKET_MANAGEMENT_URL": self.management.url if self.management is not None else "",
+            "DIRECT_PUSH_MANAGEMENT_URL": self._direct_push_url,
         }
+
+    @property
+    def _direct_push_url(self) -> str:
+        """C and D's endpoint: the working one, unless a fault was asked for."""
+        if self.faulty_management is not None:
+            return self.faulty_management.url
+        return self.management.url if self.management is not None else ""
 
     def postgres_connection(self) -> psycopg2.extensions.connection:
         return psycopg2.connect(self.connection_url)

@@ -55,6 +55,7 @@ ONE_WORKER_MODULES = frozenset(
     f"tests/e2e/{name}.py"
     for name in (
         "test_deploy_rehearsal",
+        "test_direct_push",
         "test_operator_scripts",
         "test_original_frontend",
         "test_send_limit",

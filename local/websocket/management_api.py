@@ -66,6 +66,9 @@ class _Handler(ConnectionLimits):
     registry: ConnectionRegistry
     protocol_version = "HTTP/1.1"  # keep-alive, as botocore's connection pool expects
     max_connections = MAX_CONNECTIONS
+    # The answer's head and body go out in two writes: with Nagle's algorithm the body waits for the client's
+    # delayed ACK of the head (up to 40 ms on Linux) on a kept-alive connection. API Gateway answers at once.
+    disable_nagle_algorithm = True
 
     def do_POST(self) -> None:
         length = self._content_length()

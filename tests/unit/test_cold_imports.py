@@ -55,13 +55,17 @@ LAYER_BELOW_EDGE = (
     "messaging.realtime.push",
 )
 
+# C and D push a new message straight to the members' sockets (realtime/direct.py) but load the push, its frames,
+# the connections and the management client only on the first message, in the push's own thread.
+DIRECT_PUSH_LATER = ("messaging.realtime.push", "messaging.realtime.connections", "messaging.realtime.frames")
+
 # What each function must not import. A new function declares its line here.
 MUST_NOT_IMPORT: dict[str, tuple[str, ...]] = {
     "ListMessagesFunction": NEVER + TOKENS + IDEMPOTENCY,
     "ListMessageGroupsFunction": NEVER + TOKENS + IDEMPOTENCY,
     "MarkReadFunction": NEVER + TOKENS + IDEMPOTENCY,
-    "CreateMessageFunction": NEVER + TOKENS,
-    "CreateMessageGroupFunction": NEVER + TOKENS,
+    "CreateMessageFunction": NEVER + TOKENS + DIRECT_PUSH_LATER,
+    "CreateMessageGroupFunction": NEVER + TOKENS + DIRECT_PUSH_LATER,
     # Edits and deletions need no Idempotency-Key: doing either twice ends as doing it once.
     "EditMessageFunction": NEVER + TOKENS + IDEMPOTENCY,
     "DeleteMessageFunction": NEVER + TOKENS + IDEMPOTENCY,

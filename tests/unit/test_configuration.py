@@ -23,13 +23,15 @@ FUNCTIONS = Template(
 _PROFILES = {"MESSAGES_TABLE", "CONNECTION_URL_PARAMETER"}  # every HTTP route: the table, its callers' profiles
 _SENDS = {"RATE_LIMITS_TABLE", "SEND_RATE_LIMIT", "SEND_BURST_LIMIT"}
 _POOL = {"COGNITO_JWKS_URL", "COGNITO_ISSUER", "COGNITO_CLIENT_ID"}
+# C and D's direct push: the connections, the stage's endpoint under its own name, the budget.
+_DIRECT_PUSH = {"CONNECTIONS_TABLE", "DIRECT_PUSH_MANAGEMENT_URL", "DIRECT_PUSH_BUDGET_MS"}
 
 # What each function's cold start requires of its template environment. A new function declares its row.
 REQUIRES: dict[str, set[str]] = {
     "ListMessagesFunction": _PROFILES,
     "ListMessageGroupsFunction": _PROFILES,
-    "CreateMessageFunction": _PROFILES | {"IDEMPOTENCY_TABLE", "MESSAGE_REQUEST_LIMIT"} | _SENDS,
-    "CreateMessageGroupFunction": _PROFILES | {"IDEMPOTENCY_TABLE", "MESSAGE_REQUEST_LIMIT"} | _SENDS,
+    "CreateMessageFunction": _PROFILES | {"IDEMPOTENCY_TABLE", "MESSAGE_REQUEST_LIMIT"} | _SENDS | _DIRECT_PUSH,
+    "CreateMessageGroupFunction": _PROFILES | {"IDEMPOTENCY_TABLE", "MESSAGE_REQUEST_LIMIT"} | _SENDS | _DIRECT_PUSH,
     "MarkReadFunction": _PROFILES | _SENDS,
     "EditMessageFunction": _PROFILES | _SENDS | {"MESSAGE_EDIT_WINDOW_SECONDS"},
     "DeleteMessageFunction": _PROFILES | _SENDS,
@@ -162,6 +164,23 @@ def test_values_are_typed(environment: pytest.MonkeyPatch) -> None:
         == FUNCTIONS["WebSocketConnectFunction"].environment["CONNECTION_URL_PARAMETER"]
     )
     assert (config.sam_local, config.metrics_namespace) == (False, "CruddurMessages")
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("150", 0.15), ("0", 0.0), ("12.5", 0.0125)])
+def test_the_direct_push_budget_is_milliseconds_and_zero_turns_it_off(
+    value: str, seconds: float, environment: pytest.MonkeyPatch
+) -> None:
+    cold_start(FUNCTIONS["CreateMessageFunction"], environment, DIRECT_PUSH_BUDGET_MS=value)
+    assert settings().direct_push_budget_seconds == seconds
+
+
+@pytest.mark.parametrize("value", ["-1", "soon", "nan", "inf"])
+def test_a_direct_push_budget_below_zero_or_not_a_number_fails_the_cold_start(
+    value: str, environment: pytest.MonkeyPatch
+) -> None:
+    refusal = f"DIRECT_PUSH_BUDGET_MS must be a number of at least 0, not '{value}'"
+    with pytest.raises(ConfigurationError, match=refusal):
+        cold_start(FUNCTIONS["CreateMessageGroupFunction"], environment, DIRECT_PUSH_BUDGET_MS=value)
 
 
 @pytest.mark.parametrize(("value", "sam_local"), [("true", True), ("TRUE", False), ("1", False), ("", False)])

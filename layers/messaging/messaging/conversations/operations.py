@@ -1,5 +1,7 @@
 """The creating routes' operations (C and D): logic calls in HTTP terms, run once per Idempotency-Key."""
 
+from collections.abc import Callable
+
 import msgspec
 
 from messaging.api.models import (
@@ -16,15 +18,25 @@ from messaging.conversations.replays import MESSAGE_REPLAY, STARTED_GROUP_REPLAY
 from messaging.core.domain import Message
 from messaging.limits import gcra
 
+# Told of a message once it is stored by this request (not on a replay, whose message went out the first time):
+# the handler's direct push. A feature does not reach into another, so it is handed in.
+type Announce = Callable[[Message], None]
 
-def post_message(request: HttpRequest) -> MessageView:
+
+def _unannounced(_: Message) -> None:
+    return None
+
+
+def post_message(request: HttpRequest, announce: Announce = _unannounced) -> MessageView:
     """Pattern C."""
-    return MessageView.of(_post_message(_call(request, CreateMessageRequest), request.context))
+    call = _call(request, CreateMessageRequest)
+    return MessageView.of(once_per_key(MESSAGE_REPLAY)(_posting(announce))(call, request.context))
 
 
-def start_message_group(request: HttpRequest) -> StartedMessageGroup:
+def start_message_group(request: HttpRequest, announce: Announce = _unannounced) -> StartedMessageGroup:
     """Pattern D."""
-    started = _start_message_group(_call(request, CreateMessageGroupRequest), request.context)
+    call = _call(request, CreateMessageGroupRequest)
+    started = once_per_key(STARTED_GROUP_REPLAY)(_starting(announce))(call, request.context)
     return StartedMessageGroup(created=started.created, message=PostedMessageView.of(started.message))
 
 
@@ -36,12 +48,20 @@ def _call[Body: msgspec.Struct](request: HttpRequest, body: type[Body]) -> Call[
     )
 
 
-@once_per_key(MESSAGE_REPLAY)
-def _post_message(call: Call[CreateMessageRequest]) -> Message:
-    body = call.body
-    return service.post_message(call.caller, str(body.message_group_uuid), body.message)
+def _posting(announce: Announce) -> Callable[[Call[CreateMessageRequest]], Message]:
+    def post(call: Call[CreateMessageRequest]) -> Message:
+        body = call.body
+        message = service.post_message(call.caller, str(body.message_group_uuid), body.message)
+        announce(message)
+        return message
+
+    return post
 
 
-@once_per_key(STARTED_GROUP_REPLAY)
-def _start_message_group(call: Call[CreateMessageGroupRequest]) -> Started:
-    return Started(*service.start_message_group(call.caller, call.body.handle, call.body.message))
+def _starting(announce: Announce) -> Callable[[Call[CreateMessageGroupRequest]], Started]:
+    def start(call: Call[CreateMessageGroupRequest]) -> Started:
+        started = Started(*service.start_message_group(call.caller, call.body.handle, call.body.message))
+        announce(started.message)
+        return started
+
+    return start

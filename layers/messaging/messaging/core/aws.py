@@ -76,6 +76,20 @@ def websocket_management(endpoint_url: str) -> Any:
     return _session().create_client("apigatewaymanagementapi", endpoint_url=endpoint_url, config=_MANAGEMENT_CONFIG)
 
 
+@cache
+def websocket_management_within(endpoint_url: str, seconds: float) -> Any:
+    """A management API client whose every call gives up within about ``2 x seconds`` (connect, then read), never
+    retried: the direct push of C and D (``realtime/direct.py``), which must not hold an answer up. Its own small
+    pool: it posts to one message's connections."""
+    config = Config(
+        connect_timeout=seconds,
+        read_timeout=seconds,
+        retries={"mode": "standard", "max_attempts": 1},
+        max_pool_connections=MANAGEMENT_POOL_SIZE,
+    )
+    return _session().create_client("apigatewaymanagementapi", endpoint_url=endpoint_url, config=config)
+
+
 def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 

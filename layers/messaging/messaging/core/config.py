@@ -97,6 +97,21 @@ class Settings:
         return _required("WEBSOCKET_MANAGEMENT_URL")
 
     @cached_property
+    def direct_push_management_url(self) -> str:
+        """The management endpoint C and D post a new message through before they answer (the direct push).
+
+        The same stage as ``WEBSOCKET_MANAGEMENT_URL`` in AWS; a name of its own so that the local stack can give
+        the direct push a failing endpoint while the stream's push keeps the working one (one process hosts both).
+        """
+        return _required("DIRECT_PUSH_MANAGEMENT_URL")
+
+    @cached_property
+    def direct_push_budget_seconds(self) -> float:
+        """How long C and D may spend pushing a new message before they answer (template parameter
+        DirectPushBudgetMs, in milliseconds); 0 turns the direct push off (the stream's push alone delivers)."""
+        return _non_negative_number("DIRECT_PUSH_BUDGET_MS") / 1000
+
+    @cached_property
     def postgres(self) -> Postgres:
         config = Postgres(_optional("CONNECTION_URL"), _optional("CONNECTION_URL_PARAMETER"))
         if config.connection_url is None and config.connection_url_parameter is None:
@@ -155,6 +170,7 @@ class Need(Enum):
     CONNECTIONS = "the connections table"
     CONNECTION_CAP = "the per-user connection cap"
     MANAGEMENT = "the WebSocket API's management endpoint"
+    DIRECT_PUSH = "the direct push of a new message (its management endpoint and time budget)"
     COGNITO = "the Cognito pool whose tokens are checked"
     REPORTS = "the moderation store (reports table)"
 
@@ -175,6 +191,10 @@ _READ: dict[Need, tuple[Callable[[Settings], object], ...]] = {
     Need.CONNECTIONS: (lambda config: config.connections_table,),
     Need.CONNECTION_CAP: (lambda config: config.max_connections_per_user,),
     Need.MANAGEMENT: (lambda config: config.websocket_management_url,),
+    Need.DIRECT_PUSH: (
+        lambda config: config.direct_push_management_url,
+        lambda config: config.direct_push_budget_seconds,
+    ),
     Need.COGNITO: (lambda config: config.cognito,),
     Need.REPORTS: (lambda config: config.reports_table,),
 }
@@ -194,6 +214,17 @@ def _required(name: str) -> str:
     value = _optional(name)
     if value is None:
         raise ConfigurationError(f"the environment variable {name} is not set (template.yaml sets it)")
+    return value
+
+
+def _non_negative_number(name: str) -> float:
+    text = _required(name)
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not (math.isfinite(value) and value >= 0):
+        raise ConfigurationError(f"the environment variable {name} must be a number of at least 0, not {text!r}")
     return value
 
 

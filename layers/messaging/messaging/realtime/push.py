@@ -42,6 +42,8 @@ type BlockCheck = Callable[[str, str], bool]
 type ReceiptFrameMaker = Callable[[ReadReceipt], bytes]
 # Whether each user shows (and sees) read receipts: one read for all of a batch's users.
 type ReceiptSettings = Callable[[Iterable[str]], Mapping[str, bool]]
+# Sends one frame to one connection: management.post, or the direct push's bounded post.
+type Poster = Callable[[str, bytes], Delivery]
 
 
 class Deadline(msgspec.Struct, frozen=True):
@@ -243,11 +245,20 @@ def _read_frames(frame_of: ReadFrameMaker, marker: ReadMarker) -> Callable[[], F
     return lambda: [(frame_of(marker), [])]
 
 
-def deliver(pushes: Sequence[MemberPush], deadline: Deadline) -> PushReport:
-    """Finds each member's connections (side by side), then posts to all of them through one bounded pool."""
+def deliver(
+    pushes: Sequence[MemberPush], deadline: Deadline, post: Poster | None = None, *, tidy: bool = True
+) -> PushReport:
+    """Finds each member's connections (side by side), then posts to all of them through one bounded pool.
+
+    ``post`` sends one frame (by default ``management.post``, the stage's client, as the stream's push does; the
+    direct push: a client bounded by its budget). ``tidy``: close expired connections and forget gone ones (the
+    stream's push); without it (the direct push, which may neither close nor delete) expired connections are
+    skipped and gone ones left for the stream's push, which follows every message, to tidy.
+    """
     report = PushReport()
     if not pushes:
         return report
+    send = post or management.post
     with ThreadPoolExecutor(max_workers=min(_MEMBER_WORKERS, len(pushes))) as pool:
         found = list(pool.map(_connections_of, pushes))
     posts: list[tuple[MemberPush, Frames, OpenConnection]] = []
@@ -273,9 +284,10 @@ def deliver(pushes: Sequence[MemberPush], deadline: Deadline) -> PushReport:
                 push,
                 pool.submit(_expire, push.member_uuid, connection, deadline)
                 if connection.expired(now)
-                else pool.submit(_post_frames, push, frames, connection, deadline),
+                else pool.submit(_post_frames, push, frames, connection, deadline, post=send, tidy=tidy),
             )
             for push, frames, connection in posts
+            if tidy or not connection.expired(now)
         ]
     for push, outcome in outcomes:
         if (error := outcome.exception()) is not None:
@@ -302,18 +314,27 @@ def _connections_of(push: MemberPush) -> tuple[list[OpenConnection], PushReport]
         return [], PushReport(retry=set(push.retry_ids))
 
 
-def _post_frames(push: MemberPush, frames: Frames, connection: OpenConnection, deadline: Deadline) -> PushReport:
+def _post_frames(
+    push: MemberPush,
+    frames: Frames,
+    connection: OpenConnection,
+    deadline: Deadline,
+    *,
+    post: Poster,
+    tidy: bool,
+) -> PushReport:
     report = PushReport(connections=1)
     for index, (frame, _) in enumerate(frames):
         if deadline.passed():
             report.late += 1
             report.retry.update(_unsent(push, frames, index))
             return report
-        delivery = management.post(connection.connection_id, frame)
+        delivery = post(connection.connection_id, frame)
         report.posts += 1
         if delivery is Delivery.GONE:
             report.gone += 1
-            _forget_gone(push.member_uuid, connection.connection_id)
+            if tidy:
+                _forget_gone(push.member_uuid, connection.connection_id)
             return report
         if delivery is Delivery.RETRY:
             # This frame and the later ones; earlier ones arrived (a retry repeats them, clients de-duplicate).
