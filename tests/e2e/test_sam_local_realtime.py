@@ -24,7 +24,7 @@ __all__ = ["env_file"]  # the fixture, shared with the HTTP samples' tests
 
 ANDREW = "6f0a2d3e-1f53-4e4b-9d1c-8a3c2b7e0001"  # db/seed.sql
 ANDREW_SUB = "5bc8fbbc-bde5-4099-8164-d8399f767c45"  # the local Cognito's, the same on every start
-ROUTE_SAMPLES = ("websocket_connect", "websocket_disconnect", "websocket_default")
+ROUTE_SAMPLES = ("websocket_connect", "websocket_disconnect", "websocket_default", "websocket_typing")
 
 
 def with_token(token: str) -> dict[str, Any]:
@@ -126,6 +126,25 @@ def test_the_connect_and_disconnect_samples_store_and_forget_the_connection(
 def test_the_default_sample_is_a_ping_answered_with_a_pong(env_file: Path, tmp_path: Path) -> None:
     result = invoke("WebSocketDefaultFunction", sample("websocket_default"), env_file, tmp_path)
     assert (result["statusCode"], json.loads(result["body"])) == (200, {"type": "pong"})
+
+
+def test_the_typing_sample_is_relayed_to_bayko_and_answered_with_nothing(
+    dev_stack: DevStack, env_file: Path, tmp_path: Path
+) -> None:
+    # The sample's connection is the connect sample's: stored, it names andrewbrown, a member of the seeded
+    # conversation. Relayed (to none of bayko's connections: he has none), so the relay's limiter holds its key.
+    connect, typing = sample("websocket_connect"), sample("websocket_typing")
+    assert invoke("WebSocketConnectFunction", connect, env_file, tmp_path) == {"statusCode": 200}
+    try:
+        assert invoke("WebSocketTypingFunction", typing, env_file, tmp_path) == {"statusCode": 200}
+        group = json.loads(typing["body"])["message_group_uuid"]
+        key = f"typing#{typing['requestContext']['connectionId']}#{group}"
+        limits = dev_stack.client("dynamodb").get_item(
+            TableName=f"{dev_stack.state['messages_table']}-limits", Key={"id": {"S": key}}, ConsistentRead=True
+        )
+        assert "Item" in limits
+    finally:
+        invoke("WebSocketDisconnectFunction", sample("websocket_disconnect"), env_file, tmp_path)
 
 
 def test_the_push_sample_posts_to_nobody_and_fails_nothing(env_file: Path, tmp_path: Path) -> None:

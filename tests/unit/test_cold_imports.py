@@ -88,6 +88,8 @@ MUST_NOT_IMPORT: dict[str, tuple[str, ...]] = {
     # Only $connect reads PostgreSQL (the sub to a user): $disconnect finds the connection by its id.
     "WebSocketDisconnectFunction": NEVER + TOKENS + IDEMPOTENCY + HTTP_MODELS + POSTGRES,
     "WebSocketDefaultFunction": NEVER + TOKENS + IDEMPOTENCY + POSTGRES,
+    # Typing reads who is typing from the group items, never from PostgreSQL; it writes no message.
+    "WebSocketTypingFunction": NEVER + TOKENS + IDEMPOTENCY + POSTGRES + ("messaging.conversations",),
 }
 
 FUNCTIONS = Template(

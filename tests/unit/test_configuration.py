@@ -55,6 +55,8 @@ REQUIRES: dict[str, set[str]] = {
     },
     "WebSocketDisconnectFunction": {"CONNECTIONS_TABLE"},
     "WebSocketDefaultFunction": {"RATE_LIMITS_TABLE", "WEBSOCKET_MANAGEMENT_URL"},
+    # $default's needs, and the caller's connection, the group items and the other member's connections.
+    "WebSocketTypingFunction": {"RATE_LIMITS_TABLE", "WEBSOCKET_MANAGEMENT_URL", "CONNECTIONS_TABLE", "MESSAGES_TABLE"},
 }
 HTTP_FUNCTIONS = sorted(name for name, spec in FUNCTIONS.items() if spec.http_routes)
 # Whatever any function is given, and what SAM CLI adds: none may leak from this process into a cold start.

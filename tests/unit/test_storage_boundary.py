@@ -36,6 +36,7 @@ DATA_MODULES = (
     "unread/store.py",
     "realtime/connections.py",
     "realtime/management.py",
+    "realtime/presence_store.py",
     "limits/store.py",
     "safety/store.py",
     "safety/requests.py",

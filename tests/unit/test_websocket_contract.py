@@ -128,7 +128,7 @@ def test_the_routes_the_table_covers_are_the_template_s() -> None:
     routes = api().routes
     assert routes["$connect"].authorizer is not None  # the upgrade's 401s are the authorizer's
     two_way = sorted(key for key, route in routes.items() if route.two_way)
-    assert two_way == ["$default"], "a new two-way route sends frames the table must cover"
+    assert two_way == ["$default", "typing"], "a new two-way route sends frames the table must cover"
 
 
 def test_an_upgrade_is_refused_with_exactly_the_documented_statuses_and_codes() -> None:
@@ -139,8 +139,8 @@ def test_an_upgrade_is_refused_with_exactly_the_documented_statuses_and_codes() 
 
 
 def test_error_frames_carry_exactly_the_documented_codes() -> None:
-    frames = {("", code) for code in codes_of("$default")}
-    assert documented("frame") == frames, "the table's error frames (left) against what $default can raise (right)"
+    frames = {("", code) for route in ("$default", "typing") for code in codes_of(route)}
+    assert documented("frame") == frames, "the table's error frames (left) against what the routes can raise (right)"
 
 
 def test_the_documented_close_codes_are_those_the_gateway_sends() -> None:

@@ -105,6 +105,25 @@ def remove_connection(connection_id: str) -> int:
     return len(items)
 
 
+def user_of_connection(connection_id: str) -> str | None:
+    """The uuid of the user whose connection this is (one Query on ``connection-id-index``); None if not stored.
+
+    What a route after $connect knows of its caller: the authorizer's context names a sign-in, and only $connect
+    (which reads PostgreSQL) maps it to a user, storing the result as the item's partition. Eventually
+    consistent, as for $disconnect: a frame within moments of its connect may find nothing yet.
+    """
+    with _table_call():
+        found = dynamodb().query(
+            TableName=settings().connections_table,
+            IndexName=CONNECTION_ID_INDEX,
+            KeyConditionExpression="connection_id = :connection",
+            ExpressionAttributeValues={":connection": {"S": connection_id}},
+            Limit=1,
+        )
+    items = found.get("Items", [])
+    return str(items[0]["user_uuid"]["S"]) if items else None
+
+
 def remove_gone_connection(user_uuid: str, connection_id: str, now: float | None = None) -> bool:
     """Deletes a connection the management API called gone, unless it is young enough to be still connecting.
 

@@ -1,4 +1,4 @@
-"""The WebSocket routes: the handler every route function wraps, $disconnect and $default.
+"""The WebSocket routes: the handler every route function wraps, $disconnect, $default and ``typing``.
 
 $connect (the sub the authorizer admitted, to a user, then the connection stored) is ``realtime/connect.py``:
 it alone reads PostgreSQL, and $disconnect and $default must not load its driver. $disconnect forgets the
@@ -8,11 +8,16 @@ Clients only listen (pushes arrive as ``{"type": "messages", ...}`` frames); the
 ``{"action": "ping"}``, answered ``{"type": "pong"}``, to keep an idle connection open (API Gateway closes it
 after 10 idle minutes). Anything else is answered with an error frame, never a failure. Each connection may send
 10 frames at once and one a second after that; a connection that floods is answered ``rate_limited``, then closed.
+
+``{"action": "typing", "message_group_uuid": ...}`` has a route of its own (``answer_typing``): relayed to the
+other member (``presence.py``), answered with nothing unless refused. It meets the same expiry and frame limit
+first, so typing cannot go round $default's flood rules.
 """
 
 import functools
 import math
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -22,11 +27,18 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from messaging.core.config import Need
 from messaging.core.entry import Kind, LambdaHandler, lambda_entry
-from messaging.core.errors import InvalidJson, InvalidRequest, PayloadTooLarge, RateLimited, Unauthenticated
+from messaging.core.errors import (
+    InvalidJson,
+    InvalidRequest,
+    NotAMember,
+    PayloadTooLarge,
+    RateLimited,
+    Unauthenticated,
+)
 from messaging.core.json_input import NotJson, parse_json
 from messaging.core.observability import logger, metrics
 from messaging.limits import gcra
-from messaging.realtime import connections, management
+from messaging.realtime import connections, management, presence
 from messaging.realtime.event import WebSocketRequest
 from messaging.realtime.reply import WebSocketReply
 
@@ -76,6 +88,40 @@ def answer_frame(request: WebSocketRequest) -> WebSocketReply:
     connection's frame limit: past it the frame is answered ``rate_limited``, and a connection that keeps
     flooding is closed (``limits/gcra.py``). Both before the frame is parsed: a flood costs no parsing.
     """
+    refused = _admit(request)
+    if refused is not None:
+        return refused
+    try:
+        action = _document(request).get("action")
+        if action != "ping":
+            raise InvalidRequest("The only action is ping.", details=[{"field": "action", "message": 'must be "ping"'}])
+    except (InvalidJson, InvalidRequest, PayloadTooLarge) as error:
+        return WebSocketReply(200, WebSocketReply.of_error(error).frame)
+    return WebSocketReply.ok({"type": "pong"})
+
+
+def answer_typing(request: WebSocketRequest) -> WebSocketReply:
+    """``typing``: the caller is typing in a conversation; relayed to its other member (``presence.py``).
+
+    Admitted as $default admits a frame (expiry, the frame limit), then answered with nothing, whether relayed or
+    dropped (throttled, blocked, a message request): only a refusal gets a frame, an error frame as $default's.
+    """
+    refused = _admit(request)
+    if refused is not None:
+        return refused
+    try:
+        group_uuid = _group_uuid(_document(request))
+        relay = presence.relay_typing(request.connection_id, group_uuid)
+    except (InvalidJson, InvalidRequest, PayloadTooLarge, NotAMember) as error:
+        return WebSocketReply(200, WebSocketReply.of_error(error).frame)
+    logger.info("typing frame", extra={"connection": request.connection_id, "relay": relay.value})
+    if relay is presence.Relay.RELAYED:
+        metrics.add_metric(name="TypingRelayed", unit=MetricUnit.Count, value=1)
+    return WebSocketReply.ok()
+
+
+def _admit(request: WebSocketRequest) -> WebSocketReply | None:
+    """None when the frame may be looked at; otherwise the answer: the token expired, or past the frame limit."""
     expires_at = request.token_expires_at
     if expires_at is not None and expires_at <= time.time():
         management.close(request.connection_id)  # its $disconnect forgets it
@@ -87,16 +133,10 @@ def answer_frame(request: WebSocketRequest) -> WebSocketReply:
             management.close(request.connection_id)
         limited = RateLimited("Too many frames; slow down.", retry_after=math.ceil(verdict.retry_after_ms / 1000))
         return WebSocketReply(200, WebSocketReply.of_error(limited).frame)
-    try:
-        action = _action(request)
-        if action != "ping":
-            raise InvalidRequest("The only action is ping.", details=[{"field": "action", "message": 'must be "ping"'}])
-    except (InvalidJson, InvalidRequest, PayloadTooLarge) as error:
-        return WebSocketReply(200, WebSocketReply.of_error(error).frame)
-    return WebSocketReply.ok({"type": "pong"})
+    return None
 
 
-def _action(request: WebSocketRequest) -> Any:
+def _document(request: WebSocketRequest) -> dict[str, Any]:
     if request.event.get("isBase64Encoded"):
         raise InvalidJson("Frames must be JSON text, not binary.")
     raw = request.body_bytes()
@@ -108,4 +148,17 @@ def _action(request: WebSocketRequest) -> Any:
         raise InvalidJson('A frame must be a JSON object such as {"action": "ping"}.') from None
     if not isinstance(document, dict):
         raise InvalidJson('A frame must be a JSON object such as {"action": "ping"}.')
-    return document.get("action")
+    return document
+
+
+def _group_uuid(document: dict[str, Any]) -> str:
+    value = document.get("message_group_uuid")
+    try:
+        if not isinstance(value, str):
+            raise ValueError(value)
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise InvalidRequest(
+            "message_group_uuid must be a UUID.",
+            details=[{"field": "message_group_uuid", "message": "must be a UUID"}],
+        ) from None
