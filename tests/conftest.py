@@ -25,6 +25,9 @@ TEST_POOL = {"UserPoolId": "us-east-1_testpool", "UserPoolClientId": "testclient
 # hundreds of messages in a row. The limits themselves are proven with the template's defaults (make dev's stack,
 # tests/e2e/test_limits.py) and, in tests/integration/test_rate_limits.py, with limits each test sets.
 UNLIMITED_SENDS = {"SendRateLimit": "1000", "SendBurstLimit": "10000"}
+# The integration suite's stack delivers through the stream's push alone, whose frames its tests count exactly;
+# a test of the direct push turns it on (function_environment(DIRECT_PUSH_BUDGET_MS=...)), as the e2e tests do.
+STREAM_PUSH_ONLY = {"DirectPushBudgetMs": "0"}
 TESTS_DIR = Path(__file__).resolve().parent
 SUITES = ("unit", "integration", "e2e")  # each a directory of tests/ and a marker (pyproject.toml)
 
@@ -129,7 +132,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatedStack]:
         moto_port=free_port(),
         state_dir=Path(tmp_path_factory.mktemp("stack")),
         connection_url=os.environ.get("CONNECTION_URL"),
-        parameter_overrides={**TEST_POOL, **UNLIMITED_SENDS},
+        parameter_overrides={**TEST_POOL, **UNLIMITED_SENDS, **STREAM_PUSH_ONLY},
     )
     local.start()
     yield local
