@@ -26,6 +26,7 @@ from bench.limits import print_limit_cost, send_limit_cost
 from bench.push import print_push, push_burst, push_latency, push_latency_beside_a_hoarder
 from bench.routes import Caller, gateway_latency, measure_in_process, new_users, route_scenarios
 from bench.stream import burst
+from bench.typing import print_typing, typing_latency
 from local.stack import EmulatedStack
 from tests.dev_process import start_dev_stack
 from tooling.ports import free_port
@@ -53,7 +54,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=100, help="measured requests per route (default 100)")
     parser.add_argument("--compare", metavar="GIT_REV", help="also measure cold imports of GIT_REV, as ratios")
+    parser.add_argument(
+        "--only", choices=["typing"], help="measure one part alone on a fresh make dev stack, print it, write nothing"
+    )
     args = parser.parse_args()
+    if args.only == "typing":
+        return only_typing(args.requests)
 
     with tempfile.TemporaryDirectory(prefix="cruddur-bench-") as scratch:
         routes, stream, changes, push, limit_cost, delivery = in_process(Path(scratch) / "in-process", args.requests)
@@ -63,6 +69,7 @@ def main() -> int:
             latency = gateway_latency(stack, args.requests)
             push_delivery = push_latency(stack, args.requests)
             push_beside_hoarder = push_latency_beside_a_hoarder(stack, args.requests, HOARDED_SOCKETS)
+            typing_relay = typing_latency(stack, args.requests)
         finally:
             stack.stop()
 
@@ -97,6 +104,7 @@ def main() -> int:
             "beside_hoarder": asdict(push_beside_hoarder),
             "hoarded_sockets": HOARDED_SOCKETS,
         },
+        "typing": asdict(typing_relay),
         "send_limit": asdict(limit_cost),
         "message_cost": message_cost,
         "cold_start": {
@@ -122,6 +130,17 @@ def main() -> int:
     }
     RESULTS.write_text(json.dumps(results, indent=2))
     print_table(results)
+    return 0
+
+
+def only_typing(frames: int) -> int:
+    """The typing relay's latency alone (``--only typing``): on a make dev stack of its own."""
+    with tempfile.TemporaryDirectory(prefix="cruddur-bench-") as scratch:
+        stack = start_dev_stack(Path(scratch) / "gateway")
+        try:
+            print_typing(asdict(typing_latency(stack, frames)))
+        finally:
+            stack.stop()
     return 0
 
 
@@ -209,6 +228,8 @@ def print_table(results: dict) -> None:
     print_changes(results["stream_changes"])
     push = results["push"]
     print_push(push["latency"], push["burst"], push["beside_hoarder"], push["hoarded_sockets"])
+    if "typing" in results:
+        print_typing(results["typing"])
     print_limit_cost(results["send_limit"])
     print_cost(results["message_cost"])
     cold = results["cold_start"]
