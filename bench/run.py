@@ -27,6 +27,7 @@ from bench.limits import print_limit_cost, send_limit_cost
 from bench.push import print_push, push_burst, push_latency, push_latency_beside_a_hoarder
 from bench.routes import Caller, gateway_latency, measure_in_process, new_users, route_scenarios
 from bench.stream import burst
+from bench.typing import print_typing, typing_latency
 from local.stack import EmulatedStack
 from tests.dev_process import start_dev_stack
 from tooling.ports import free_port
@@ -59,12 +60,17 @@ def main() -> int:
         action="store_true",
         help="only the direct push beside the stream's (two make dev stacks, a few minutes); printed, not written",
     )
+    parser.add_argument(
+        "--only", choices=["typing"], help="measure one part alone on a fresh make dev stack, print it, write nothing"
+    )
     args = parser.parse_args()
     overrides = tuple(f"{name}={value}" for name, value in UNLIMITED_SENDS.items())
     if args.only_direct_push:
         with tempfile.TemporaryDirectory(prefix="cruddur-bench-") as scratch:
             print_direct([asdict(p) for p in direct_and_stream(Path(scratch), args.requests, overrides)])
         return 0
+    if args.only == "typing":
+        return only_typing(args.requests)
 
     with tempfile.TemporaryDirectory(prefix="cruddur-bench-") as scratch:
         routes, stream, changes, push, limit_cost, delivery = in_process(Path(scratch) / "in-process", args.requests)
@@ -73,6 +79,7 @@ def main() -> int:
             latency = gateway_latency(stack, args.requests)
             push_delivery = push_latency(stack, args.requests)
             push_beside_hoarder = push_latency_beside_a_hoarder(stack, args.requests, HOARDED_SOCKETS)
+            typing_relay = typing_latency(stack, args.requests)
         finally:
             stack.stop()
         direct_push = direct_and_stream(Path(scratch), args.requests, overrides)
@@ -109,6 +116,7 @@ def main() -> int:
             "hoarded_sockets": HOARDED_SOCKETS,
             "direct_and_stream": [asdict(p) for p in direct_push],
         },
+        "typing": asdict(typing_relay),
         "send_limit": asdict(limit_cost),
         "message_cost": message_cost,
         "cold_start": {
@@ -134,6 +142,17 @@ def main() -> int:
     }
     RESULTS.write_text(json.dumps(results, indent=2))
     print_table(results)
+    return 0
+
+
+def only_typing(frames: int) -> int:
+    """The typing relay's latency alone (``--only typing``): on a make dev stack of its own."""
+    with tempfile.TemporaryDirectory(prefix="cruddur-bench-") as scratch:
+        stack = start_dev_stack(Path(scratch) / "gateway")
+        try:
+            print_typing(asdict(typing_latency(stack, frames)))
+        finally:
+            stack.stop()
     return 0
 
 
@@ -222,6 +241,8 @@ def print_table(results: dict) -> None:
     push = results["push"]
     print_push(push["latency"], push["burst"], push["beside_hoarder"], push["hoarded_sockets"])
     print_direct(push["direct_and_stream"])
+    if "typing" in results:
+        print_typing(results["typing"])
     print_limit_cost(results["send_limit"])
     print_cost(results["message_cost"])
     cold = results["cold_start"]

@@ -13,6 +13,7 @@ import { $, el } from "./dom.js";
 import { unreadLabel } from "./format.js";
 import { focusGroup, renderGroups, renderRequests } from "./groups-view.js";
 import { LiveConnection } from "./live.js";
+import { TypingIndicators, TypingSender, isTyping, typingWords } from "./typing.js";
 import { MessagesView, focusKeys } from "./messages-view.js";
 import { NewConversationDialog, handleToSend } from "./new-conversation.js";
 import { GIVE_UP_MS, Outbox, SendLimit, deliver } from "./outbox.js";
@@ -345,6 +346,7 @@ function liveChanged(liveState) {
 
 function received(frame) {
   if (frame.type === "messages" && Array.isArray(frame.messages)) receiveMessages(frame.messages.filter(isMessage));
+  else if (frame.type === "typing" && isTyping(frame)) typing.note(frame);
   else if (frame.type === "unread" && typeof frame.message_group_uuid === "string"
     && typeof frame.last_read_at === "string") {
     state.list.noteRead(frame.message_group_uuid, frame);
@@ -366,6 +368,8 @@ const isUpdate = (m) => ["message_group_uuid", "uuid", "handle", "display_name",
 // moves theirs to the top with the new preview, without asking the API.
 function receiveMessages(messages) {
   messages.sort(byTime);
+  // A message of the one who was typing ends their run of typing.
+  for (const m of messages) if (!isMine(m)) typing.stopped(m.message_group_uuid, m.handle);
   const conversation = state.conversation;
   const here = messages.filter((m) => m.message_group_uuid === conversation?.group.uuid);
   const fresh = conversation ? showArrivals(conversation, here.map(({ message_group_uuid: _, ...m }) => m)) : [];
@@ -475,12 +479,28 @@ export async function refreshGroups() {
   syncPolling();
 }
 
+// Typing indicators (issue 25): under the open conversation, and in the list (drawGroups); said once per run.
+const typing = new TypingIndicators({
+  onChange: () => drawGroups(),
+  announce: (words) => { $("typing-live").textContent = words; },
+});
+const typingSender = new TypingSender((groupUuid) => state.account?.live?.sendTyping(groupUuid) ?? false);
+
+function drawTyping() {
+  const typist = state.conversation ? typing.of(state.conversation.group.uuid) : null;
+  $("typing-note").hidden = typist === null;
+  $("typing-note").textContent = typist === null ? "" : typingWords(typist);
+}
+
 function drawGroups() {
   const { conversations, requests } = state.list;
   const currentUuid = state.conversation?.group.uuid;
   const pane = $("groups-pane");
   const focused = pane.contains(document.activeElement) ? document.activeElement.dataset.group : null;
-  renderGroups($("groups"), conversations, { currentUuid, onOpen: openConversation });
+  renderGroups($("groups"), conversations, {
+    currentUuid, onOpen: openConversation, typingOf: (uuid) => typing.of(uuid),
+  });
+  drawTyping();
   renderRequests($("requests"), requests, {
     currentUuid, onOpen: openConversation, onAccept: (group) => acceptRequest(group), onBlock: blockRequest,
   });
@@ -1165,6 +1185,7 @@ function wireComposer() {
   $("composer").addEventListener("submit", sendMessage);
   $("composer-text").addEventListener("input", () => {
     if (state.conversation) state.conversation.draft.text = $("composer-text").value;
+    if (state.conversation && $("composer-text").value !== "") typingSender.typed(state.conversation.group.uuid);
     fitComposer();
   });
   $("composer-text").addEventListener("keydown", (event) => {

@@ -2,11 +2,14 @@
 import { avatar } from "./avatar.js";
 import { el, hiddenText } from "./dom.js";
 import { exactTime, relativeTime, unreadLabel } from "./format.js";
+import { typingWords } from "./typing.js";
 
 // Redrawn whole at every refresh (it is short); the focused conversation (or request action) keeps the keyboard
 // focus.
-export function renderGroups(list, groups, { currentUuid, onOpen, now = Date.now() }) {
-  redrawn(list, groups.map((group) => el("li", {}, groupButton(group, currentUuid, onOpen, now))));
+// `typingOf(uuid)`: who is typing in that conversation (issue 25), shown in place of its preview; null if nobody.
+export function renderGroups(list, groups, { currentUuid, onOpen, now = Date.now(), typingOf = () => null }) {
+  redrawn(list, groups.map((group) => el("li", {},
+    groupButton(group, currentUuid, onOpen, now, typingOf(group.uuid)))));
 }
 
 // Message requests: each row opens the conversation, with Accept and Block beside it (a blocked request keeps
@@ -50,7 +53,7 @@ export function mutedMark() {
     el("span", { className: "muted-icon", attrs: { "aria-hidden": "true" } }), hiddenText("(muted)"));
 }
 
-function groupButton(group, currentUuid, onOpen, now) {
+function groupButton(group, currentUuid, onOpen, now, typist = null) {
   // `unread_count` comes with the API's read markers; older answers have none, and then nothing is shown.
   const unread = unreadLabel(group.unread_count);
   // Muted: its count stays on its row, in a quiet badge, but it neither stands out nor counts in the tab title.
@@ -70,7 +73,9 @@ function groupButton(group, currentUuid, onOpen, now) {
         attrs: { datetime: group.created_at, title: exactTime(group.created_at) } })),
     el("span", { className: "group-bottom" },
       // Its newest message deleted: the API lists the conversation with no text (message null).
-      typeof group.message === "string"
+      typist !== null
+        ? el("span", { className: "group-preview typing", text: typingWords(typist) })
+        : typeof group.message === "string"
         ? el("span", { className: "group-preview", text: group.message })
         : el("span", { className: "group-preview deleted", text: "Message deleted" }),
       unread ? el("span", { className: "unread-badge", text: unread }, hiddenText(" unread")) : null,

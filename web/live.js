@@ -77,6 +77,15 @@ export class LiveConnection {
 
   get state() { return this.#state; }
 
+  // A typing frame (issue 25), on the open connection only: with none it is lost, as news of a few seconds may be.
+  // True if it went.
+  sendTyping(groupUuid) {
+    const socket = this.#socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+    socket.send(JSON.stringify({ action: "typing", message_group_uuid: groupUuid }));
+    return true;
+  }
+
   start() {
     this.#stopped = false;
     addEventListener("online", this.#online);  // the network is back: no need to wait out the backoff

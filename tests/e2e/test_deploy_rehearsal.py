@@ -715,7 +715,7 @@ def test_websocket_api_routes_authorizer_and_stage(api_id: str, rehearsal: Rehea
     routes = {
         route["RouteKey"]: (lid, route) for lid, route in of_api(rehearsal, "AWS::ApiGatewayV2::Route", api_id).items()
     }
-    assert set(routes) == {"$connect", "$disconnect", "$default"}
+    assert set(routes) == {"$connect", "$disconnect", "$default", "typing"}
     functions = websocket_functions(rehearsal, api_id)
     assert len(set(functions.values())) == len(functions)  # a function per route and one for the authorizer
 
@@ -732,11 +732,12 @@ def test_websocket_api_routes_authorizer_and_stage(api_id: str, rehearsal: Rehea
         "$connect"
     ]
 
-    # $default answers a client's ping: two-way, its function's body goes back to the client.
-    default_id, default = routes["$default"]
-    assert default["RouteResponseSelectionExpression"] == "$default"
+    # $default answers a client's ping, typing its refusals: two-way, the function's body goes back to the client.
     responses = of_api(rehearsal, "AWS::ApiGatewayV2::RouteResponse", api_id).values()
-    assert [r["RouteResponseKey"] for r in responses if r["RouteId"] == {"Ref": default_id}] == ["$default"]
+    for key in ("$default", "typing"):
+        route_id, route = routes[key]
+        assert route["RouteResponseSelectionExpression"] == "$default", key
+        assert [r["RouteResponseKey"] for r in responses if r["RouteId"] == {"Ref": route_id}] == ["$default"], key
 
     # One stage, auto-deployed after every route exists (its first deployment carries them all), throttled.
     ((stage_id, stage),) = of_api(rehearsal, "AWS::ApiGatewayV2::Stage", api_id).items()
@@ -774,7 +775,7 @@ def test_websocket_functions_are_invokable_for_their_own_route_only(
 
 
 @pytest.mark.parametrize("api_id", WEBSOCKET_APIS)
-def test_only_push_may_post_to_connections_and_only_push_connect_and_default_close_them_on_its_own_api_stage(
+def test_only_push_and_typing_post_to_connections_and_push_typing_connect_and_default_close_them_on_its_api_stage(
     api_id: str, rehearsal: Rehearsal, built: dict[str, BuiltResource], resolver: StackResolver
 ) -> None:
     holders = {}
@@ -794,6 +795,8 @@ def test_only_push_may_post_to_connections_and_only_push_connect_and_default_clo
         push_function(): [connections("POST"), connections("DELETE")],  # expired ones closed
         routes["$connect"]: [connections("DELETE")],  # the user's oldest past the cap
         routes["$default"]: [connections("DELETE")],  # a flooding or expired connection
+        # "is typing" to the other member's connections; a flooding or expired connection (its own or theirs)
+        routes["typing"]: [connections("POST"), connections("DELETE")],
     }
     assert set(holders) == set(expected)
     for function, statements in holders.items():
@@ -827,6 +830,12 @@ def test_the_connections_table_is_touched_only_as_each_function_needs(
         # $disconnect knows only the connection id: its index gives the item's keys, then one DeleteItem.
         functions["$disconnect"]: {("dynamodb:Query", "/index/connection-id-index"), ("dynamodb:DeleteItem", "")},
         push_function(): {("dynamodb:Query", ""), ("dynamodb:DeleteItem", "")},
+        # typing: the caller by its connection id, then the other member's connections as push finds them.
+        functions["typing"]: {
+            ("dynamodb:Query", "/index/connection-id-index"),
+            ("dynamodb:Query", ""),
+            ("dynamodb:DeleteItem", ""),
+        },
     }
 
 
@@ -864,6 +873,21 @@ def test_each_websocket_function_is_granted_exactly_what_its_route_needs(
         },
         # A ping answered; every frame counted against its connection's limit; a flooding one closed.
         "$default": {("dynamodb:GetItem", limits_arn), ("dynamodb:UpdateItem", limits_arn), close},
+        # $default's limit (and the relay's own), the caller by connection id, both group items, the other member's
+        # connections posted to (gone ones forgotten, expired ones closed). Nothing written to the messages table.
+        "typing": {
+            ("dynamodb:GetItem", limits_arn),
+            ("dynamodb:UpdateItem", limits_arn),
+            ("dynamodb:Query", f"{table_arn}/index/connection-id-index"),
+            ("dynamodb:Query", table_arn),
+            ("dynamodb:DeleteItem", table_arn),
+            ("dynamodb:GetItem", resolver.get_att(MESSAGES_TABLE, "Arn")),
+            (
+                "execute-api:ManageConnections",
+                f"arn:aws:execute-api:{region}:{account}:${{{api_id}}}/{stage}/POST/@connections/*",
+            ),
+            close,
+        },
     }
 
 
