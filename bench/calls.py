@@ -36,9 +36,7 @@ _REFUSALS = frozenset({"ConditionalCheckFailedException", "TransactionCanceledEx
 # What a Query may use to return less than it reads (capacity is billed on what it reads).
 _NARROWING = frozenset({"FilterExpression", "ProjectionExpression", "Select"})
 # Data operations the meter has no rules for: metering one fails loudly rather than billing it as free.
-_UNMODELLED = frozenset(
-    {"BatchWriteItem", "TransactGetItems", "Scan", "ExecuteStatement", "ExecuteTransaction"}
-)
+_UNMODELLED = frozenset({"BatchWriteItem", "TransactGetItems", "Scan", "ExecuteStatement", "ExecuteTransaction"})
 
 
 @dataclass
