@@ -36,9 +36,7 @@ _REFUSALS = frozenset({"ConditionalCheckFailedException", "TransactionCanceledEx
 # What a Query may use to return less than it reads (capacity is billed on what it reads).
 _NARROWING = frozenset({"FilterExpression", "ProjectionExpression", "Select"})
 # Data operations the meter has no rules for: metering one fails loudly rather than billing it as free.
-_UNMODELLED = frozenset(
-    {"BatchWriteItem", "BatchGetItem", "TransactGetItems", "Scan", "ExecuteStatement", "ExecuteTransaction"}
-)
+_UNMODELLED = frozenset({"BatchWriteItem", "TransactGetItems", "Scan", "ExecuteStatement", "ExecuteTransaction"})
 
 
 @dataclass
@@ -102,7 +100,7 @@ class _Meter:
     def prepare(self, operation: str, params: Mapping[str, Any]) -> _Pending | None:
         if operation in _UNMODELLED:
             raise NotImplementedError(f"the capacity meter has no rules for {operation}")
-        if operation in _READS:
+        if operation in _READS or operation == "BatchGetItem":
             return _Pending(operation, params, [])
         if operation not in _WRITES:
             return None
@@ -120,6 +118,10 @@ class _Meter:
         return _Pending(operation, params, writes)
 
     def settle(self, pending: _Pending, succeeded: bool, parsed: Mapping[str, Any]) -> None:
+        if pending.operation == "BatchGetItem":
+            if succeeded:
+                self._add(read=self._batch_read_units(pending.params))
+            return
         if pending.operation in _READS:
             if succeeded:
                 self._add(read=self._read_units(pending, parsed.get("Items", [])))
@@ -146,6 +148,18 @@ class _Meter:
             # A filter, a projection or a count changes what is returned, not what is read: read it unnarrowed.
             items = self.reader.query(**_unnarrowed(params)).get("Items", [])
         return read_units([item_size(item) for item in items], consistent=consistent)
+
+    def _batch_read_units(self, params: Mapping[str, Any]) -> float:
+        """A BatchGetItem bills each item it reads as a GetItem would, rounded up item by item; a missing one is
+        billed the minimum, as a GetItem's (the cautious reading). Unprocessed keys: none here, the local store
+        answers them all."""
+        units = 0.0
+        for table, spec in params["RequestItems"].items():
+            consistent = bool(spec.get("ConsistentRead", False))
+            for key in spec["Keys"]:
+                item = self._item(table, dict(key))
+                units += read_units([item_size(item)] if item else [], consistent=consistent)
+        return units
 
     def _key(self, table: str, item: Item) -> dict[str, Any]:
         return {name: item[name] for name in self.tables[table].key}
@@ -177,7 +191,7 @@ def read_target(operation: str, params: Mapping[str, Any], labels: Mapping[str, 
     """What a read reads, as a reader of the figures names it: ``GetItem Messages GRP#``, ``Query Messages GRP#
     (last-message-at-index)``, ``GetItem RateLimits``. ``labels``: table name -> its logical id, less "Table"."""
     table = labels.get(params["TableName"], params["TableName"])
-    if operation == "GetItem":
+    if operation in {"GetItem", "BatchGetItem"}:  # a BatchGetItem's keys are named one by one
         partition = next(iter(params["Key"].values()), {}).get("S", "")
     else:
         # The partition key's placeholder is the first value the key condition names.
@@ -208,6 +222,10 @@ def counting_calls(tables: Iterable[TableDefinition] = (), reader: Any = None) -
     def capture(params: dict[str, Any], model: Any, context: dict[str, Any], **_kwargs: Any) -> None:
         if model.name in _READS:
             counter.reads[read_target(model.name, params, labels)] += 1
+        elif model.name == "BatchGetItem":
+            for table, spec in params["RequestItems"].items():
+                for key in spec["Keys"]:
+                    counter.reads[read_target("BatchGetItem", {"TableName": table, "Key": key}, labels)] += 1
         if meter is not None and counter.metering:
             context[_PENDING] = meter.prepare(model.name, params)
 

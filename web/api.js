@@ -118,7 +118,8 @@ export class Api {
   // The people I block, [{handle, display_name, blocked_at}], a page at a time (`nextPath` from the last answer).
   listBlocks(nextPath = null) { return this.#call("GET", nextPath ?? "/api/blocks?limit=50"); }
 
-  // {new_conversations: "everyone" | "nobody"}: who may start a conversation with me.
+  // {new_conversations: "everyone" | "nobody", read_receipts: true | false}: who may start a conversation with me,
+  // and whether reads are shown ("Seen") both ways. A PUT changes only the settings it names.
   getSettings() { return this.#call("GET", "/api/settings"); }
 
   putSettings(settings) { return this.#call("PUT", "/api/settings", { body: settings }); }
@@ -158,7 +159,10 @@ export class Api {
     if (!response.ok) throw toApiError(response.status, data, retryAfterMs(response.headers.get("Retry-After")));
     const link = response.headers.get("Link");
     const next = link && /<([^>]+)>;\s*rel="next"/.exec(link);
-    return { status: response.status, data, next: next ? next[1] : null };
+    // Pattern A's first page: where the other member has read up to ("Seen"), absent when it may not be shown.
+    const seenUuid = response.headers.get("Other-Last-Read-Uuid");
+    const seen = seenUuid ? { last_read_uuid: seenUuid, last_read_at: response.headers.get("Other-Last-Read-At") } : null;
+    return { status: response.status, data, next: next ? next[1] : null, seen };
   }
 }
 

@@ -38,6 +38,7 @@ const state = {
   view: null, dialog: null, deleteDialog: null, blockDialog: null, reportDialog: null, settings: null, menu: null,
   reporting: null,  // {account, conversation, message, sending}: the message the report dialog is about
   editWindowMs: 900_000,  // config.json's editWindowSeconds: Edit is offered on my messages younger than this
+  readReceipts: null,  // my read-receipts setting as the settings dialog last heard it (null: not heard yet)
 };
 
 // Everything that belongs to one signed-in person: replaced at every sign-in, so nothing of theirs (drafts,
@@ -118,6 +119,20 @@ class Conversation {
     this.editing = null;  // {uuid, from ("message" | "composer": where the focus goes back to), saving}
     this.editsClose = null;  // the timer that takes Edit away from the next message whose edit window closes
     this.editsRefused = new Set();  // uuids the server would not let me edit any more (its clock is the judge)
+    // The newest message the other member has read, as far as this page knows ("Seen"): from pattern A's first
+    // page and from `read` pushes; null while it may not be shown (either of us hides read receipts, a block, a
+    // request).
+    this.seenThrough = null;
+  }
+
+  // Where the other member has now read up to: from a push, only ever forward; from a first page, as it says
+  // (absent: not to be shown now, e.g. they turned read receipts off). True if it changed.
+  noteSeen(uuid, { fromPage = false } = {}) {
+    const next = state.readReceipts === false ? null
+      : fromPage ? (uuid ?? null) : [this.seenThrough, uuid].filter(Boolean).sort().at(-1) ?? null;
+    if (next === this.seenThrough) return false;
+    this.seenThrough = next;
+    return true;
   }
 
   get current() { return state.conversation === this; }
@@ -202,6 +217,9 @@ class Conversation {
       canReport: !isMine(m) && !m.deleted_at && m.message !== null && !state.account.reported.has(m.uuid),
       reported: state.account.reported.has(m.uuid),
     }));
+    // "Seen" under my newest message the other member has read (uuids are time-ordered: a string order).
+    const seen = this.seenThrough && sent.findLast((e) => e.mine && !e.deleted && e.key <= this.seenThrough);
+    if (seen) seen.seen = true;
     const unsent = this.outbox.entries(this.group.uuid).map((e) => ({
       key: e.key, handle: me, displayName: me, text: e.text, createdAt: null, mine: true, status: e.status,
       editable: e.editable,
@@ -275,6 +293,7 @@ function signOutAccount() {
   state.reportDialog?.close();
   state.settings?.close();
   state.account = null;
+  state.readReceipts = null;
   closeConversation();
   state.list = new ConversationList();
   delete $("app-view").dataset.live;
@@ -344,6 +363,17 @@ function liveChanged(liveState) {
   if (state.conversation) catchUp(state.conversation, { now: true });
 }
 
+// My read-receipts setting, as the settings dialog last heard it: off hides "Seen" at once; on reads the open
+// conversation again, whose first page says where the other member has read up to.
+function readReceiptsChanged(on) {
+  if (state.readReceipts === on) return;
+  state.readReceipts = on;
+  const conversation = state.conversation;
+  if (!conversation) return;
+  if (!on && conversation.noteSeen(null, { fromPage: true })) conversation.render({ follow: false });
+  if (on && conversation.loaded) catchUp(conversation, { now: true });
+}
+
 function received(frame) {
   if (frame.type === "messages" && Array.isArray(frame.messages)) receiveMessages(frame.messages.filter(isMessage));
   else if (frame.type === "typing" && isTyping(frame)) typing.note(frame);
@@ -353,6 +383,10 @@ function received(frame) {
     drawGroups();
   } else if (frame.type === "message_updated" && isUpdate(frame.message)) {
     applyUpdates(frame.message.message_group_uuid, [frame.message]);
+  } else if (frame.type === "read" && typeof frame.message_group_uuid === "string"
+    && typeof frame.last_read_uuid === "string") {
+    const conversation = onScreen(frame.message_group_uuid);
+    if (conversation?.noteSeen(frame.last_read_uuid)) conversation.render({ follow: false });
   }
 }
 
@@ -595,6 +629,9 @@ async function catchUp(conversation, { now = false } = {}) {
   do {
     answer = await readMessages(conversation, path);
     if (!answer) break;
+    if (pages === 0 && conversation.noteSeen(answer.seen?.last_read_uuid, { fromPage: true }) && !first) {
+      conversation.render({ follow: false });
+    }
     read.push(...answer.data);
     path = answer.next;
     pages += 1;
@@ -1235,6 +1272,7 @@ async function main() {
     read: () => state.api.getSettings(),
     save: (settings) => write(() => state.api.putSettings(settings)),
     onError: (error) => { if (signedOut(error)) reportError(error); },  // anything else: the dialog says it
+    onReceipts: readReceiptsChanged,
   });
   $("sign-in-form").addEventListener("submit", signIn);
   $("sign-out").addEventListener("click", () => showSignIn(""));

@@ -19,7 +19,8 @@ export const focusKeys = {
 // mine, status ("sending" | "sent" | "failed"), editable (a failed send that may be changed and sent anew),
 // unreadStart (the first message that was unread), deleted (a tombstone), editedAt (null: never edited),
 // canEdit, canDelete (a sent message of mine: Delete always, Edit within the edit window), canReport (the other
-// person's message, not deleted), reported (reported by me from this page)}.
+// person's message, not deleted), reported (reported by me from this page), seen (my newest message the other
+// person has read: it says "Seen" in place of "Sent")}.
 export class MessagesView {
   #scroller; #list; #jump; #actions;
   editor = new MessageEditor();
@@ -98,7 +99,10 @@ export class MessagesView {
           attrs: { title: `Edited ${exactTime(entry.editedAt)}` } })
         : null,
       entry.reported ? el("span", { className: "message-reported", text: "Reported" }) : null,
-      entry.mine && (sayStatus || entry.status !== "sent")
+      entry.seen
+        ? el("span", { className: "message-status message-seen", text: "Seen" })
+        : null,
+      entry.mine && !entry.seen && (sayStatus || entry.status !== "sent")
         ? el("span", { className: "message-status", text: STATUS_WORDS[entry.status] })
         : null);
     return el("li", { className: classes.join(" "), attrs },
