@@ -31,7 +31,9 @@ class MessageUse:
     read_units: float
     functions: tuple[FunctionUse, ...]
     http_requests: float
-    websocket_messages: float
+    websocket_messages: float  # every frame, the direct push's among them
+    # Of those, the frames C's direct push posts (the stream's push sends each message again: the backstop).
+    direct_websocket_messages: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -89,7 +91,25 @@ def charges(use: MessageUse, prices: Prices, messages: int = 1000) -> list[Charg
     http = use.http_requests * messages
     rows.append(Charge("API Gateway", "HTTP API requests", http, "requests", http * prices.http_api_request))
     frames = use.websocket_messages * messages
-    rows.append(Charge("API Gateway", "WebSocket messages", frames, "messages", frames * prices.websocket_message))
+    direct = use.direct_websocket_messages * messages
+    if direct:
+        stream = frames - direct
+        rows.append(
+            Charge(
+                "API Gateway", "WebSocket messages, direct push", direct, "messages", direct * prices.websocket_message
+            )
+        )
+        rows.append(
+            Charge(
+                "API Gateway",
+                "WebSocket messages, stream's push",
+                stream,
+                "messages",
+                stream * prices.websocket_message,
+            )
+        )
+    else:
+        rows.append(Charge("API Gateway", "WebSocket messages", frames, "messages", frames * prices.websocket_message))
     return rows
 
 

@@ -53,6 +53,7 @@ class Delivery:
     parts: list[Part]
     frames_per_message: float  # WebSocket posts, both connections
     http_requests_per_message: float
+    direct_frames_per_message: float = 0.0  # of those, C's direct push's
 
 
 def deliver_one_at_a_time(
@@ -93,7 +94,10 @@ def deliver_one_at_a_time(
         for name in timed
     ]
     frames = run.frames / (messages + METERED_MESSAGES)
-    return Delivery(messages, parts, frames_per_message=frames, http_requests_per_message=1.0)
+    direct = run.direct_frames / (messages + METERED_MESSAGES)
+    return Delivery(
+        messages, parts, frames_per_message=frames, http_requests_per_message=1.0, direct_frames_per_message=direct
+    )
 
 
 class _Run:
@@ -114,6 +118,7 @@ class _Run:
         self.timings: dict[str, list[float]] = {C_FUNCTION: [], STREAM_FUNCTION: [], PUSH_FUNCTION: []}
         self.units = {name: [0.0, 0.0] for name in self.timings}
         self.frames = 0
+        self.direct_frames = 0  # posted by C itself (the direct push), before the stream's consumers run
 
     def one(self, *, metered: bool = False) -> None:
         posts_before = sum(self.stack.connections.posts[c] for c in self.connections)
@@ -125,6 +130,7 @@ class _Run:
         )
         if sent.status != 201:
             raise RuntimeError(f"C answered {sent.status}: {sent.body}")
+        self.direct_frames += sum(self.stack.connections.posts[c] for c in self.connections) - posts_before
         # The message's INSERT, to each consumer alone; then push gets E's updates of both group items.
         inserts = self._records()
         for function in (STREAM_FUNCTION, PUSH_FUNCTION):
@@ -173,6 +179,7 @@ def message_use(delivery: Delivery, memory_mb: dict[str, int], architecture: dic
         ),
         http_requests=delivery.http_requests_per_message,
         websocket_messages=delivery.frames_per_message,
+        direct_websocket_messages=delivery.direct_frames_per_message,
     )
 
 
@@ -197,6 +204,7 @@ def cost_table(delivery: Delivery, memory_mb: dict[str, int], architecture: dict
             for p in delivery.parts
         ],
         "frames_per_message": delivery.frames_per_message,
+        "direct_frames_per_message": delivery.direct_frames_per_message,
         "messages_priced": MESSAGES_PRICED,
         "charges": [_charge(row) for row in rows],
         "total_dollars": total(rows),
@@ -213,8 +221,9 @@ def _charge(row: Charge) -> dict:
 def print_cost(cost: dict) -> None:
     print(
         f"\nWhat a message costs: {cost['messages_priced']:,} messages, each sent with C (with an Idempotency-Key) and"
-        f" pushed to two connections (one each member),\none at a time (each stream batch holds one message: the"
-        f" dearest case); {cost['region']} list prices checked {cost['prices_checked']} (bench/prices.py)."
+        f" pushed to two connections (one each member:\nby C, then the stream's push), one at a time (each stream"
+        f" batch holds one message: the dearest case);\n{cost['region']} list prices checked"
+        f" {cost['prices_checked']} (bench/prices.py)."
     )
     print(
         f"  {'function':<24}{'calls/msg':>10}{'p50 ms':>8}{'billed ms':>10}{'memory':>9}  {'arch':<8}"
@@ -226,7 +235,10 @@ def print_cost(cost: dict) -> None:
             f"{p['billed_ms_mean']:>10.1f}{p['memory_mb']:>6} MB  {p['architecture']:<8}"
             f"{p['write_units']:>6g}{p['read_units']:>6g}"
         )
-    print(f"  WebSocket frames per message: {cost['frames_per_message']:g}\n")
+    print(
+        f"  WebSocket frames per message: {cost['frames_per_message']:g}, of them"
+        f" {cost.get('direct_frames_per_message', 0):g} by C's direct push (the stream's push sends each again)\n"
+    )
     print(f"  {'service':<13}{'item':<34}{'quantity':>12} {'unit':<9}{'USD':>11}")
     for row in cost["charges"]:
         print(

@@ -1,5 +1,7 @@
 """bench.costs against a hand-worked example at bench.prices' us-east-1 list prices."""
 
+from dataclasses import replace
+
 import pytest
 
 from bench.costs import FunctionUse, MessageUse, billed_ms, charges, connection_hours, total
@@ -50,6 +52,16 @@ def test_the_total_is_the_sum_of_the_hand_worked_charges() -> None:
 
 def test_charges_scale_with_the_number_of_messages() -> None:
     assert total(charges(EXAMPLE, US_EAST_1, messages=1_000_000)) == pytest.approx(TOTAL_BY_HAND * 1000, rel=1e-12)
+
+
+def test_the_direct_push_s_frames_are_a_row_of_their_own_beside_the_backstop_s() -> None:
+    # Four frames a message, two of them C's direct push: 2,000 + 2,000 frames x $1/M; the total grows by $0.002.
+    direct = replace(EXAMPLE, websocket_messages=4, direct_websocket_messages=2)
+    found = {(row.service, row.item): (row.quantity, row.dollars) for row in charges(direct, US_EAST_1, 1000)}
+    assert ("API Gateway", "WebSocket messages") not in found
+    assert found[("API Gateway", "WebSocket messages, direct push")] == (2000, pytest.approx(0.002))
+    assert found[("API Gateway", "WebSocket messages, stream's push")] == (2000, pytest.approx(0.002))
+    assert total(charges(direct, US_EAST_1, 1000)) == pytest.approx(TOTAL_BY_HAND + 0.002, rel=1e-12)
 
 
 def test_each_invocation_is_billed_in_whole_milliseconds_rounded_up() -> None:
