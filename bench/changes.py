@@ -10,6 +10,7 @@ not coalesced together, so the batch size changes nothing per record).
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bench.accepted import start_accepted
 from bench.calls import CallCounter
 from bench.routes import signed_in
 from bench.stream import empty_messages_table
@@ -92,7 +93,7 @@ def change_costs(
 
 
 def _conversation(sender_sub: str, handle: str, recipient_sub: str) -> _Group:
-    older, _ = service.start_message_group(sender_sub, handle, "hello")
+    older = start_accepted(sender_sub, handle, "hello")
     newest = service.post_message(sender_sub, older.group_uuid, "still there?")
     return _Group(recipient_sub, older, newest)
 

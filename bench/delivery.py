@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from bench.accepted import start_accepted
 from bench.calls import CallCounter
 from bench.costs import Charge, FunctionUse, MessageUse, billed_ms, charges, connection_hours, total
 from bench.prices import CHECKED, REGION, US_EAST_1
@@ -26,7 +27,6 @@ from bench.stream import empty_messages_table
 from local.stack import PUSH_FUNCTION, STREAM_FUNCTION, EmulatedStack
 from local.streams.filters import passes
 from local.streams.records import stream_batch
-from messaging.conversations import service
 from tests.api_client import ApiClient
 from tooling.streams import StreamReader
 
@@ -64,7 +64,7 @@ def deliver_one_at_a_time(
     sender_handle, recipient_handle = new_handles(2)
     subs = signed_in(stack, [sender_handle, recipient_handle])
     sender = Caller(subs[sender_handle])
-    group = service.start_message_group(sender.sub, recipient_handle, "hello")[0].group_uuid
+    group = start_accepted(sender.sub, recipient_handle, "hello").group_uuid
     connections = [connect_in_process(stack, sub) for sub in subs.values()]
     table = stack.client("dynamodb").describe_table(TableName=stack.template.table_name("MessagesTable"))["Table"]
     arn = table["LatestStreamArn"]

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from websockets.sync.client import ClientConnection, connect
 
+from bench.accepted import start_accepted
 from bench.routes import WARMUP, percentile, signed_in
 from local.stack import PUSH_FUNCTION, EmulatedStack
 from local.streams.filters import passes
@@ -107,7 +108,7 @@ def push_burst(
 ) -> PushBurst:
     handles = new_users(groups)
     sender = participants.caller(sender_sub)
-    group_ids = [service.start_message_group(sender_sub, handle, "hello")[0].group_uuid for handle in handles]
+    group_ids = [start_accepted(sender_sub, handle, "hello").group_uuid for handle in handles]
     for n in range(messages - len(group_ids)):
         service.post_message(sender_sub, group_ids[n % len(group_ids)], f"burst {n}")
     # By user uuid: $connect maps a sub to its user.

@@ -11,6 +11,7 @@ from typing import Any
 
 import psycopg2
 
+from bench.accepted import start_accepted
 from bench.calls import CallCounter
 from local.stack import EmulatedStack
 from messaging.conversations import service
@@ -339,7 +340,7 @@ class _OwnMessages:
 
     def _send(self) -> list[str]:
         (handle,) = new_users(self.stack.connection_url, 1)
-        first, _ = service.start_message_group(self.andrew.sub, handle, "bench")
+        first = start_accepted(self.andrew.sub, handle, "bench")
         group = first.group_uuid
         sent = [first, *(service.post_message(self.andrew.sub, group, "bench") for _ in range(self.count - 1))]
         return [f"/api/messages/{group}/{message.uuid}" for message in sent]

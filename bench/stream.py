@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bench.accepted import start_accepted
 from bench.calls import CallCounter
 from local.stack import STREAM_FUNCTION, EmulatedStack
 from local.streams.filters import passes
@@ -72,7 +73,7 @@ def burst(
 def _run(stack: EmulatedStack, counter: CallCounter, sender_sub: str, handles: list[str], messages: int) -> _Run:
     empty_messages_table(stack)
     rng = random.Random(7)  # the same choices in both runs
-    groups = [service.start_message_group(sender_sub, handle, "hello")[0].group_uuid for handle in handles]
+    groups = [start_accepted(sender_sub, handle, "hello").group_uuid for handle in handles]
     for n in range(messages - len(groups)):
         service.post_message(sender_sub, rng.choice(groups), f"burst {n}")
 
