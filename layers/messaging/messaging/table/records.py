@@ -38,13 +38,9 @@ def read_marker_moved(record: Mapping[str, Any]) -> tuple[str, ReadMarker] | Non
     Pattern E also modifies group items on every message, but then the last message changes too, and the message
     itself is pushed; what is left is a marker moved by the read marker route (or a recount).
     """
-    change = record.get("dynamodb", {})
-    old, new = change.get("OldImage"), change.get("NewImage")
-    if record.get("eventName") != "MODIFY" or not old or not new:
+    if (change := _group_item_read_change(record)) is None:
         return None
-    pk = change.get("Keys", {}).get("pk", {}).get("S", "")
-    if not pk.startswith(keys.GROUP_PREFIX) or old.get("last_message_sk") != new.get("last_message_sk"):
-        return None
+    owner, old, new = change
     if old.get("last_read_sk") == new.get("last_read_sk") and old.get("unread_count") == new.get("unread_count"):
         return None
     try:
@@ -52,7 +48,7 @@ def read_marker_moved(record: Mapping[str, Any]) -> tuple[str, ReadMarker] | Non
         marker = ReadMarker(new["message_group_uuid"]["S"], message_time(read_sk), unread_count_of(new))
     except (KeyError, TypeError):
         return None  # not a member item as pattern E writes them: nothing to tell anyone
-    return pk.removeprefix(keys.GROUP_PREFIX), marker
+    return owner, marker
 
 
 def read_receipt_of(record: Mapping[str, Any]) -> ReadReceipt | None:
@@ -61,13 +57,9 @@ def read_receipt_of(record: Mapping[str, Any]) -> ReadReceipt | None:
     an unaccepted message request: the item itself says so (``blocked_by``; ``pending_request`` on the
     recipient's item, ``awaiting_sent`` on the starter's), so nothing is read to know it. Whether both members
     show read receipts is their settings', not the record's."""
-    change = record.get("dynamodb", {})
-    old, new = change.get("OldImage"), change.get("NewImage")
-    if record.get("eventName") != "MODIFY" or not old or not new:
+    if (change := _group_item_read_change(record)) is None:
         return None
-    pk = change.get("Keys", {}).get("pk", {}).get("S", "")
-    if not pk.startswith(keys.GROUP_PREFIX) or old.get("last_message_sk") != new.get("last_message_sk"):
-        return None
+    owner, old, new = change
     if old.get("last_read_sk") == new.get("last_read_sk"):
         return None
     if new.get("blocked_by", {}).get("SS") or new.get("pending_request", {}).get("BOOL") or "awaiting_sent" in new:
@@ -75,9 +67,22 @@ def read_receipt_of(record: Mapping[str, Any]) -> ReadReceipt | None:
     try:
         return ReadReceipt(
             group_uuid=new["message_group_uuid"]["S"],
-            reader_uuid=pk.removeprefix(keys.GROUP_PREFIX),
+            reader_uuid=owner,
             other_uuid=new["user_uuid"]["S"],
             last_read_uuid=new["last_read_sk"]["S"],
         )
     except (KeyError, TypeError):
         return None  # not a member item as pattern E writes them
+
+
+def _group_item_read_change(record: Mapping[str, Any]) -> tuple[str, Mapping[str, Any], Mapping[str, Any]] | None:
+    """A group item's owner and its images before and after, when the item was modified without a new message
+    (pattern E's writes for a message move ``last_message_sk``; the message itself is pushed)."""
+    change = record.get("dynamodb", {})
+    old, new = change.get("OldImage"), change.get("NewImage")
+    if record.get("eventName") != "MODIFY" or not old or not new:
+        return None
+    pk = change.get("Keys", {}).get("pk", {}).get("S", "")
+    if not pk.startswith(keys.GROUP_PREFIX) or old.get("last_message_sk") != new.get("last_message_sk"):
+        return None
+    return pk.removeprefix(keys.GROUP_PREFIX), old, new
