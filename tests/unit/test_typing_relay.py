@@ -19,6 +19,7 @@ from messaging.realtime import connections, management, presence
 from messaging.realtime.management import Delivery
 from messaging.realtime.routes import answer_typing, websocket_handler
 from messaging.table import items
+from tests.unit.function_environment import use_function_environment
 from tooling.tables import ensure_table, table_definitions
 from tooling.template import Template
 
@@ -38,17 +39,7 @@ class Context:
 @pytest.fixture
 def posts(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, dict[str, Any]]]]:
     """The typing function's environment and tables; every post to a connection, recorded."""
-    for name, value in TEMPLATE.functions["WebSocketTypingFunction"].environment.items():
-        monkeypatch.setenv(name, value)
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
+    use_function_environment(monkeypatch, TEMPLATE, "WebSocketTypingFunction")
     sent: list[tuple[str, dict[str, Any]]] = []
 
     def post(connection_id: str, data: bytes) -> Delivery:

@@ -20,6 +20,7 @@ from messaging.realtime import authorizer
 from messaging.realtime import connect as connect_route
 from messaging.realtime.connect import connect
 from messaging.realtime.routes import answer_frame, disconnect, websocket_handler
+from tests.unit.function_environment import use_function_environment
 from tooling.tables import ensure_table, table_definitions
 from tooling.template import Template
 
@@ -40,18 +41,9 @@ TOKEN_EXPIRES_AT = 1_795_595_000  # seconds; the events below connect at 1_795_5
 @pytest.fixture(autouse=True)
 def environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The WebSocket functions' environment as the template declares it, and its tables in moto's mock."""
-    for function in ("WebSocketConnectFunction", "WebSocketDefaultFunction", "WebSocketDisconnectFunction"):
-        for name, value in TEMPLATE.functions[function].environment.items():
-            monkeypatch.setenv(name, value)
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "AWS_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    for name in ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_DYNAMODB", "AWS_PROFILE"):
-        monkeypatch.delenv(name, raising=False)
+    use_function_environment(
+        monkeypatch, TEMPLATE, "WebSocketConnectFunction", "WebSocketDefaultFunction", "WebSocketDisconnectFunction"
+    )
     settings.cache_clear()
     aws.dynamodb.cache_clear()
     with mock_aws():
