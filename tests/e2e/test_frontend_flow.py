@@ -119,9 +119,10 @@ def test_cors_preflight_and_exposed_link_and_retry_after_headers(dev_stack: DevS
         headers=origin,
     )
     assert listed.headers["access-control-allow-origin"] == "*"
-    # Browsers may read only exposed headers: the next page's link, and when to retry a 409, 429 or 503.
+    # Browsers may read only exposed headers: the next page's link, when to retry a 409, 429 or 503, and where the
+    # other member has read up to ("Seen", on A's first page).
     exposed = {name.strip() for name in listed.headers["access-control-expose-headers"].split(",")}
-    assert exposed == {"link", "retry-after"}
+    assert exposed == {"link", "retry-after", "other-last-read-uuid", "other-last-read-at"}
 
 
 def test_unknown_routes_get_api_gateways_404(dev_stack: DevStack) -> None:
