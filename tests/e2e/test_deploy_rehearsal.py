@@ -688,6 +688,10 @@ def management_api_users() -> list[str]:
     ]
 
 
+# C and D post a new message to both members' sockets before they answer (realtime/direct.py).
+DIRECT_PUSHERS = ("CreateMessageFunction", "CreateMessageGroupFunction")
+
+
 def push_function() -> str:
     """The function that posts to connections: the stream consumer told the management endpoint."""
     (function,) = [lid for lid in management_api_users() if function_events(lid, "DynamoDB")]
@@ -797,6 +801,8 @@ def test_only_push_and_typing_post_to_connections_and_push_typing_connect_and_de
         routes["$default"]: [connections("DELETE")],  # a flooding or expired connection
         # "is typing" to the other member's connections; a flooding or expired connection (its own or theirs)
         routes["typing"]: [connections("POST"), connections("DELETE")],
+        # C and D's direct push: posts only (expired connections skipped, gone ones left to the stream's push)
+        **{key: [connections("POST")] for key in DIRECT_PUSHERS},
     }
     assert set(holders) == set(expected)
     for function, statements in holders.items():
@@ -836,6 +842,8 @@ def test_the_connections_table_is_touched_only_as_each_function_needs(
             ("dynamodb:Query", ""),
             ("dynamodb:DeleteItem", ""),
         },
+        # C and D's direct push: both members' connections, nothing written.
+        **{key: {("dynamodb:Query", "")} for key in DIRECT_PUSHERS},
     }
 
 
