@@ -118,12 +118,15 @@ def pushed(socket: ClientConnection, timeout: float = DELIVERY_BOUND_SECONDS) ->
 
 
 def next_other_frame(socket: ClientConnection, timeout: float) -> dict:
-    """The next frame that is no copy of messages the socket already got."""
+    """The next frame that is no copy of messages the socket already got (a messages frame's are then got)."""
     seen = _SEEN.setdefault(socket, set())
     deadline = time.monotonic() + timeout
     while True:
         frame = json.loads(socket.recv(timeout=max(0.0, deadline - time.monotonic())))
-        if frame["type"] != "messages" or any(m["uuid"] not in seen for m in frame["messages"]):
+        if frame["type"] != "messages":
+            return frame
+        if any(m["uuid"] not in seen for m in frame["messages"]):
+            seen.update(m["uuid"] for m in frame["messages"])
             return frame
 
 
