@@ -11,9 +11,8 @@ pytestmark = NEEDS_CHROMIUM
 __all__ = ["browser", "member"]  # the fixtures, shared
 
 
-def test_typing_shows_in_the_other_window_and_goes_when_the_message_arrives(browser, dev_stack, member) -> None:
-    from playwright.sync_api import expect  # noqa: PLC0415
-
+def two_windows(browser, dev_stack, member):
+    """Ann and Ben in a conversation Ann started, each in a window of their own with it open and its socket up."""
     ann, ben = member("Ann"), member("Ben")
     start(dev_stack, ann, ben, "Hello Ben")
     anns = open_page(browser, dev_stack, ann)
@@ -22,6 +21,13 @@ def test_typing_shows_in_the_other_window_and_goes_when_the_message_arrives(brow
     bens = open_page(browser, dev_stack, ben)
     bens.get_by_role("button", name=ann.item).click()
     socket_up(bens)
+    return ann, ben, anns, bens
+
+
+def test_typing_shows_in_the_other_window_and_goes_when_the_message_arrives(browser, dev_stack, member) -> None:
+    from playwright.sync_api import expect  # noqa: PLC0415
+
+    _, ben, anns, bens = two_windows(browser, dev_stack, member)
 
     typing = f"{ben.display_name} is typing…"
     bens.locator("#composer-text").press_sequentially("Hi Ann, how")
@@ -45,14 +51,7 @@ def test_typing_shows_in_the_other_window_and_goes_when_the_message_arrives(brow
 def test_the_indicator_goes_after_five_seconds_without_a_new_frame(browser, dev_stack, member) -> None:
     from playwright.sync_api import expect  # noqa: PLC0415
 
-    ann, ben = member("Ann"), member("Ben")
-    start(dev_stack, ann, ben, "Hello Ben")
-    anns = open_page(browser, dev_stack, ann)
-    anns.get_by_role("button", name=ben.item).click()
-    socket_up(anns)
-    bens = open_page(browser, dev_stack, ben)
-    bens.get_by_role("button", name=ann.item).click()
-    socket_up(bens)
+    *_, anns, bens = two_windows(browser, dev_stack, member)
 
     bens.locator("#composer-text").press_sequentially("Hm")
     expect(anns.locator("#typing-note")).to_be_visible(timeout=PUSH_SECONDS * 1000)
