@@ -34,6 +34,14 @@ def next_frame(socket: ClientConnection) -> dict[str, Any]:
     return next_other_frame(socket, SETTLE_SECONDS)
 
 
+def frames_until(socket: ClientConnection, last: dict[str, Any], most: int = 3) -> list[dict[str, Any]]:
+    """The next frames up to and including ``last``; at most ``most`` of them (then what came is returned)."""
+    frames = [next_frame(socket)]
+    while frames[-1] != last and len(frames) < most:
+        frames.append(next_frame(socket))
+    return frames
+
+
 def mark_read(stack: DevStack, reader: Member, group: str, message_uuid: str) -> dict:
     result = call(
         "PUT", f"{stack.api_url}/api/message_groups/{group}/read", token=reader.token, body={"uuid": message_uuid}
@@ -131,11 +139,10 @@ def test_no_edit_deletion_or_read_crosses_a_block_and_they_do_again_once_unblock
 
     edited = change(dev_stack, alice, group, first["uuid"], "one, fixed")
     deleted = change(dev_stack, alice, group, first["uuid"])
+    edit_frame, deletion_frame = ({"type": "message_updated", "message": m} for m in (edited, deleted))
     for socket in (alices_laptop, alices_phone):  # the sender's other session too
-        assert [next_frame(socket) for _ in range(2)] == [
-            {"type": "message_updated", "message": edited},
-            {"type": "message_updated", "message": deleted},
-        ]
+        # A batch that carries both pushes only the message's latest state, so the edit's frame may not come.
+        assert frames_until(socket, deletion_frame) in ([edit_frame, deletion_frame], [deletion_frame])
     mark_read(dev_stack, bob, group, second["uuid"])
     assert next_frame(bobs)["type"] == "unread"  # his own marker, and nothing of Alice's changes before it
     assert seen_by_other(dev_stack, alice, group) == {}

@@ -141,17 +141,23 @@ def test_the_list_shows_avatar_preview_and_time(browser, dev_stack: DevStack) ->
     expect(time).to_have_text(re.compile(r"^(just now|\d+ min\. ago)$"))
 
     # A colour per handle, the same wherever it is drawn and readable: white initials at 4.5:1 or more.
-    avatars = page.locator("#groups .avatar")
+    # Read in one evaluation: the list is redrawn whole at each refresh, and a row read call by call could be
+    # detached (no computed style) between two calls.
+    drawn = page.locator("#groups").evaluate(
+        """(list) => [...list.querySelectorAll(".avatar")].map((a) => [
+            a.closest("button").querySelector(".group-handle").textContent,
+            getComputedStyle(a).backgroundColor,
+            getComputedStyle(a).color,
+        ])"""
+    )
     colours = {}
-    for i in range(avatars.count()):
-        style = avatars.nth(i).evaluate("(a) => [getComputedStyle(a).backgroundColor, getComputedStyle(a).color]")
-        handle = avatars.nth(i).evaluate("(a) => a.closest('button').querySelector('.group-handle').textContent")
-        assert contrast(rgb(style[0]), rgb(style[1])) >= 4.5, (handle, style)
-        colours[handle] = style[0]
+    for handle, background, foreground in drawn:
+        assert contrast(rgb(background), rgb(foreground)) >= 4.5, (handle, background, foreground)
+        colours[handle] = background
     assert len(set(colours.values())) == len(colours)  # these four at least are told apart
     item.click()
     header = page.locator("#conversation-avatar .avatar")
-    assert header.evaluate("(a) => getComputedStyle(a).backgroundColor") == colours["(@londo)"]
+    expect(header).to_have_css("background-color", colours["(@londo)"])
 
     # And for any handle at all, not only these: the same function, many handles, every one readable.
     alphabet = string.ascii_lowercase + string.digits + "_"
@@ -218,7 +224,7 @@ def test_unread_counts_are_shown_when_the_api_gives_them(browser, dev_stack: Dev
     assert weight("worf") < 700
     assert weight("garek") < 700
     badge = bayko.locator(".unread-badge")
-    assert badge.evaluate("(b) => b.getBoundingClientRect().width > 0")
+    expect(badge).to_be_visible()  # drawn with a size, not only present
     shot(page, "unread-badges")
 
 
