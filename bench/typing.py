@@ -16,8 +16,11 @@ from bench.routes import WARMUP, percentile
 from tests.dev_process import DevStack
 from tooling.seed import SEED_GROUP_UUID
 
-_SENDER_SOCKETS = 10
-_WINDOW_SECONDS = 2.05  # the relay's window (2 s), with room for the clocks
+_SENDER_SOCKETS = 12
+# The relay's window is 2 s as the relay's clock sees it: between two frames of one socket it counts from one
+# frame's arrival at the relay to the next's, which can be nearer than their sending by the spread of the
+# latency (a p99 of ~300 ms beside a p50 of ~200 ms). A frame throttled there is dropped and never measured.
+_WINDOW_SECONDS = 3.0
 _FRAME_TIMEOUT_SECONDS = 10.0
 
 
