@@ -120,8 +120,9 @@ def test_a_client_that_never_reads_costs_only_its_own_connection(
     assert pushed(carols, timeout=PROMPT_SECONDS) == [to_carol]
     assert len(stored_connections(dev_stack, bob)) == 1
 
+    sent_to_bob = set()
     for n in range(200):  # ~800 KB for Bob, who reads none of it
-        send(dev_stack, senders[n % 5], to_bob[n % 5], f"{n} {WIDE_TEXT}")
+        sent_to_bob.add(send(dev_stack, senders[n % 5], to_bob[n % 5], f"{n} {WIDE_TEXT}")["uuid"])
         if n % 20 == 19:
             # Carol's messages keep arriving, and Dave's requests keep being answered, while Bob's pile up.
             reply = send(dev_stack, erin, to_carol["message_group_uuid"], f"still there, Carol? {n}")
@@ -136,7 +137,14 @@ def test_a_client_that_never_reads_costs_only_its_own_connection(
     # Bob's next connection works like any other.
     bobs = sockets(bob)
     hello = send(dev_stack, senders[0], to_bob[0], "welcome back")
-    assert pushed(bobs, timeout=PROMPT_SECONDS) == [hello]
+    arrived: list[dict] = []
+    deadline = time.monotonic() + PROMPT_SECONDS
+    while hello not in arrived:
+        arrived += pushed(bobs, timeout=max(0.0, deadline - time.monotonic()))
+    # Before it, at most the stream's push of the last messages sent to him, still draining when he came back: a
+    # connection gets what is pushed once it is open (his client also reads them with pattern A).
+    assert arrived[-1] == hello
+    assert {m["uuid"] for m in arrived[:-1]} <= sent_to_bob
 
 
 # -----------------------------------------------------------------------------------------------------------------
