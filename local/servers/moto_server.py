@@ -16,6 +16,11 @@ write as two steps with nothing between them held: two conditional writes racing
 where DynamoDB lets exactly one win (the idempotency claims, the pair's transaction and the rate limits count on
 it). Here every write is atomic with its condition: one lock around each.
 
+And every Query, of the table or of a local secondary index, sorts every item of the table to pick out one
+partition's: time in proportion to the whole table on every read, so a local stack (or a test session) grows
+slower with every message it keeps. Here a Query whose key names a partition looks at that partition alone; the
+items it finds, and their order, are the same. A global secondary index's Query still reads them all.
+
 Here models are not tracked (moto's dashboard shows no instances; nothing else reads the list for the
 services we run), an iterator names its table and stream and finds the live shard when read, and iterators
 expire 15 minutes after they are issued, as AWS's do.
@@ -24,6 +29,7 @@ Run as ``python -m local.servers.moto_server -H HOST -p PORT`` (moto's own argum
 """
 
 import copy
+import inspect
 import sys
 import threading
 import time
@@ -36,7 +42,7 @@ from moto.core.common_models import BaseModel
 from moto.core.exceptions import JsonRESTError
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models.dynamo_type import DynamoType
-from moto.dynamodb.models.table import StreamShard, Table
+from moto.dynamodb.models.table import Item, StreamShard, Table
 from moto.dynamodbstreams import models as streams
 
 ITERATOR_LIFETIME_SECONDS = 15 * 60  # AWS: "A shard iterator expires 15 minutes after it is returned"
@@ -158,6 +164,51 @@ def _with_named_keys(original: Any) -> Any:
     return transact_write_items
 
 
+# The partition a Query on this thread reads, while moto's query runs: (table, hash key value).
+_QUERIED_PARTITION: ContextVar[tuple[Table, DynamoType] | None] = ContextVar("queried_partition", default=None)
+
+
+def _partition_of(table: Table, arguments: dict[str, Any]) -> DynamoType | None:
+    """The hash key value a Query of the table or of one of its local indexes (same partition key) names."""
+    index_name = arguments.get("index_name")
+    if index_name is not None and index_name not in {index.name for index in table.indexes}:
+        return None  # a global secondary index: its partitions are not the table's
+    for name, value in arguments.get("hash_key_conditions") or []:
+        if name == table.hash_key_attr:
+            return value
+    hash_key: DynamoType | None = arguments.get("hash_key")
+    return hash_key if index_name is None else None
+
+
+def _partition_query(original: Any) -> Any:
+    signature = inspect.signature(original)
+
+    def query(self: Table, *args: Any, **kwargs: Any) -> Any:
+        partition = _partition_of(self, signature.bind(self, *args, **kwargs).arguments)
+        token = _QUERIED_PARTITION.set(None if partition is None else (self, partition))
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            _QUERIED_PARTITION.reset(token)
+
+    return query
+
+
+def _partition_items(original: Any) -> Any:
+    def all_items(self: Table) -> list[Item]:
+        queried = _QUERIED_PARTITION.get()
+        if queried is None or queried[0] is not self:
+            return original(self)  # type: ignore[no-any-return]
+        entry = self.items.get(queried[1])
+        if entry is None:
+            return []
+        if not self.range_key_attr:
+            return [entry]  # type: ignore[list-item]
+        return sorted(entry.values(), key=lambda item: item.range_key)
+
+    return all_items
+
+
 _WRITES = threading.RLock()
 _WRITE_OPERATIONS = ("put_item", "update_item", "delete_item", "transact_write_items")
 
@@ -181,6 +232,8 @@ def install() -> None:
     dynamodb_models.DynamoDBBackend.transact_write_items = _with_named_keys(  # type: ignore[method-assign]
         dynamodb_models.DynamoDBBackend.transact_write_items
     )
+    Table.query = _partition_query(Table.query)  # type: ignore[method-assign]
+    Table.all_items = _partition_items(Table.all_items)  # type: ignore[method-assign]
     for name in _WRITE_OPERATIONS:
         setattr(dynamodb_models.DynamoDBBackend, name, _atomic(getattr(dynamodb_models.DynamoDBBackend, name)))
     streams.ShardIterator.stream_shard = property(_live_shard, _remember_shard)  # type: ignore[assignment]

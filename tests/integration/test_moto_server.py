@@ -128,3 +128,97 @@ def test_a_cancelled_transaction_leaves_no_trace(stack: EmulatedStack, scratch_t
     dynamodb.put_item(TableName=scratch_table, Item={"pk": {"S": "after"}, "sk": {"S": "after"}})
     records = stack.client("dynamodbstreams").get_records(ShardIterator=iterator)["Records"]
     assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in records] == ["after"]
+
+
+@pytest.fixture
+def indexed_table(stack: EmulatedStack) -> Iterator[str]:
+    """A table shaped like ours: a partition and sort key, a local index on another sort key, a global index."""
+    dynamodb, name = stack.client("dynamodb"), f"indexed-{uuid.uuid4().hex[:8]}"
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "at", "kind")],
+        LocalSecondaryIndexes=[
+            {
+                "IndexName": "by-at",
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "at", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by-kind",
+                "KeySchema": [{"AttributeName": "kind", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for index in range(60):  # partitions p0..p5, ten items each; "at" runs against "sk" within a partition
+        item = {"pk": {"S": f"p{index % 6}"}, "sk": {"S": f"{index:03}"}, "at": {"S": f"{99 - index:03}"}}
+        if index % 4 == 0:
+            item["kind"] = {"S": "marked"}
+        dynamodb.put_item(TableName=name, Item=item)
+    yield name
+    dynamodb.delete_table(TableName=name)
+
+
+def _pages(dynamodb: Any, **query: Any) -> list[list[str]]:
+    pages, start = [], {}
+    while True:
+        answer = dynamodb.query(Limit=3, **query, **start)
+        pages.append([item["sk"]["S"] for item in answer["Items"]])
+        if "LastEvaluatedKey" not in answer:
+            return pages
+        start = {"ExclusiveStartKey": answer["LastEvaluatedKey"]}
+
+
+def test_a_query_reads_its_partition_alone_with_paging_order_and_conditions(
+    stack: EmulatedStack, indexed_table: str
+) -> None:
+    # The local moto answers a Query from the partition it names (not a sort of the whole table): the same items
+    # in the same order, page by page, as DynamoDB gives.
+    dynamodb = stack.client("dynamodb")
+    p2 = {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "p2"}}}
+    in_p2 = [f"{index:03}" for index in range(2, 60, 6)]
+
+    assert sum(_pages(dynamodb, TableName=indexed_table, **p2), []) == in_p2
+    assert _pages(dynamodb, TableName=indexed_table, ScanIndexForward=False, **p2)[0] == in_p2[::-1][:3]
+    assert sum(_pages(dynamodb, TableName=indexed_table, IndexName="by-at", **p2), []) == in_p2[::-1]
+    ranged = dynamodb.query(
+        TableName=indexed_table,
+        KeyConditionExpression="pk = :p AND sk BETWEEN :low AND :high",
+        ExpressionAttributeValues={":p": {"S": "p2"}, ":low": {"S": "010"}, ":high": {"S": "030"}},
+    )
+    assert [item["sk"]["S"] for item in ranged["Items"]] == ["014", "020", "026"]
+    counted = dynamodb.query(TableName=indexed_table, Select="COUNT", **p2)
+    assert counted["Count"] == 10
+    missing = {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": {"S": "nowhere"}}}
+    assert dynamodb.query(TableName=indexed_table, **missing)["Items"] == []
+    # A global index's partitions span the table's: its Query still finds them all.
+    marked = dynamodb.query(
+        TableName=indexed_table,
+        IndexName="by-kind",
+        KeyConditionExpression="kind = :k",
+        ExpressionAttributeValues={":k": {"S": "marked"}},
+    )
+    assert [item["sk"]["S"] for item in marked["Items"]] == [f"{index:03}" for index in range(0, 60, 4)]
+
+
+def test_a_query_of_a_table_without_a_sort_key_finds_its_one_item(stack: EmulatedStack) -> None:
+    dynamodb, name = stack.client("dynamodb"), f"hash-only-{uuid.uuid4().hex[:8]}"
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    try:
+        for key in ("a", "b", "c"):
+            dynamodb.put_item(TableName=name, Item={"pk": {"S": key}, "n": {"S": key * 2}})
+        answer = dynamodb.query(
+            TableName=name, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "b"}}
+        )
+        assert answer["Items"] == [{"pk": {"S": "b"}, "n": {"S": "bb"}}]
+    finally:
+        dynamodb.delete_table(TableName=name)
