@@ -73,7 +73,7 @@ export class MessagesView {
       el("h3", { className: "day-separator" }, el("span", { text: label })),
       el("ol", { className: "day-messages" }, ...items))));
     if (caret) this.editor.restore(caret);
-    else if (focusKey) this.#list.querySelector(`[data-focus-key="${CSS.escape(focusKey)}"]`)?.focus({ preventScroll: true });
+    else if (focusKey) this.focus(focusKey, { preventScroll: true });  // a message's button through its message
   }
 
   #bubble(entry, runStart, runEnd, sayStatus) {
@@ -155,12 +155,12 @@ export class MessagesView {
 
   // True if something of that key is on screen and now has the focus. A message's button is focused through its
   // message: it shows (and can take the focus) only while the message has it.
-  focus(key) {
+  focus(key, { preventScroll = false } = {}) {
     const node = this.#list.querySelector(`[data-focus-key="${CSS.escape(key)}"]`);
     if (!node) return false;
     const message = node.closest(".message");
     if (message && message !== node) message.focus({ preventScroll: true });
-    node.focus();
+    node.focus({ preventScroll });
     return document.activeElement === node;
   }
 

@@ -26,7 +26,7 @@ from tests.e2e.test_web_realtime import (
     socket_up,
     start,
 )
-from tests.e2e.test_web_safety import blocked_list, bubble, composer, opened
+from tests.e2e.test_web_safety import DELIVERED, blocked_list, bubble, composer, opened
 from tooling.http_client import call
 from tooling.template import Template
 
@@ -182,7 +182,7 @@ def test_an_open_request_shows_a_banner_and_a_reply_accepts_it(browser, dev_stac
 
     composer(page).fill("Hi Ben")
     composer(page).press("Enter")
-    expect(bubble(page, "Hi Ben").locator(".message-status")).to_have_text("Sent")
+    expect(bubble(page, "Hi Ben").locator(".message-status")).to_have_text(DELIVERED)
     expect(banner(page)).to_be_hidden()
     expect(composer(page)).to_be_focused()
     expect(requests_section(page)).to_be_hidden()
@@ -195,7 +195,7 @@ def test_an_open_request_shows_a_banner_and_a_reply_accepts_it(browser, dev_stac
     for n in range(LIMIT):
         composer(page_ben).fill(f"Thanks {n}")
         composer(page_ben).press("Enter")
-        expect(bubble(page_ben, f"Thanks {n}").locator(".message-status")).to_have_text("Sent")
+        expect(bubble(page_ben, f"Thanks {n}").locator(".message-status")).to_have_text(DELIVERED)
     assert page.errors == page_ben.errors == []
 
 

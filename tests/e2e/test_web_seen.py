@@ -91,3 +91,35 @@ def test_receipts_off_in_settings_take_seen_away_both_ways(browser, dev_stack, m
     expect(third.locator(".message-text")).to_have_text(["Hello Ben", "Are you there?"])
     expect(seen(third)).to_have_count(0)
     assert anns.errors == reloaded.errors == third.errors == []
+
+
+def test_a_message_button_keeps_the_keyboard_focus_when_seen_redraws_the_list(browser, dev_stack, member) -> None:
+    """A message's buttons show only while it has the focus (or the mouse): a redraw for a receipt must give the
+    focus back through the message, or the keyboard user's Delete button vanishes from under them."""
+    from playwright.sync_api import expect  # noqa: PLC0415
+
+    ann, ben = member("Ann"), member("Ben")
+    group = start(dev_stack, ann, ben, "Hello Ben")["message_group_uuid"]
+    text = f"Read me {uuid.uuid4().hex[:6]}"
+    send(dev_stack, ann, group, text)
+    anns = open_page(browser, dev_stack, ann)
+    anns.get_by_role("button", name=ben.item).click()
+    socket_up(anns)
+    anns.mouse.move(0, 0)  # the mouse away from every message: only the focus shows their buttons
+    mine = anns.locator("#messages .message").last
+    mine.focus()
+    anns.keyboard.press("Tab")  # its Edit
+    expect(mine.get_by_role("button", name="Edit message")).to_be_focused()
+    anns.keyboard.press("Tab")
+    delete = mine.get_by_role("button", name="Delete message")
+    expect(delete).to_be_focused()
+
+    bens = open_page(browser, dev_stack, ben)
+    bens.get_by_role("button", name=ann.item).click()  # reads it: Ann's list is redrawn with "Seen"
+    expect(anns.locator("#messages .message").last.locator(".message-seen")).to_have_text(
+        "Seen", timeout=PUSH_SECONDS * 1000
+    )
+    expect(delete).to_be_focused()
+    anns.keyboard.press("Enter")
+    expect(anns.get_by_role("dialog", name="Delete message?")).to_be_visible()
+    assert anns.errors == bens.errors == []
