@@ -21,6 +21,10 @@ partition's: time in proportion to the whole table on every read, so a local sta
 slower with every message it keeps. Here a Query whose key names a partition looks at that partition alone; the
 items it finds, and their order, are the same. A global secondary index's Query still reads them all.
 
+And moto's server finds which service a request is for by listing its own package directory (some two hundred
+`isdir` calls), on every request, under a lock all requests share. The list does not change while it runs: here
+it is read once.
+
 Here models are not tracked (moto's dashboard shows no instances; nothing else reads the list for the
 services we run), an iterator names its table and stream and finds the live shard when read, and iterators
 expire 15 minutes after they are issued, as AWS's do.
@@ -29,6 +33,7 @@ Run as ``python -m local.servers.moto_server -H HOST -p PORT`` (moto's own argum
 """
 
 import copy
+import functools
 import inspect
 import sys
 import threading
@@ -38,6 +43,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import Any
 
+from moto import backends as moto_backends
 from moto.core.common_models import BaseModel
 from moto.core.exceptions import JsonRESTError
 from moto.dynamodb import models as dynamodb_models
@@ -225,8 +231,13 @@ def _untracked_instance(cls: type, *_args: Any, **_kwargs: Any) -> Any:
     return object.__new__(cls)
 
 
+_LIST_OF_MOTO_MODULES = moto_backends.list_of_moto_modules
+
+
 def install() -> None:
     """Patches moto in this process; call before the server handles a request."""
+    listed = functools.cache(lambda: tuple(_LIST_OF_MOTO_MODULES()))
+    moto_backends.list_of_moto_modules = listed  # type: ignore[assignment]
     BaseModel.__new__ = staticmethod(_untracked_instance)  # type: ignore[assignment, method-assign]
     dynamodb_models.copy = _CheckpointingCopy()  # type: ignore[assignment]
     dynamodb_models.DynamoDBBackend.transact_write_items = _with_named_keys(  # type: ignore[method-assign]
