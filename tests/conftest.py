@@ -68,8 +68,9 @@ ONE_WORKER_MODULES = frozenset(
 
 
 class OneWorkerModules(LoadGroupScheduling):
-    """`make test`'s scheduling (``-n 4 --dist loadgroup``): every test goes, one at a time, to whichever worker is
-    free, except that each of ONE_WORKER_MODULES runs whole on one worker, so its fixtures start once.
+    """`make test`'s scheduling (``-n N --dist loadgroup``, N from TEST_WORKERS): every test goes, one at a time,
+    to whichever worker is free, except that each of ONE_WORKER_MODULES runs whole on one worker, so its fixtures
+    start once.
 
     Chosen by path, because the controller that schedules never collects, and xdist_group marks cannot do it:
     pytest-xdist 3.8 groups by renaming node ids through an attribute that pytest 9.2 no longer reads.
