@@ -25,16 +25,22 @@ def put_settings(stack, who, body: dict) -> None:
     assert result.status == 200, result.body
 
 
-def test_seen_appears_in_the_sender_s_window_when_the_other_window_reads(browser, dev_stack, member) -> None:
-    from playwright.sync_api import expect  # noqa: PLC0415
-
+def ann_waits_for_ben(browser, dev_stack, member, text: str):
+    """Ann has sent Ben `text` after his "Hello Ben" and has their conversation open, live; Ben has no page yet."""
     ann, ben = member("Ann"), member("Ben")
     group = start(dev_stack, ann, ben, "Hello Ben")["message_group_uuid"]
-    text = f"Did you get this? {uuid.uuid4().hex[:6]}"
     send(dev_stack, ann, group, text)
     anns = open_page(browser, dev_stack, ann)
     anns.get_by_role("button", name=ben.item).click()
     socket_up(anns)
+    return ann, ben, anns
+
+
+def test_seen_appears_in_the_sender_s_window_when_the_other_window_reads(browser, dev_stack, member) -> None:
+    from playwright.sync_api import expect  # noqa: PLC0415
+
+    text = f"Did you get this? {uuid.uuid4().hex[:6]}"
+    ann, ben, anns = ann_waits_for_ben(browser, dev_stack, member, text)
     expect(anns.locator("#messages .message").last).to_contain_text("Sent")
     expect(seen(anns)).to_have_count(0)  # Ben has read nothing yet
 
@@ -98,13 +104,7 @@ def test_a_message_button_keeps_the_keyboard_focus_when_seen_redraws_the_list(br
     focus back through the message, or the keyboard user's Delete button vanishes from under them."""
     from playwright.sync_api import expect  # noqa: PLC0415
 
-    ann, ben = member("Ann"), member("Ben")
-    group = start(dev_stack, ann, ben, "Hello Ben")["message_group_uuid"]
-    text = f"Read me {uuid.uuid4().hex[:6]}"
-    send(dev_stack, ann, group, text)
-    anns = open_page(browser, dev_stack, ann)
-    anns.get_by_role("button", name=ben.item).click()
-    socket_up(anns)
+    ann, ben, anns = ann_waits_for_ben(browser, dev_stack, member, f"Read me {uuid.uuid4().hex[:6]}")
     anns.mouse.move(0, 0)  # the mouse away from every message: only the focus shows their buttons
     mine = anns.locator("#messages .message").last
     mine.focus()
