@@ -1,4 +1,5 @@
-"""The local moto server stays flat in memory and its stream stays true across cancelled transactions.
+"""The local moto server stays flat in memory, its stream stays true across cancelled transactions, and a Query
+reads the partition it names with the answers DynamoDB gives.
 
 moto rolls a cancelled TransactWriteItems back by swapping in a deep copy of the table; unpatched, every copy
 was kept for good (megabytes each, growing with the table) and stream iterators read the abandoned copy.
@@ -6,6 +7,7 @@ was kept for good (megabytes each, growing with the table) and stream iterators 
 
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import chain
 from typing import Any
 
@@ -19,19 +21,30 @@ TABLE_ITEMS = 1000
 CANCELLED_TRANSACTIONS = 40
 
 
+@contextmanager
+def own_table(stack: EmulatedStack, prefix: str, keys: tuple[str, ...], *indexed: str, **options: Any) -> Iterator[str]:
+    """A table of this test's, deleted after it: `keys` its partition key and sort key (if any), `indexed` the
+    other string attributes its indexes use, `options` the rest of CreateTable's arguments."""
+    dynamodb, name = stack.client("dynamodb"), f"{prefix}-{uuid.uuid4().hex[:8]}"
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": k, "KeyType": t} for k, t in zip(keys, ("HASH", "RANGE"), strict=False)],
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in (*keys, *indexed)],
+        BillingMode="PAY_PER_REQUEST",
+        **options,
+    )
+    try:
+        yield name
+    finally:
+        dynamodb.delete_table(TableName=name)
+
+
 @pytest.fixture
 def scratch_table(stack: EmulatedStack) -> Iterator[str]:
     """A table of its own with a stream and some bulk, so that a copy of it weighs megabytes."""
-    dynamodb, name = stack.client("dynamodb"), f"scratch-{uuid.uuid4().hex[:8]}"
-    dynamodb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
-        BillingMode="PAY_PER_REQUEST",
-        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
-    )
-    yield name
-    dynamodb.delete_table(TableName=name)
+    stream = {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}
+    with own_table(stack, "scratch", ("pk", "sk"), StreamSpecification=stream) as name:
+        yield name
 
 
 def _cancelled_transaction(dynamodb: Any, table: str) -> None:
@@ -134,37 +147,32 @@ def test_a_cancelled_transaction_leaves_no_trace(stack: EmulatedStack, scratch_t
 @pytest.fixture
 def indexed_table(stack: EmulatedStack) -> Iterator[str]:
     """A table shaped like ours: a partition and sort key, a local index on another sort key, a global index."""
-    dynamodb, name = stack.client("dynamodb"), f"indexed-{uuid.uuid4().hex[:8]}"
-    dynamodb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk", "at", "kind")],
-        LocalSecondaryIndexes=[
-            {
-                "IndexName": "by-at",
-                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "at", "KeyType": "RANGE"}],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": "by-kind",
-                "KeySchema": [
-                    {"AttributeName": "kind", "KeyType": "HASH"},
-                    {"AttributeName": "sk", "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    for index in range(60):  # partitions p0..p5, ten items each; "at" runs against "sk" within a partition
-        item = {"pk": {"S": f"p{index % 6}"}, "sk": {"S": f"{index:03}"}, "at": {"S": f"{99 - index:03}"}}
-        if index % 4 == 0:
-            item["kind"] = {"S": "marked"}
-        dynamodb.put_item(TableName=name, Item=item)
-    yield name
-    dynamodb.delete_table(TableName=name)
+    dynamodb = stack.client("dynamodb")
+    local_index = {
+        "IndexName": "by-at",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "at", "KeyType": "RANGE"}],
+        "Projection": {"ProjectionType": "ALL"},
+    }
+    global_index = {
+        "IndexName": "by-kind",
+        "KeySchema": [{"AttributeName": "kind", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "Projection": {"ProjectionType": "ALL"},
+    }
+    with own_table(
+        stack,
+        "indexed",
+        ("pk", "sk"),
+        "at",
+        "kind",
+        LocalSecondaryIndexes=[local_index],
+        GlobalSecondaryIndexes=[global_index],
+    ) as name:
+        for index in range(60):  # partitions p0..p5, ten items each; "at" runs against "sk" within a partition
+            item = {"pk": {"S": f"p{index % 6}"}, "sk": {"S": f"{index:03}"}, "at": {"S": f"{99 - index:03}"}}
+            if index % 4 == 0:
+                item["kind"] = {"S": "marked"}
+            dynamodb.put_item(TableName=name, Item=item)
+        yield name
 
 
 def _pages(dynamodb: Any, **query: Any) -> list[list[str]]:
@@ -212,19 +220,11 @@ def test_a_query_reads_its_partition_alone_with_paging_order_and_conditions(
 
 
 def test_a_query_of_a_table_without_a_sort_key_finds_its_one_item(stack: EmulatedStack) -> None:
-    dynamodb, name = stack.client("dynamodb"), f"hash-only-{uuid.uuid4().hex[:8]}"
-    dynamodb.create_table(
-        TableName=name,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
-    try:
+    dynamodb = stack.client("dynamodb")
+    with own_table(stack, "hash-only", ("pk",)) as name:
         for key in ("a", "b", "c"):
             dynamodb.put_item(TableName=name, Item={"pk": {"S": key}, "n": {"S": key * 2}})
         answer = dynamodb.query(
             TableName=name, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "b"}}
         )
         assert answer["Items"] == [{"pk": {"S": "b"}, "n": {"S": "bb"}}]
-    finally:
-        dynamodb.delete_table(TableName=name)
