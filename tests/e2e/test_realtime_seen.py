@@ -141,7 +141,7 @@ def test_no_edit_deletion_or_read_crosses_a_block_and_they_do_again_once_unblock
     deleted = change(dev_stack, alice, group, first["uuid"])
     edit_frame, deletion_frame = ({"type": "message_updated", "message": m} for m in (edited, deleted))
     for socket in (alices_laptop, alices_phone):  # the sender's other session too
-        # A batch that carries both pushes only the message's latest state, so the edit's frame may not come.
+        # A batch that carries both pushes only the latest change, so the edit's frame may not come.
         assert frames_until(socket, deletion_frame) in ([edit_frame, deletion_frame], [deletion_frame])
     mark_read(dev_stack, bob, group, second["uuid"])
     assert next_frame(bobs)["type"] == "unread"  # his own marker, and nothing of Alice's changes before it

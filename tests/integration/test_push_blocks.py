@@ -106,3 +106,36 @@ def test_the_block_is_read_once_per_group_per_batch_and_only_for_changes(
     stack.stream.drain()
     assert 1 <= len(gets) <= len(sent)  # once per group per batch: the poller may split the three records
     assert set(gets) == {f"GRP#{recipient.uuid}"}
+
+
+def copies(socket, message_uuid: str) -> list[str | None]:
+    """The text of each copy of a message that came in a ``messages`` frame (the direct push's, the stream's)."""
+    frames = [frame for frame in socket.frames if frame["type"] == "messages"]
+    return [message["message"] for frame in frames for message in frame["messages"] if message["uuid"] == message_uuid]
+
+
+@pytest.mark.parametrize("blocked", [False, True], ids=["open", "blocked"])
+def test_a_message_sent_and_changed_in_one_batch_comes_as_sent_then_changed_where_changes_may_go(
+    api: ApiClient,
+    stack: EmulatedStack,
+    conversation: Conversation,
+    open_connection: Opener,  # noqa: F811 - the imported fixture
+    blocked: bool,
+) -> None:
+    # A client keeps the first copy of a message (C's direct push brought it): were the stream's copy in its
+    # latest state, the change would be dropped with the copy. So copies are as sent, and the change comes after.
+    sender, recipient, group = conversation.starter, conversation.other, conversation.group_uuid
+    stack.stream.drain()
+    senders_tab, recipients = open_connection(sender)[1], open_connection(recipient)[1]
+    sent = post(api, sender, group, "as sent")
+    if blocked:
+        set_block(api, recipient, sender.handle, on=True)
+    edited = change(api, sender, group, sent, "PATCH", text="fixed")
+    deleted = change(api, sender, group, sent, "DELETE")
+    stack.stream.drain()
+
+    for socket in (senders_tab, recipients):
+        assert copies(socket, sent)
+        assert set(copies(socket, sent)) == {"as sent"}
+    assert updates(senders_tab) in ([deleted], [edited, deleted])  # the poller may split the records
+    assert updates(recipients) == ([] if blocked else updates(senders_tab))

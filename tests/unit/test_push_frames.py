@@ -111,16 +111,21 @@ def test_an_edit_or_a_deletion_is_pushed_as_a_message_updated_frame_of_its_own()
     }
 
 
-def test_a_message_sent_and_changed_in_one_batch_goes_once_as_new_in_its_latest_state() -> None:
+def test_a_message_sent_and_changed_in_one_batch_comes_as_sent_then_once_in_its_latest_state() -> None:
+    # C's direct push brought the message as sent already: a client drops the first frame as a copy, and only the
+    # second can bring it the change.
     sent = message(7)
+    edited = replace(sent, text="fixed", edited_at="2026-11-25T07:39:00.000000+00:00", version=1)
     deleted = replace(sent, text=None, deleted_at="2026-11-25T07:40:00.000000+00:00", version=2)
-    (member_messages,) = {
-        messages[0].uuid: messages for messages in messages_per_member([sent, deleted]).values()
-    }.values()
-    assert member_messages == [deleted]
-    (frame,) = decoded(frames_of(member_messages, {sent.uuid}))
-    assert frame["type"] == "messages"
-    assert frame["messages"][0]["message"] is None
+    for member_messages in messages_per_member([sent, edited, deleted, sent]).values():
+        assert member_messages == [sent, deleted]
+        first, second = decoded(frames_of(member_messages))
+        assert (first["type"], [m["message"] for m in first["messages"]]) == ("messages", ["hi"])
+        assert (second["type"], second["message"]["message"], second["message"]["uuid"]) == (
+            "message_updated",
+            None,
+            sent.uuid,
+        )
 
 
 KEY_0, KEY_2, KEY_3 = (fixed_message_uuid(datetime(2026, 1, 1, 0, 0, n, tzinfo=UTC), f"k{n}") for n in (0, 2, 3))

@@ -6,7 +6,7 @@ member's read marker moved, to that member; and ``{"type": "read", "message_grou
 "last_read_uuid"}`` to the other member ("Seen"), where both show read receipts."""
 
 import json
-from collections.abc import Sequence, Set
+from collections.abc import Sequence
 
 import msgspec
 
@@ -18,16 +18,15 @@ _FRAME_START = b'{"type":"messages","messages":['
 _FRAME_END = b"]}"
 
 
-def frames_of(messages: Sequence[Message], sent: Set[str] = frozenset()) -> list[tuple[bytes, list[str]]]:
+def frames_of(messages: Sequence[Message]) -> list[tuple[bytes, list[str]]]:
     """The frames carrying ``messages`` in order, each within API Gateway's limit, with the uuids each carries.
 
-    New messages go in ``{"type": "messages", "messages": [<message as in pattern A, plus message_group_uuid>...]}``
-    frames; a message in an edited or deleted state (a version above 0) in a ``message_updated`` frame of its own,
-    unless it was also sent in this batch (``sent``): a client that has not seen it yet gets it as new, in its
-    latest state.
+    Messages as sent (version 0) go in ``{"type": "messages", "messages": [<message as in pattern A, plus
+    message_group_uuid>...]}`` frames; an edited or deleted state (a version above 0) in a ``message_updated``
+    frame of its own, after them: so a message sent and changed in one batch comes as new, then as changed.
     """
-    new = [message for message in messages if message.version == 0 or message.uuid in sent]
-    updated = [message for message in messages if message.version > 0 and message.uuid not in sent]
+    new = [message for message in messages if message.version == 0]
+    updated = [message for message in messages if message.version > 0]
     return _message_frames(new) + [(_updated_frame(message), [message.uuid]) for message in updated]
 
 

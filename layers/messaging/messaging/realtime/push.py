@@ -14,7 +14,7 @@ shard's other users). A connection whose token has expired is closed and forgott
 """
 
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence, Set
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import msgspec
@@ -34,8 +34,8 @@ _BLOCK_WORKERS = 2
 
 # Frames in the WebSocket edge's format: the bytes to post, and the uuids of the messages each carries.
 type Frames = list[tuple[bytes, list[str]]]
-# The member's messages of the batch, and the uuids of those sent in it (the others were edited or deleted).
-type FrameMaker = Callable[[Sequence[Message], Set[str]], Frames]
+# The member's messages of the batch: as sent (version 0), or edited or deleted (a version above 0).
+type FrameMaker = Callable[[Sequence[Message]], Frames]
 type ReadFrameMaker = Callable[[ReadMarker], bytes]
 # Whether the conversation is blocked (either way), as the member's own group item says: (member, group) -> bool.
 type BlockCheck = Callable[[str, str], bool]
@@ -96,19 +96,17 @@ def push_messages(
     ``frames_of`` packs messages into frames: the wire format is the WebSocket edge's, not the logic's.
 
     Nothing crosses a block: no message can be sent into a blocked conversation, but an earlier one can still be
-    edited or deleted. Such a change (not sent in this batch) goes to its sender's connections only while the
-    conversation is blocked, either way: the recipient's group item says so (``blocked_by``), read once per group
-    per batch and only for groups with a change, side by side with the connection lookups.
+    edited or deleted. Such a change goes to its sender's connections only while the conversation is blocked,
+    either way: the recipient's group item says so (``blocked_by``), read once per group per batch and only for
+    groups with a change, side by side with the connection lookups.
     """
     blocked_for = _conversation_blocked if is_blocked is None else is_blocked
-    messages = list(messages)
-    sent = {message.uuid for message in messages if message.version == 0}
     inbox = messages_per_member(messages)
     checks = {
         (message.recipient_uuid, message.group_uuid)
         for member_messages in inbox.values()
         for message in member_messages
-        if _is_change(message, sent)
+        if message.version > 0
     }
     with ThreadPoolExecutor(max_workers=_BLOCK_WORKERS) as pool:
         blocked = {check: pool.submit(blocked_for, *check) for check in checks}
@@ -116,18 +114,13 @@ def push_messages(
             [
                 MemberPush(
                     member,
-                    _frames_for(frames_of, member_messages, sent, _BlockedFor(member, blocked)),
+                    _frames_for(frames_of, member_messages, _BlockedFor(member, blocked)),
                     [message.uuid for message in member_messages],
                 )
                 for member, member_messages in inbox.items()
             ],
             deadline,
         )
-
-
-def _is_change(message: Message, sent: Set[str]) -> bool:
-    """An edit or a deletion of a message sent before this batch (one sent in it goes as new)."""
-    return message.version > 0 and message.uuid not in sent
 
 
 def _conversation_blocked(member_uuid: str, group_uuid: str) -> bool:
@@ -137,29 +130,34 @@ def _conversation_blocked(member_uuid: str, group_uuid: str) -> bool:
 
 
 class _BlockedFor:
-    """Which of a member's changes stay away from them: another's change in a blocked conversation. Waits for the
-    block reads only when the member has connections to post to (a failed read fails this member's push: retried,
-    never posted across a block)."""
+    """Which of a member's changes stay away from them: another's edit or deletion in a blocked conversation. Waits
+    for the block reads only when the member has connections to post to (a failed read fails this member's push:
+    retried, never posted across a block)."""
 
     def __init__(self, member_uuid: str, blocked: dict[tuple[str, str], Future[bool]]) -> None:
         self.member_uuid = member_uuid
         self.blocked = blocked
 
-    def withheld(self, message: Message, sent: Set[str]) -> bool:
-        if message.sender.uuid == self.member_uuid or not _is_change(message, sent):
+    def withheld(self, message: Message) -> bool:
+        if message.sender.uuid == self.member_uuid or message.version == 0:
             return False
         return self.blocked[(self.member_uuid, message.group_uuid)].result()
 
 
 def messages_per_member(messages: Iterable[Message]) -> dict[str, list[Message]]:
-    """Each member's messages of the batch, once each in its latest state (streams may redeliver, and a batch may
-    carry a message's edits beside it), in sort-key order."""
-    unique: dict[str, Message] = {}
+    """Each member's messages of the batch in sort-key order: each message sent in it once, as it was sent, and
+    each message changed in it once, in its latest state (streams may redeliver, and a batch may carry a message's
+    edits beside it). A message sent and changed in one batch is in both: a client that already has it (C's direct
+    push) drops the first as a copy, so only the second can bring it the change."""
+    sent: dict[str, Message] = {}
+    changed: dict[str, Message] = {}
     for message in messages:
-        if message.uuid not in unique or message.version > unique[message.uuid].version:
-            unique[message.uuid] = message
+        if message.version == 0:
+            sent.setdefault(message.uuid, message)
+        elif message.uuid not in changed or message.version > changed[message.uuid].version:
+            changed[message.uuid] = message
     inbox: dict[str, list[Message]] = {}
-    for message in sorted(unique.values(), key=lambda m: m.sort_key):
+    for message in sorted([*sent.values(), *changed.values()], key=lambda m: (m.sort_key, m.version)):
         for member in dict.fromkeys(message.member_uuids):
             inbox.setdefault(member, []).append(message)
     return inbox
@@ -231,12 +229,10 @@ def _receipt_frames(
     return make
 
 
-def _frames_for(
-    frames_of: FrameMaker, messages: Sequence[Message], sent: Set[str], blocked: _BlockedFor
-) -> Callable[[], Frames]:
+def _frames_for(frames_of: FrameMaker, messages: Sequence[Message], blocked: _BlockedFor) -> Callable[[], Frames]:
     def make() -> Frames:
-        visible = [message for message in messages if not blocked.withheld(message, sent)]
-        return frames_of(visible, sent) if visible else []
+        visible = [message for message in messages if not blocked.withheld(message)]
+        return frames_of(visible) if visible else []
 
     return make
 
