@@ -46,6 +46,9 @@ def main(argv: list[str] | None = None) -> int:
     ports = {"API": args.api_port, "WebSocket": args.ws_port, "moto": args.moto_port}
     if not os.environ.get("CONNECTION_URL"):
         ports["PostgreSQL TCP"] = args.postgres_port
+    if (clash := _shared_port(ports)) is not None:
+        print(clash, file=sys.stderr)
+        return 1
     for name, port in ports.items():
         if port_in_use(port, args.host):
             print(
@@ -119,6 +122,20 @@ def main(argv: list[str] | None = None) -> int:
         remove_stack_state(args.state_dir)
         print("local stack stopped", file=sys.stderr)
     return 0
+
+
+def _shared_port(ports: dict[str, int]) -> str | None:
+    """The error for two servers given one port (the second could not listen, and its calls would reach the
+    first), or None."""
+    first_with: dict[int, str] = {}
+    for name, port in ports.items():
+        if port in first_with:
+            return (
+                f"error: the {first_with[port]} and {name} servers were both given port {port}; each needs its own: "
+                f"make dev {PORT_KNOBS[name]}=<another port>"
+            )
+        first_with[port] = name
+    return None
 
 
 def _edit_window_seconds(stack: EmulatedStack) -> int:

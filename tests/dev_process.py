@@ -13,7 +13,7 @@ from tooling.cognito import LOCAL_PASSWORD, UserPool, access_token
 from tooling.consistency import problems_once_drained
 from tooling.moto_clients import moto_client
 from tooling.paths import PROJECT_ROOT
-from tooling.ports import free_port, port_in_use
+from tooling.ports import free_ports, port_in_use
 from tooling.stack_state import local_stack_state, state_path
 
 
@@ -65,7 +65,7 @@ class DevStack:
 
 
 def start_dev_stack(state_dir: Path, timeout: float = 90.0, extra_args: tuple[str, ...] = ()) -> DevStack:
-    api_port, moto_port = free_port(), free_port()
+    api_port, moto_port, ws_port, postgres_port = free_ports(4)
     state_dir.mkdir(parents=True, exist_ok=True)
     log_path = state_dir / "dev.log"
     env = {k: v for k, v in os.environ.items() if k != "CONNECTION_URL"}
@@ -79,9 +79,9 @@ def start_dev_stack(state_dir: Path, timeout: float = 90.0, extra_args: tuple[st
             "--moto-port",
             str(moto_port),
             "--ws-port",
-            str(free_port()),
+            str(ws_port),
             "--postgres-port",
-            str(free_port()),
+            str(postgres_port),
             "--state-dir",
             str(state_dir),
             *extra_args,

@@ -42,7 +42,7 @@ from tests.e2e.deploy_rehearsal import (
     unbuilt_resources,
 )
 from tooling.paths import TEMPLATE_PATH
-from tooling.ports import free_port
+from tooling.ports import free_ports
 from tooling.template import Template
 
 PARAMETERS = {**REHEARSAL_POOL, "Stage": "dev", "MessagesTableName": "rehearsal-messages"}
@@ -228,7 +228,9 @@ def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rehearsal]:
             # moto's IAM then knows AWS managed policies: the translator resolves names through it, and the
             # tests read what SAM's execution policies grant.
             patch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
-            servers = [MotoServer(free_port(), log_path=log).start() for log in logs]
+            servers = [
+                MotoServer(port, log_path=log).start() for port, log in zip(free_ports(len(logs)), logs, strict=True)
+            ]
         sam_account, translated_account = (MotoAccount(moto_endpoint(server.port)) for server in servers)
         try:
             yield rehearse(sam_account, translated_account, work_dir, PARAMETERS)

@@ -1,4 +1,4 @@
-"""`make dev` explains what stops it: a port already taken, no Python 3.12."""
+"""`make dev` explains what stops it: a port already taken, one port given to two servers, no Python 3.12."""
 
 import socket
 import subprocess
@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tooling.paths import PROJECT_ROOT
+from tooling.ports import free_ports
 
 
 def test_a_taken_port_is_named_in_one_clear_line(tmp_path: Path) -> None:
@@ -27,6 +28,34 @@ def test_a_taken_port_is_named_in_one_clear_line(tmp_path: Path) -> None:
     assert f"port {port} (API) on 127.0.0.1 is already in use" in result.stderr
     # What `make dev` users can act on: they cannot pass flags through make.
     assert f"make dev API_PORT={port + 1}" in result.stderr
+
+
+def test_two_servers_given_one_port_are_named_in_one_clear_line(tmp_path: Path) -> None:
+    (port,) = free_ports(1)
+    result = subprocess.run(  # noqa: S603 - our own module
+        [
+            sys.executable,
+            "-m",
+            "local.dev",
+            "--api-port",
+            str(port),
+            "--moto-port",
+            str(port),
+            "--state-dir",
+            str(tmp_path),
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        f"error: the API and moto servers were both given port {port}; each needs its own: "
+        "make dev MOTO_PORT=<another port>"
+    )
+    assert not (tmp_path / "stack.json").exists()  # nothing started, nothing announced
 
 
 @pytest.mark.may_skip_in_ci(reason="a machine with a system-wide Python 3.12 cannot show its absence")
