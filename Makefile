@@ -13,14 +13,13 @@ TRANSFORMED_TEMPLATE := .aws-sam/transformed-template.json
 # [tool.coverage.run]) than this. Measured at 94.95% on a clean clone once the layer was reorganised by
 # feature; 94 leaves room for the property tests' varying paths. Raise it as coverage grows.
 COVERAGE_FLOOR := 94
-# pytest-xdist workers for make test (and integration, e2e, browser). Each worker starts its own moto + PostgreSQL
-# and `make dev` stack on free ports under its own basetemp; --dist loadgroup hands tests out one by one but keeps
-# a module with module-scoped fixtures of its own on one worker (tests/conftest.py). On these 2-core machines pytest
-# took 19:50 in one process, 12:47 with two workers and 10:13 with three (8:55 from a clean clone), but one clean
-# clone run in five with three workers failed: the test order a worker meets differs run by run, and once
-# andrewbrown's D to londo met 403 `blocked` with no block made on that stack (not yet explained; issue 22's note).
-# Until that is found, one process is the default; TEST_WORKERS=3 for the faster run.
-TEST_WORKERS ?= 0
+# pytest-xdist workers for make test (and integration, e2e, browser): one more than the cores (most tests wait on a
+# server or a browser part of the time), at most 6. Each worker starts its own moto + PostgreSQL and `make dev`
+# stack on free ports under its own basetemp; --dist loadgroup hands tests out one by one but keeps a module with
+# module-scoped fixtures of its own on one worker (tests/conftest.py). On these 2-core machines pytest took 19:50
+# in one process, 12:47 with two workers and 8:36 to 10:13 with three. TEST_WORKERS=0 runs it in one process.
+CORES := $(shell getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+TEST_WORKERS ?= $(shell n=$$(( $(CORES) + 1 )); [ $$n -gt 6 ] && n=6; echo $$n)
 XDIST := -n $(TEST_WORKERS) --dist loadgroup
 # sam build needs a real python3.12 first on PATH; the venv's is one.
 export PATH := $(CURDIR)/$(BIN):$(PATH)
