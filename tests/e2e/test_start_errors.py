@@ -11,19 +11,24 @@ from tooling.paths import PROJECT_ROOT
 from tooling.ports import free_ports
 
 
+def make_dev(state_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`python -m local.dev` with ``args``, as far as it gets (these tests expect it to stop at once)."""
+    return subprocess.run(  # noqa: S603 - our own module
+        [sys.executable, "-m", "local.dev", *args, "--state-dir", str(state_dir)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def test_a_taken_port_is_named_in_one_clear_line(tmp_path: Path) -> None:
     with socket.socket() as squatter:
         squatter.bind(("127.0.0.1", 0))
         squatter.listen()
         port = squatter.getsockname()[1]
-        result = subprocess.run(  # noqa: S603 - our own module
-            [sys.executable, "-m", "local.dev", "--api-port", str(port), "--state-dir", str(tmp_path)],
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        result = make_dev(tmp_path, "--api-port", str(port))
     assert result.returncode == 1
     assert f"port {port} (API) on 127.0.0.1 is already in use" in result.stderr
     # What `make dev` users can act on: they cannot pass flags through make.
@@ -32,24 +37,7 @@ def test_a_taken_port_is_named_in_one_clear_line(tmp_path: Path) -> None:
 
 def test_two_servers_given_one_port_are_named_in_one_clear_line(tmp_path: Path) -> None:
     (port,) = free_ports(1)
-    result = subprocess.run(  # noqa: S603 - our own module
-        [
-            sys.executable,
-            "-m",
-            "local.dev",
-            "--api-port",
-            str(port),
-            "--moto-port",
-            str(port),
-            "--state-dir",
-            str(tmp_path),
-        ],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = make_dev(tmp_path, "--api-port", str(port), "--moto-port", str(port))
     assert result.returncode == 1
     assert result.stderr.strip() == (
         f"error: the API and moto servers were both given port {port}; each needs its own: "
